@@ -1,0 +1,5 @@
+import type { Clock, Store } from './ports.js';
+import type { Suggester } from './suggester.js';
+
+/** What every use case is given: its ports, assembled once by the composition root. */
+export type Deps = { store: Store; clock: Clock; suggester: Suggester };

@@ -1,0 +1,137 @@
+/**
+ * The model-free suggester: the first `initialTrials` points come from the study's
+ * scrambled Sobol sequence, the rest are uniform draws over the encoded space. Every
+ * choice is derived from the study's seed and the trial number, so a study replays
+ * identically from its seed.
+ *
+ * Until the Gaussian-process engine is on, this is the whole suggester; afterwards it
+ * still produces the initial design and the fallback points.
+ */
+import { createEncoding, designPoint, paramsKey, type Encoding } from '../bo/encoding.js';
+import { createRng } from '../bo/rng.js';
+import type { ParamSpec, Params } from '../bo/search-space.js';
+import { sobolSequence } from '../bo/sobol.js';
+import { ProblemError } from './errors.js';
+import type { Suggester, Suggestion, SuggestionRequest } from './suggester.js';
+
+/** Random draws tried for one point before the space is enumerated (finite spaces only). */
+const DRAWS_BEFORE_ENUMERATION = 64;
+/** Finite spaces up to this many points are enumerated when draws keep colliding. */
+const MAX_ENUMERATED_POINTS = 200_000;
+
+/** Streams forked off the study seed; distinct so that design and random draws never correlate. */
+const SOBOL_STREAM = 1;
+const RANDOM_STREAM = 2;
+
+export class DesignSuggester implements Suggester {
+  async suggest(request: SuggestionRequest): Promise<Suggestion[]> {
+    return designSuggestions(request);
+  }
+}
+
+/** The synchronous core of `DesignSuggester`, reused by model-based suggesters for their first points. */
+export function designSuggestions(request: SuggestionRequest): Suggestion[] {
+  const { study, trials, count, firstNumber } = request;
+  const encoding = createEncoding(study.parameters);
+  const used = new Set(trials.map((t) => t.paramsKey));
+  const size = finiteSize(study.parameters);
+  if (size !== null && used.size + count > size) {
+    throw new ProblemError(
+      'SEARCH_SPACE_EXHAUSTED',
+      `the space has ${size} points, ${used.size} are taken and ${count} more were asked for`,
+    );
+  }
+
+  // Failed trials stay out of the design count: their point is spent, but the design
+  // still needs that many evaluations to be space-filling.
+  let designed = trials.filter((t) => t.state !== 'failed').length;
+  const out: Suggestion[] = [];
+  let sobol: Float64Array[] | null = null;
+  for (let i = 0; i < count; i++) {
+    if (designed < study.options.initialTrials) {
+      sobol ??= sobolSequence(study.parameters.length, study.options.initialTrials + used.size + count, createRng(study.options.seed).fork(SOBOL_STREAM));
+      const params = firstUnused(sobol, encoding, used);
+      if (params) {
+        out.push({ params, source: 'initial' });
+        designed++;
+        continue;
+      }
+    }
+    out.push({ params: randomUnused(encoding, used, study.options.seed, firstNumber + i, size), source: 'random' });
+    designed++;
+  }
+  return out;
+}
+
+function firstUnused(points: Float64Array[], encoding: Encoding, used: Set<string>): Params | null {
+  for (const u of points) {
+    const params = designPoint(encoding, u);
+    const key = paramsKey(encoding, params);
+    if (!used.has(key)) {
+      used.add(key);
+      return params;
+    }
+  }
+  return null;
+}
+
+function randomUnused(encoding: Encoding, used: Set<string>, seed: number, number: number, size: number | null): Params {
+  const rng = createRng(seed).fork(RANDOM_STREAM).fork(number);
+  const u = new Float64Array(encoding.params.length);
+  for (let draw = 0; size === null || draw < DRAWS_BEFORE_ENUMERATION; draw++) {
+    for (let j = 0; j < u.length; j++) u[j] = rng.uniform();
+    const params = designPoint(encoding, u);
+    const key = paramsKey(encoding, params);
+    if (!used.has(key)) {
+      used.add(key);
+      return params;
+    }
+    // NOTE: a continuous dimension makes a collision a measure-zero event, so without
+    // `size` this loop ends on its first or second draw.
+  }
+  if (size !== null && size <= MAX_ENUMERATED_POINTS) {
+    const free = enumerate(encoding.params).filter((p) => !used.has(paramsKey(encoding, p)));
+    const params = free[rng.int(0, free.length - 1)];
+    if (params) {
+      used.add(paramsKey(encoding, params));
+      return params;
+    }
+  }
+  throw new ProblemError('SEARCH_SPACE_EXHAUSTED', 'no unused point could be found in the search space');
+}
+
+/** Number of distinct points of a space without float parameters; null when it has one. */
+export function finiteSize(space: ParamSpec[]): number | null {
+  let size = 1;
+  for (const p of space) size *= levels(p) ?? Number.NaN;
+  return Number.isNaN(size) ? null : size;
+}
+
+function levels(p: ParamSpec): number | null {
+  switch (p.type) {
+    case 'float':
+      return null;
+    case 'int':
+      return p.high - p.low + 1;
+    case 'ordinal':
+      return p.values.length;
+    case 'categorical':
+      return p.choices.length;
+  }
+}
+
+function enumerate(space: ParamSpec[]): Params[] {
+  let points: Params[] = [{}];
+  for (const p of space) {
+    const values: (number | string | boolean)[] =
+      p.type === 'int'
+        ? Array.from({ length: p.high - p.low + 1 }, (_, k) => p.low + k)
+        : p.type === 'ordinal'
+          ? p.values
+          : p.type === 'categorical'
+            ? p.choices
+            : [];
+    points = points.flatMap((point) => values.map((v) => ({ ...point, [p.name]: v })));
+  }
+  return points;
+}

@@ -1,0 +1,47 @@
+/**
+ * The error catalogue: every problem the API can answer, with its stable code, HTTP
+ * status and title, in one place (after Fastify's `errors.js`). `docs/errors.md`
+ * publishes the same table; test/domain/errors.test.ts fails when the two disagree.
+ */
+
+export const errorCatalogue = {
+  MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  UNAUTHORIZED: { status: 401, title: 'A valid API key is required' },
+  NOT_FOUND: { status: 404, title: 'No such route' },
+  STUDY_NOT_FOUND: { status: 404, title: 'Study not found' },
+  TRIAL_NOT_FOUND: { status: 404, title: 'Trial not found' },
+  NO_COMPLETED_TRIALS: { status: 404, title: 'The study has no completed trial yet' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this route' },
+  STUDY_NAME_CONFLICT: { status: 409, title: 'A study with this name exists with another definition' },
+  TRIAL_NOT_PENDING: { status: 409, title: 'The trial is not pending' },
+  TRIAL_VALUE_CONFLICT: { status: 409, title: 'The trial was completed with another value' },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, title: 'The idempotency key was used for another request' },
+  SEARCH_SPACE_EXHAUSTED: { status: 409, title: 'Every point of the search space has been suggested' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is larger than 1 MiB' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
+  VALIDATION_FAILED: { status: 422, title: 'The request does not match the schema' },
+  INVALID_SEARCH_SPACE: { status: 422, title: 'The search space is invalid' },
+  INVALID_PARAMS: { status: 422, title: 'The parameters do not fit the search space' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
+  NOT_READY: { status: 503, title: 'The service is not ready' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+/** Where in the request a problem lies (RFC 9457 §3 extension members). */
+export type FieldError = { detail: string; pointer?: string; parameter?: string; header?: string };
+
+/** Thrown by use cases and mapped to a problem document by the API's error handler. */
+export class ProblemError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(code: ErrorCode, detail?: string, errors?: FieldError[]) {
+    super(detail ?? errorCatalogue[code].title);
+    this.name = 'ProblemError';
+    this.code = code;
+    this.status = errorCatalogue[code].status;
+    this.errors = errors;
+  }
+}

@@ -1,0 +1,106 @@
+/** The observe use case: complete or fail a trial, or record an observation made elsewhere. */
+import { createEncoding, paramsKey, validateParams } from '../bo/encoding.js';
+import type { Params } from '../bo/search-space.js';
+import type { Deps } from './deps.js';
+import { ProblemError } from './errors.js';
+import { newId } from './ids.js';
+import { requireStudy } from './studies.js';
+import { effectiveState, type Trial } from './trial.js';
+
+export type Observation =
+  | { trialId: string; value: number }
+  | { trialId: string; failed: true; reason?: string }
+  | { params: Params; value: number };
+
+/** The trial as it is after the observation, and whether a new trial was created. */
+export function observe(deps: Deps, studyId: string, observation: Observation): { trial: Trial; created: boolean } {
+  if ('value' in observation && !Number.isFinite(observation.value)) {
+    throw new ProblemError('VALIDATION_FAILED', 'value must be a finite number', [
+      { pointer: '#/value', detail: 'must be a finite number' },
+    ]);
+  }
+  if ('params' in observation) return { trial: recordExternal(deps, studyId, observation), created: true };
+  return { trial: updatePending(deps, studyId, observation), created: false };
+}
+
+function updatePending(
+  deps: Deps,
+  studyId: string,
+  observation: { trialId: string; value: number } | { trialId: string; failed: true; reason?: string },
+): Trial {
+  const { store, clock } = deps;
+  return store.transaction(() => {
+    requireStudy(deps, studyId);
+    const trial = requireTrial(deps, studyId, observation.trialId);
+    const now = clock.now();
+    const state = effectiveState(trial, now);
+
+    if ('failed' in observation) {
+      if (state === 'failed') return trial;
+      if (state === 'completed') {
+        throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} is already completed with value ${trial.value}`);
+      }
+      const failed: Trial = {
+        ...trial,
+        state: 'failed',
+        failureReason: observation.reason ?? null,
+        completedAt: now,
+        leaseExpiresAt: null,
+      };
+      store.updateTrial(failed);
+      return failed;
+    }
+
+    if (state === 'completed') {
+      if (trial.value === observation.value) return trial;
+      throw new ProblemError(
+        'TRIAL_VALUE_CONFLICT',
+        `trial ${trial.id} was completed with value ${trial.value}, not ${observation.value}`,
+        [{ pointer: '#/value', detail: `the trial already has value ${trial.value}` }],
+      );
+    }
+    if (state === 'failed') throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was reported failed`);
+    const completed: Trial = { ...trial, state: 'completed', value: observation.value, completedAt: now, leaseExpiresAt: null };
+    store.updateTrial(completed);
+    return completed;
+  });
+}
+
+function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number }): Trial {
+  const { store, clock } = deps;
+  const study = requireStudy(deps, studyId);
+  const encoding = createEncoding(study.parameters);
+  const errors = validateParams(encoding, observation.params).map((e) => ({
+    pointer: `#/params${e.pointer}`,
+    detail: e.message,
+  }));
+  if (errors.length > 0) throw new ProblemError('INVALID_PARAMS', errors[0]?.detail, errors);
+  // Reorder to the space's order, so that stored params read the same whoever wrote them.
+  const params: Params = Object.fromEntries(study.parameters.map((p) => [p.name, observation.params[p.name] as Params[string]]));
+  return store.transaction(() => {
+    requireStudy(deps, studyId);
+    const now = clock.now();
+    const trial: Trial = {
+      id: newId('tr'),
+      studyId,
+      number: store.nextTrialNumber(studyId),
+      params,
+      paramsKey: paramsKey(encoding, params),
+      state: 'completed',
+      value: observation.value,
+      failureReason: null,
+      source: 'external',
+      createdAt: now,
+      completedAt: now,
+      leaseExpiresAt: null,
+    };
+    store.insertTrial(trial);
+    return trial;
+  });
+}
+
+export function requireTrial(deps: Deps, studyId: string, trialId: string): Trial {
+  const trial = deps.store.findTrial(studyId, trialId);
+  if (!trial) throw new ProblemError('TRIAL_NOT_FOUND', `study ${studyId} has no trial '${trialId}'`);
+  return trial;
+}

@@ -1,0 +1,48 @@
+/**
+ * What the domain needs from the outside world, declared here and implemented by
+ * `storage/` (the store) and `server.ts` (the clock). Store methods are synchronous:
+ * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
+ */
+import type { Study } from './study.js';
+import type { Trial, TrialCounts, TrialState } from './trial.js';
+
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+export type IdempotencyRecord = { requestHash: string; trialIds: string[] };
+
+export interface Store {
+  /** Runs `fn` in one write transaction (taken at its start, so readers inside see a stable snapshot). */
+  transaction<T>(fn: () => T): T;
+  /** Whether the database answers and every migration is applied. */
+  isReady(): boolean;
+
+  insertStudy(study: Study): void;
+  findStudy(id: string): Study | undefined;
+  findStudyByName(name: string): Study | undefined;
+  listStudies(cursor: string | undefined, limit: number): Page<Study>;
+  /** Deletes the study and, by cascade, its trials; false when it did not exist. */
+  deleteStudy(id: string): boolean;
+
+  trialCounts(studyId: string, now: number): TrialCounts;
+  /** Trials by number; `state` is the effective state at `now` (stale is derived). */
+  listTrials(studyId: string, filter: { state?: TrialState; cursor?: string; limit: number }, now: number): Page<Trial>;
+  /** Every trial of the study by number: what a suggester conditions on. */
+  allTrials(studyId: string): Trial[];
+  findTrial(studyId: string, trialId: string): Trial | undefined;
+  findTrialsByIds(studyId: string, trialIds: string[]): Trial[];
+  /** The next free trial number of the study. */
+  nextTrialNumber(studyId: string): number;
+  insertTrial(trial: Trial): void;
+  /** Writes the mutable fields (state, value, failureReason, completedAt, leaseExpiresAt). */
+  updateTrial(trial: Trial): void;
+  /** The best completed trial by goal, the earliest on ties. */
+  bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined;
+
+  findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined;
+  insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void;
+}

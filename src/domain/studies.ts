@@ -1,0 +1,78 @@
+/** Use cases on studies: create (idempotent by name), read, list, delete. */
+import type { Deps } from './deps.js';
+import { ProblemError } from './errors.js';
+import { newId, newSeed } from './ids.js';
+import type { Page } from './ports.js';
+import { searchSpaceErrors } from './search-space-rules.js';
+import {
+  DEFAULT_LEASE_SECONDS,
+  defaultInitialTrials,
+  normalizeParameters,
+  sameDefinition,
+  type Study,
+  type StudyDraft,
+} from './study.js';
+import type { TrialCounts } from './trial.js';
+
+export type StudyView = Study & { trialCounts: TrialCounts };
+
+/**
+ * Creates the study, or returns the existing one when a study of that name has the same
+ * definition (`created: false`). A different definition under the same name is a conflict.
+ */
+export function createStudy(deps: Deps, draft: StudyDraft): { study: StudyView; created: boolean } {
+  const errors = searchSpaceErrors(draft.parameters);
+  if (errors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', errors[0]?.detail, errors);
+
+  return deps.store.transaction(() => {
+    const existing = deps.store.findStudyByName(draft.name);
+    if (existing) {
+      if (!sameDefinition(existing, draft)) {
+        throw new ProblemError(
+          'STUDY_NAME_CONFLICT',
+          `a study named '${draft.name}' exists (${existing.id}) with another definition; pick another name or delete it`,
+        );
+      }
+      return { study: withCounts(deps, existing), created: false };
+    }
+    const study: Study = {
+      id: newId('st'),
+      name: draft.name,
+      parameters: normalizeParameters(draft.parameters),
+      objective: { name: draft.objective.name ?? 'value', goal: draft.objective.goal },
+      options: {
+        seed: draft.options?.seed ?? newSeed(),
+        initialTrials: draft.options?.initialTrials ?? defaultInitialTrials(draft.parameters.length),
+        leaseSeconds: draft.options?.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+      },
+      state: 'active',
+      createdAt: deps.clock.now(),
+    };
+    deps.store.insertStudy(study);
+    return { study: withCounts(deps, study), created: true };
+  });
+}
+
+export function getStudy(deps: Deps, studyId: string): StudyView {
+  return withCounts(deps, requireStudy(deps, studyId));
+}
+
+export function listStudies(deps: Deps, cursor: string | undefined, limit: number): Page<StudyView> {
+  const page = deps.store.listStudies(cursor, limit);
+  return { items: page.items.map((s) => withCounts(deps, s)), nextCursor: page.nextCursor };
+}
+
+export function deleteStudy(deps: Deps, studyId: string): void {
+  const deleted = deps.store.transaction(() => deps.store.deleteStudy(studyId));
+  if (!deleted) throw new ProblemError('STUDY_NOT_FOUND', `no study with id '${studyId}'`);
+}
+
+export function requireStudy(deps: Deps, studyId: string): Study {
+  const study = deps.store.findStudy(studyId);
+  if (!study) throw new ProblemError('STUDY_NOT_FOUND', `no study with id '${studyId}'`);
+  return study;
+}
+
+function withCounts(deps: Deps, study: Study): StudyView {
+  return { ...study, trialCounts: deps.store.trialCounts(study.id, deps.clock.now()) };
+}

@@ -1,0 +1,87 @@
+/**
+ * The suggest use case. The suggester works on a snapshot outside any transaction (a
+ * model fit can take a while); the new trials are then written in one short
+ * transaction that first checks that no concurrent request took one of the points in
+ * the meantime, and otherwise starts over from a fresh snapshot.
+ */
+import { createEncoding, paramsKey } from '../bo/encoding.js';
+import type { Deps } from './deps.js';
+import { ProblemError } from './errors.js';
+import { newId } from './ids.js';
+import { requireStudy } from './studies.js';
+import type { Trial } from './trial.js';
+
+/** Fresh snapshots tried before giving up; each retry means another request won a race. */
+const MAX_ATTEMPTS = 8;
+
+export type SuggestInput = { studyId: string; count: number; idempotencyKey?: string };
+
+export async function suggest(deps: Deps, input: SuggestInput): Promise<Trial[]> {
+  const { store, clock } = deps;
+  const requestHash = `suggest:count=${input.count}`;
+  const replayed = replay(deps, input, requestHash);
+  if (replayed) return replayed;
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const study = requireStudy(deps, input.studyId);
+    const snapshot = store.allTrials(study.id);
+    const firstNumber = store.nextTrialNumber(study.id);
+    const suggestions = await deps.suggester.suggest({
+      study,
+      trials: snapshot,
+      firstNumber,
+      count: input.count,
+      now: clock.now(),
+    });
+    const encoding = createEncoding(study.parameters);
+
+    const written = store.transaction((): Trial[] | null => {
+      const again = replay(deps, input, requestHash);
+      if (again) return again;
+      requireStudy(deps, study.id);
+      const taken = new Set(store.allTrials(study.id).map((t) => t.paramsKey));
+      const keys = suggestions.map((s) => paramsKey(encoding, s.params));
+      if (keys.some((k) => taken.has(k))) return null;
+
+      const now = clock.now();
+      let number = store.nextTrialNumber(study.id);
+      const trials = suggestions.map((s, i): Trial => ({
+        id: newId('tr'),
+        studyId: study.id,
+        number: number++,
+        params: s.params,
+        paramsKey: keys[i] as string,
+        state: 'pending',
+        value: null,
+        failureReason: null,
+        source: s.source,
+        createdAt: now,
+        completedAt: null,
+        leaseExpiresAt: now + study.options.leaseSeconds * 1000,
+      }));
+      for (const trial of trials) store.insertTrial(trial);
+      if (input.idempotencyKey !== undefined) {
+        store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash, trialIds: trials.map((t) => t.id) }, now);
+      }
+      return trials;
+    });
+    if (written) return written;
+  }
+  throw new Error(`suggest: ${MAX_ATTEMPTS} snapshots in a row lost the race to concurrent requests`);
+}
+
+/** The trials an earlier request with the same idempotency key created, as they are now. */
+function replay(deps: Deps, input: SuggestInput, requestHash: string): Trial[] | null {
+  if (input.idempotencyKey === undefined) return null;
+  const record = deps.store.findIdempotencyKey(input.studyId, input.idempotencyKey);
+  if (!record) return null;
+  if (record.requestHash !== requestHash) {
+    throw new ProblemError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency-Key '${input.idempotencyKey}' was first used with a different request body`,
+      [{ header: 'Idempotency-Key', detail: 'reused with a different body' }],
+    );
+  }
+  const byId = new Map(deps.store.findTrialsByIds(input.studyId, record.trialIds).map((t) => [t.id, t]));
+  return record.trialIds.map((id) => byId.get(id)).filter((t): t is Trial => t !== undefined);
+}

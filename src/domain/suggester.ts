@@ -1,0 +1,30 @@
+/**
+ * The one interface between the use cases and whatever proposes new points: the
+ * space-filling design now, the Gaussian-process engine later. A suggester reads a
+ * snapshot and returns candidates; it never writes. The `suggest` use case inserts them
+ * in a short transaction and asks again if a concurrent request took one of the points.
+ */
+import type { Params } from '../bo/search-space.js';
+import type { Study } from './study.js';
+import type { Trial, TrialSource } from './trial.js';
+
+export type SuggestionRequest = {
+  study: Study;
+  /** Every trial of the study at the time of the snapshot, by number. */
+  trials: Trial[];
+  /** Number of the first trial to be created; candidates are numbered on from it. */
+  firstNumber: number;
+  count: number;
+  /** Epoch ms of the snapshot, to tell pending from stale. */
+  now: number;
+};
+
+export type Suggestion = { params: Params; source: TrialSource };
+
+export interface Suggester {
+  /**
+   * `count` distinct points, none equal to the point of any trial in the snapshot.
+   * Throws `ProblemError('SEARCH_SPACE_EXHAUSTED')` when a finite space has fewer unused points.
+   */
+  suggest(request: SuggestionRequest): Promise<Suggestion[]>;
+}

@@ -1,0 +1,41 @@
+/**
+ * Trials: one evaluation of the objective at one point of the search space.
+ *
+ * Stored states are `pending`, `completed` and `failed`. `stale` is derived, never
+ * stored: a pending trial whose lease has run out at the time of the read. Deriving it
+ * keeps the service free of background jobs and always right after a restart.
+ */
+import type { Params } from '../bo/search-space.js';
+
+export type StoredTrialState = 'pending' | 'completed' | 'failed';
+export type TrialState = StoredTrialState | 'stale';
+export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external';
+
+export type Trial = {
+  id: string;
+  studyId: string;
+  number: number;
+  params: Params;
+  /** Canonical form of `params` (bo/encoding `paramsKey`): equal iff the points are equal. */
+  paramsKey: string;
+  state: StoredTrialState;
+  value: number | null;
+  failureReason: string | null;
+  source: TrialSource;
+  createdAt: number;
+  completedAt: number | null;
+  leaseExpiresAt: number | null;
+};
+
+export type TrialCounts = { pending: number; completed: number; failed: number; stale: number; total: number };
+
+/** The state a reader sees at time `now` (epoch ms). */
+export function effectiveState(trial: Pick<Trial, 'state' | 'leaseExpiresAt'>, now: number): TrialState {
+  if (trial.state === 'pending' && trial.leaseExpiresAt !== null && trial.leaseExpiresAt <= now) return 'stale';
+  return trial.state;
+}
+
+/** Whether `a` is a better value than `b` for the goal. */
+export function isBetter(a: number, b: number, goal: 'minimize' | 'maximize'): boolean {
+  return goal === 'minimize' ? a < b : a > b;
+}

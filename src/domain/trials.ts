@@ -1,0 +1,47 @@
+/** Use cases that read trials, and the heartbeat that renews a lease. */
+import type { Deps } from './deps.js';
+import { ProblemError } from './errors.js';
+import { requireTrial } from './observe.js';
+import type { Page } from './ports.js';
+import { requireStudy } from './studies.js';
+import { effectiveState, type Trial, type TrialState } from './trial.js';
+
+export function listTrials(
+  deps: Deps,
+  studyId: string,
+  filter: { state?: TrialState; cursor?: string; limit: number },
+): Page<Trial> {
+  requireStudy(deps, studyId);
+  return deps.store.listTrials(studyId, filter, deps.clock.now());
+}
+
+export function getTrial(deps: Deps, studyId: string, trialId: string): Trial {
+  requireStudy(deps, studyId);
+  return requireTrial(deps, studyId, trialId);
+}
+
+export function bestTrial(deps: Deps, studyId: string): Trial {
+  const study = requireStudy(deps, studyId);
+  const best = deps.store.bestTrial(studyId, study.objective.goal);
+  if (!best) throw new ProblemError('NO_COMPLETED_TRIALS', `study ${studyId} has no completed trial yet`);
+  return best;
+}
+
+/**
+ * Renews the lease of a running trial. A stale trial becomes pending again: a heartbeat
+ * proves its worker is alive, it was only late.
+ */
+export function heartbeat(deps: Deps, studyId: string, trialId: string): Trial {
+  return deps.store.transaction(() => {
+    const study = requireStudy(deps, studyId);
+    const trial = requireTrial(deps, studyId, trialId);
+    const now = deps.clock.now();
+    const state = effectiveState(trial, now);
+    if (state !== 'pending' && state !== 'stale') {
+      throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trialId} is ${state}; only running trials take heartbeats`);
+    }
+    const renewed: Trial = { ...trial, leaseExpiresAt: now + study.options.leaseSeconds * 1000 };
+    deps.store.updateTrial(renewed);
+    return renewed;
+  });
+}

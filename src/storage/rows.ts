@@ -1,0 +1,71 @@
+/** Mapping between SQLite rows and domain entities; the only place that knows the columns. */
+import type { ParamSpec, Params } from '../bo/search-space.js';
+import type { Study } from '../domain/study.js';
+import type { Trial } from '../domain/trial.js';
+
+export type StudyRow = {
+  seq: number;
+  id: string;
+  name: string;
+  parameters: string;
+  objective: string;
+  options: string;
+  state: 'active';
+  created_at: number;
+};
+
+export type TrialRow = {
+  id: string;
+  study_id: string;
+  number: number;
+  params: string;
+  params_key: string;
+  state: Trial['state'];
+  value: number | null;
+  failure_reason: string | null;
+  source: Trial['source'];
+  created_at: number;
+  completed_at: number | null;
+  lease_expires_at: number | null;
+};
+
+export function studyFromRow(row: StudyRow): Study {
+  return {
+    id: row.id,
+    name: row.name,
+    parameters: JSON.parse(row.parameters) as ParamSpec[],
+    objective: JSON.parse(row.objective) as Study['objective'],
+    options: JSON.parse(row.options) as Study['options'],
+    state: row.state,
+    createdAt: row.created_at,
+  };
+}
+
+export function studyToRow(study: Study): Omit<StudyRow, 'seq'> {
+  return {
+    id: study.id,
+    name: study.name,
+    parameters: JSON.stringify(study.parameters),
+    objective: JSON.stringify(study.objective),
+    options: JSON.stringify(study.options),
+    state: study.state,
+    created_at: study.createdAt,
+  };
+}
+
+export function trialFromRow(row: TrialRow): Trial {
+  return {
+    id: row.id,
+    studyId: row.study_id,
+    number: row.number,
+    params: JSON.parse(row.params) as Params,
+    paramsKey: row.params_key,
+    state: row.state,
+    value: row.value,
+    failureReason: row.failure_reason,
+    source: row.source,
+    createdAt: row.created_at,
+    completedAt: row.completed_at,
+    leaseExpiresAt: row.lease_expires_at,
+  };
+}

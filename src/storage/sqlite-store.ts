@@ -1,0 +1,181 @@
+/**
+ * The domain's `Store` on better-sqlite3. Statements are prepared once; every method is
+ * synchronous, so a `transaction` callback can never interleave with another request.
+ */
+import { ProblemError } from '../domain/errors.js';
+import type { IdempotencyRecord, Page, Store } from '../domain/ports.js';
+import type { Study } from '../domain/study.js';
+import type { Trial, TrialCounts, TrialState } from '../domain/trial.js';
+import type { SqliteDatabase } from './database.js';
+import { migrationsApplied, readMigrations, type Migration } from './migrator.js';
+import { studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from './rows.js';
+
+const TRIAL_COLUMNS = `t.id, s.id AS study_id, t.number, t.params, t.params_key, t.state, t.value,
+  t.failure_reason, t.source, t.created_at, t.completed_at, t.lease_expires_at`;
+const TRIALS_OF_STUDY = `FROM trials t JOIN studies s ON s.seq = t.study_seq WHERE s.id = @studyId`;
+
+/** SQL for "the trial's effective state is @state at @now" (stale is derived, see domain/trial.ts). */
+const STATE_FILTER: Record<TrialState, string> = {
+  pending: `t.state = 'pending' AND (t.lease_expires_at IS NULL OR t.lease_expires_at > @now)`,
+  stale: `t.state = 'pending' AND t.lease_expires_at <= @now`,
+  completed: `t.state = 'completed'`,
+  failed: `t.state = 'failed'`,
+};
+
+export class SqliteStore implements Store {
+  private readonly migrations: Migration[] = readMigrations();
+  private readonly stmt;
+
+  constructor(private readonly db: SqliteDatabase) {
+    const p = (sql: string) => db.prepare(sql);
+    this.stmt = {
+      insertStudy: p(`INSERT INTO studies (id, name, parameters, objective, options, state, created_at)
+        VALUES (@id, @name, @parameters, @objective, @options, @state, @created_at)`),
+      studyById: p('SELECT * FROM studies WHERE id = ?'),
+      studyByName: p('SELECT * FROM studies WHERE name = ?'),
+      listStudies: p('SELECT * FROM studies WHERE seq > ? ORDER BY seq LIMIT ?'),
+      deleteStudy: p('DELETE FROM studies WHERE id = ?'),
+      counts: p(`SELECT
+          SUM(${STATE_FILTER.pending}) AS pending, SUM(${STATE_FILTER.stale}) AS stale,
+          SUM(${STATE_FILTER.completed}) AS completed, SUM(${STATE_FILTER.failed}) AS failed,
+          COUNT(*) AS total ${TRIALS_OF_STUDY}`),
+      allTrials: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} ORDER BY t.number`),
+      trialById: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.id = @trialId`),
+      nextNumber: p(`SELECT COALESCE(MAX(t.number) + 1, 0) AS next ${TRIALS_OF_STUDY}`),
+      insertTrial: p(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, failure_reason,
+          source, created_at, completed_at, lease_expires_at)
+        VALUES (@id, (SELECT seq FROM studies WHERE id = @studyId), @number, @params, @paramsKey, @state, @value,
+          @failureReason, @source, @createdAt, @completedAt, @leaseExpiresAt)`),
+      updateTrial: p(`UPDATE trials SET state = @state, value = @value, failure_reason = @failureReason,
+          completed_at = @completedAt, lease_expires_at = @leaseExpiresAt WHERE id = @id`),
+      bestMin: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.state = 'completed' ORDER BY t.value ASC, t.number LIMIT 1`),
+      bestMax: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.state = 'completed' ORDER BY t.value DESC, t.number LIMIT 1`),
+      findKey: p(`SELECT k.request_hash, k.trial_ids FROM idempotency_keys k JOIN studies s ON s.seq = k.study_seq
+        WHERE s.id = ? AND k.key = ?`),
+      insertKey: p(`INSERT INTO idempotency_keys (study_seq, key, request_hash, trial_ids, created_at)
+        VALUES ((SELECT seq FROM studies WHERE id = ?), ?, ?, ?, ?)`),
+      ping: p('SELECT 1 AS one'),
+    };
+  }
+
+  transaction<T>(fn: () => T): T {
+    // IMMEDIATE takes the write lock up front: a read-then-write transaction cannot then
+    // fail half-way with SQLITE_BUSY when another process writes to the same file.
+    return this.db.transaction(fn).immediate();
+  }
+
+  isReady(): boolean {
+    try {
+      return (this.stmt.ping.get() as { one: number }).one === 1 && migrationsApplied(this.db, this.migrations);
+    } catch {
+      return false;
+    }
+  }
+
+  insertStudy(study: Study): void {
+    this.stmt.insertStudy.run(studyToRow(study));
+  }
+
+  findStudy(id: string): Study | undefined {
+    const row = this.stmt.studyById.get(id) as StudyRow | undefined;
+    return row && studyFromRow(row);
+  }
+
+  findStudyByName(name: string): Study | undefined {
+    const row = this.stmt.studyByName.get(name) as StudyRow | undefined;
+    return row && studyFromRow(row);
+  }
+
+  listStudies(cursor: string | undefined, limit: number): Page<Study> {
+    const rows = this.stmt.listStudies.all(parseCursor(cursor), limit + 1) as StudyRow[];
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { items: page.map(studyFromRow), nextCursor: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  deleteStudy(id: string): boolean {
+    return this.stmt.deleteStudy.run(id).changes > 0;
+  }
+
+  trialCounts(studyId: string, now: number): TrialCounts {
+    const row = this.stmt.counts.get({ studyId, now }) as Record<keyof TrialCounts, number | null>;
+    return {
+      pending: row.pending ?? 0,
+      completed: row.completed ?? 0,
+      failed: row.failed ?? 0,
+      stale: row.stale ?? 0,
+      total: row.total ?? 0,
+    };
+  }
+
+  listTrials(studyId: string, filter: { state?: TrialState; cursor?: string; limit: number }, now: number): Page<Trial> {
+    const where = filter.state ? `AND ${STATE_FILTER[filter.state]}` : '';
+    const rows = this.db
+      .prepare(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} ${where} AND t.number > @after ORDER BY t.number LIMIT @limit`)
+      .all({ studyId, now, after: parseCursor(filter.cursor) - 1, limit: filter.limit + 1 }) as TrialRow[];
+    const page = rows.slice(0, filter.limit);
+    const last = page[page.length - 1];
+    return {
+      items: page.map(trialFromRow),
+      nextCursor: rows.length > filter.limit && last ? String(last.number + 1) : null,
+    };
+  }
+
+  allTrials(studyId: string): Trial[] {
+    return (this.stmt.allTrials.all({ studyId }) as TrialRow[]).map(trialFromRow);
+  }
+
+  findTrial(studyId: string, trialId: string): Trial | undefined {
+    const row = this.stmt.trialById.get({ studyId, trialId }) as TrialRow | undefined;
+    return row && trialFromRow(row);
+  }
+
+  findTrialsByIds(studyId: string, trialIds: string[]): Trial[] {
+    return trialIds.map((id) => this.findTrial(studyId, id)).filter((t): t is Trial => t !== undefined);
+  }
+
+  nextTrialNumber(studyId: string): number {
+    return (this.stmt.nextNumber.get({ studyId }) as { next: number }).next;
+  }
+
+  insertTrial(trial: Trial): void {
+    this.stmt.insertTrial.run({ ...trial, params: JSON.stringify(trial.params) });
+  }
+
+  updateTrial(trial: Trial): void {
+    this.stmt.updateTrial.run({
+      id: trial.id,
+      state: trial.state,
+      value: trial.value,
+      failureReason: trial.failureReason,
+      completedAt: trial.completedAt,
+      leaseExpiresAt: trial.leaseExpiresAt,
+    });
+  }
+
+  bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined {
+    const stmt = goal === 'minimize' ? this.stmt.bestMin : this.stmt.bestMax;
+    const row = stmt.get({ studyId }) as TrialRow | undefined;
+    return row && trialFromRow(row);
+  }
+
+  findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined {
+    const row = this.stmt.findKey.get(studyId, key) as { request_hash: string; trial_ids: string } | undefined;
+    return row && { requestHash: row.request_hash, trialIds: JSON.parse(row.trial_ids) as string[] };
+  }
+
+  insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void {
+    this.stmt.insertKey.run(studyId, key, record.requestHash, JSON.stringify(record.trialIds), now);
+  }
+}
+
+/** Cursors are opaque to clients; here they are a non-negative integer position. */
+function parseCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  if (!/^\d{1,15}$/.test(cursor)) {
+    throw new ProblemError('VALIDATION_FAILED', 'cursor is not one this server handed out', [
+      { parameter: 'cursor', detail: 'must be the nextCursor of a previous page' },
+    ]);
+  }
+  return Number(cursor);
+}
