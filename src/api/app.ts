@@ -1,0 +1,66 @@
+/**
+ * The Express application factory. It never listens: `server.ts` does, and tests drive
+ * the app in-process with supertest.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import * as OpenApiValidator from 'express-openapi-validator';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Deps } from '../domain/deps.js';
+import { ProblemError } from '../domain/errors.js';
+import { bearerAuth } from './auth.js';
+import { problemHandler } from './problem.js';
+import { healthRouter } from './routes/health.js';
+import { specForValidation } from './spec.js';
+import { studiesRouter } from './routes/studies.js';
+import { trialsRouter } from './routes/trials.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export type AppOptions = {
+  deps: Deps;
+  logger: Logger;
+  /** When non-empty, every `/v1` call needs one of these as a bearer key. */
+  apiKeys?: string[];
+  /** Check every response against openapi.yaml too (tests turn it on; a mismatch is a 500). */
+  validateResponses?: boolean;
+};
+
+export function createApp(options: AppOptions): Express {
+  const { deps, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+    }),
+  );
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
+  app.use(healthRouter(deps.store));
+  if (options.apiKeys && options.apiKeys.length > 0) app.use('/v1', bearerAuth(options.apiKeys));
+  app.use(
+    OpenApiValidator.middleware({
+      apiSpec: specForValidation() as never,
+      validateRequests: { allErrors: true, discriminator: true },
+      validateResponses: options.validateResponses ? { allErrors: true } : false,
+      validateSecurity: false,
+      ignorePaths: /^\/(healthz|readyz)$/,
+    }),
+  );
+  app.use(studiesRouter(deps));
+  app.use(trialsRouter(deps));
+  app.use(() => {
+    throw new ProblemError('NOT_FOUND');
+  });
+  app.use(problemHandler(logger));
+  return app;
+}

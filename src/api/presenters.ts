@@ -1,0 +1,35 @@
+/** Domain entities as they go on the wire: ISO-8601 times, derived state, no nulls. */
+import type { StudyView } from '../domain/studies.js';
+import { effectiveState, type Trial } from '../domain/trial.js';
+import type { StudyBody, TrialBody } from './types.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function studyBody(study: StudyView): StudyBody {
+  return {
+    id: study.id,
+    name: study.name,
+    parameters: study.parameters,
+    objective: study.objective,
+    options: study.options,
+    state: study.state,
+    createdAt: iso(study.createdAt),
+    trialCounts: study.trialCounts,
+  };
+}
+
+export function trialBody(trial: Trial, now: number): TrialBody {
+  const body: TrialBody = {
+    id: trial.id,
+    number: trial.number,
+    params: trial.params,
+    state: effectiveState(trial, now),
+    source: trial.source,
+    createdAt: iso(trial.createdAt),
+  };
+  if (trial.value !== null) body.value = trial.value;
+  if (trial.failureReason !== null) body.failureReason = trial.failureReason;
+  if (trial.completedAt !== null) body.completedAt = iso(trial.completedAt);
+  if (trial.leaseExpiresAt !== null) body.leaseExpiresAt = iso(trial.leaseExpiresAt);
+  return body;
+}

@@ -1,0 +1,115 @@
+/**
+ * The one error handler: every error becomes an RFC 9457 problem document
+ * (`application/problem+json`) whose `code` comes from the domain's catalogue. Library
+ * errors that reach HTTP (body-parser, express-openapi-validator) are translated here,
+ * the layer that owns those libraries.
+ */
+import type { ErrorRequestHandler, Request } from 'express';
+import { errorCatalogue, ProblemError, type ErrorCode, type FieldError } from '../domain/errors.js';
+import type { ProblemBody } from './types.js';
+
+/** `type` of every problem: a relative reference to its entry in the published catalogue. */
+export const problemType = (code: ErrorCode) => `/docs/errors#${code.toLowerCase().replace(/_/g, '-')}`;
+
+export function problemBody(code: ErrorCode, detail: string | undefined, instance: string, errors?: FieldError[]): ProblemBody {
+  const { status, title } = errorCatalogue[code];
+  const body: ProblemBody = { type: problemType(code), title, status, code, instance };
+  if (detail !== undefined) body.detail = detail;
+  if (errors && errors.length > 0) body.errors = errors;
+  return body;
+}
+
+type ValidatorItem = { path: string; message: string; errorCode?: string };
+type HttpishError = Error & { status?: number; statusCode?: number; type?: string; errors?: ValidatorItem[]; headers?: Record<string, string> };
+
+/** Maps any thrown value to a ProblemError; unknown errors become null (a 500). */
+export function toProblem(err: unknown): ProblemError | null {
+  if (err instanceof ProblemError) return err;
+  if (!(err instanceof Error)) return null;
+  const e = err as HttpishError;
+  // body-parser (express.json)
+  if (e.type === 'entity.parse.failed') return new ProblemError('MALFORMED_JSON', `the body is not valid JSON: ${e.message}`);
+  if (e.type === 'entity.too.large') return new ProblemError('PAYLOAD_TOO_LARGE');
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ProblemError('UNSUPPORTED_MEDIA_TYPE', e.message);
+  // express-openapi-validator
+  const status = e.status ?? e.statusCode;
+  if (Array.isArray(e.errors) && status !== undefined) {
+    switch (status) {
+      case 400: {
+        const items = relevantItems(e.errors);
+        return new ProblemError('VALIDATION_FAILED', summarize(items), items.map(fieldError));
+      }
+      case 404:
+        return new ProblemError('NOT_FOUND', `no route ${e.message === 'not found' ? '' : e.message}`.trim());
+      case 405:
+        return new ProblemError('METHOD_NOT_ALLOWED', e.message);
+      case 413:
+        return new ProblemError('PAYLOAD_TOO_LARGE');
+      case 415:
+        return new ProblemError('UNSUPPORTED_MEDIA_TYPE', e.message);
+    }
+  }
+  return null;
+}
+
+const ONE_OF = 'must match exactly one schema in oneOf';
+
+/**
+ * Ajv reports every branch of a failed `oneOf`. The "additional property" complaints of
+ * the branches the client did not mean, and the oneOf summary itself, only confuse: keep
+ * the rest, once each.
+ */
+function relevantItems(items: ValidatorItem[]): ValidatorItem[] {
+  const failedOneOf = items.some((i) => i.message === ONE_OF);
+  const kept = items.filter(
+    (i) => !(failedOneOf && (i.message === ONE_OF || i.message === 'must NOT have additional properties')),
+  );
+  const seen = new Set<string>();
+  return (kept.length > 0 ? kept : items).filter((i) => {
+    const key = `${i.path}\u0000${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function summarize(items: ValidatorItem[]): string {
+  const first = items[0];
+  if (!first) return 'the request does not match the schema';
+  const where = fieldError(first);
+  const at = where.pointer ?? where.parameter ?? where.header ?? '';
+  return `${at} ${first.message}`.trim();
+}
+
+/** `/body/parameters/0/low` → pointer `#/parameters/0/low`; `/query/limit` → parameter `limit`. */
+function fieldError(item: ValidatorItem): FieldError {
+  const [, location, ...rest] = item.path.split('/');
+  const field = rest.join('/');
+  switch (location) {
+    case 'body':
+      return { pointer: `#/${field}`.replace(/\/$/, ''), detail: item.message };
+    case 'query':
+    case 'params':
+      return { parameter: field, detail: item.message };
+    case 'headers':
+      return { header: field, detail: item.message };
+    default:
+      return { pointer: '#', detail: item.message };
+  }
+}
+
+export function problemHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
+  return (err: unknown, req: Request, res, _next) => {
+    const problem = toProblem(err) ?? new ProblemError('INTERNAL_ERROR', 'an unexpected error occurred; it was logged');
+    if (problem.code === 'INTERNAL_ERROR') log.error({ err, reqId: req.id }, 'unhandled error');
+    if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
+    const allow = (err as HttpishError)?.headers?.Allow;
+    if (problem.code === 'METHOD_NOT_ALLOWED' && allow) res.setHeader('Allow', allow);
+    if (res.headersSent) return;
+    const detail = problem.message === errorCatalogue[problem.code].title ? undefined : problem.message;
+    res
+      .status(problem.status)
+      .type('application/problem+json')
+      .json(problemBody(problem.code, detail, req.originalUrl, problem.errors));
+  };
+}

@@ -1,0 +1,34 @@
+/** Routes for `/v1/studies`: thin handlers, validated input → one use case → response. */
+import { Router } from 'express';
+import type { Deps } from '../../domain/deps.js';
+import { createStudy, deleteStudy, getStudy, listStudies } from '../../domain/studies.js';
+import { studyBody } from '../presenters.js';
+import type { StudyCreateBody } from '../types.js';
+import { queryLimit, queryString } from './query.js';
+
+export function studiesRouter(deps: Deps): Router {
+  const router = Router();
+
+  router.post('/v1/studies', (req, res) => {
+    const body = req.body as StudyCreateBody;
+    const { study, created } = createStudy(deps, body);
+    if (created) res.status(201).location(`/v1/studies/${study.id}`);
+    res.json(studyBody(study));
+  });
+
+  router.get('/v1/studies', (req, res) => {
+    const page = listStudies(deps, queryString(req, 'cursor'), queryLimit(req));
+    res.json({ studies: page.items.map(studyBody), nextCursor: page.nextCursor });
+  });
+
+  router.get('/v1/studies/:studyId', (req, res) => {
+    res.json(studyBody(getStudy(deps, req.params.studyId)));
+  });
+
+  router.delete('/v1/studies/:studyId', (req, res) => {
+    deleteStudy(deps, req.params.studyId);
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,56 @@
+/** Routes for suggest, observe and the trials of a study. */
+import { Router } from 'express';
+import type { Deps } from '../../domain/deps.js';
+import { observe } from '../../domain/observe.js';
+import { suggest } from '../../domain/suggest.js';
+import type { TrialState } from '../../domain/trial.js';
+import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trials.js';
+import { trialBody } from '../presenters.js';
+import type { ObserveBody, SuggestBody } from '../types.js';
+import { queryLimit, queryString } from './query.js';
+
+export function trialsRouter(deps: Deps): Router {
+  const router = Router();
+  const now = () => deps.clock.now();
+
+  router.post('/v1/studies/:studyId/suggest', async (req, res) => {
+    const body = (req.body ?? {}) as SuggestBody;
+    const trials = await suggest(deps, {
+      studyId: req.params.studyId,
+      count: body.count ?? 1,
+      idempotencyKey: req.get('idempotency-key'),
+    });
+    const t = now();
+    res.json({ trials: trials.map((trial) => trialBody(trial, t)) });
+  });
+
+  router.post('/v1/studies/:studyId/observe', (req, res) => {
+    const { trial, created } = observe(deps, req.params.studyId, req.body as ObserveBody);
+    if (created) res.status(201).location(`/v1/studies/${req.params.studyId}/trials/${trial.id}`);
+    res.json(trialBody(trial, now()));
+  });
+
+  router.get('/v1/studies/:studyId/trials', (req, res) => {
+    const page = listTrials(deps, req.params.studyId, {
+      state: queryString(req, 'state') as TrialState | undefined,
+      cursor: queryString(req, 'cursor'),
+      limit: queryLimit(req),
+    });
+    const t = now();
+    res.json({ trials: page.items.map((trial) => trialBody(trial, t)), nextCursor: page.nextCursor });
+  });
+
+  router.get('/v1/studies/:studyId/trials/:trialId', (req, res) => {
+    res.json(trialBody(getTrial(deps, req.params.studyId, req.params.trialId), now()));
+  });
+
+  router.post('/v1/studies/:studyId/trials/:trialId/heartbeat', (req, res) => {
+    res.json(trialBody(heartbeat(deps, req.params.studyId, req.params.trialId), now()));
+  });
+
+  router.get('/v1/studies/:studyId/best', (req, res) => {
+    res.json(trialBody(bestTrial(deps, req.params.studyId), now()));
+  });
+
+  return router;
+}

@@ -1,0 +1,51 @@
+/**
+ * Composition root: config → database → migrations → app → listen, and signals.
+ * The only module with process-wide effects.
+ */
+import { pino } from 'pino';
+import { createApp } from './api/app.js';
+import { loadConfig } from './config.js';
+import { DesignSuggester } from './domain/design-suggester.js';
+import { openDatabase, sqlitePath } from './storage/database.js';
+import { applyMigrations } from './storage/migrator.js';
+import { SqliteStore } from './storage/sqlite-store.js';
+
+const config = loadConfig();
+const logger = pino({ level: config.logLevel, base: { service: 'posterior' } });
+
+const db = openDatabase(config.databaseUrl);
+const applied = applyMigrations(db);
+if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+const store = new SqliteStore(db);
+const app = createApp({
+  deps: { store, clock: { now: () => Date.now() }, suggester: new DesignSuggester() },
+  logger,
+  apiKeys: config.apiKeys,
+});
+
+const server = app.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ host: config.host, port, database: sqlitePath(config.databaseUrl), auth: config.apiKeys.length > 0 }, 'listening');
+});
+
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  // Stop accepting connections, let in-flight requests finish, then close the database.
+  server.close(() => {
+    db.close();
+    logger.info('stopped');
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+  setTimeout(() => {
+    logger.warn('in-flight requests did not finish in 10 s; exiting');
+    process.exit(1);
+  }, 10_000).unref();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

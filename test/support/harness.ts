@@ -1,0 +1,60 @@
+/**
+ * An in-process app on a fresh temporary SQLite file, with responses checked against
+ * openapi.yaml and a clock the test moves by hand.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import supertest from 'supertest';
+import { createApp } from '../../src/api/app.js';
+import { DesignSuggester } from '../../src/domain/design-suggester.js';
+import type { Suggester } from '../../src/domain/suggester.js';
+import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
+import { applyMigrations } from '../../src/storage/migrator.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
+
+export type Harness = {
+  request: ReturnType<typeof supertest>;
+  clock: { now(): number; advance(ms: number): void };
+  db: SqliteDatabase;
+  store: SqliteStore;
+  close(): void;
+};
+
+export function startHarness(options: { apiKeys?: string[]; suggester?: Suggester } = {}): Harness {
+  const dir = mkdtempSync(join(tmpdir(), 'posterior-test-'));
+  const db = openDatabase(`sqlite:${join(dir, 'test.db')}`);
+  applyMigrations(db);
+  const store = new SqliteStore(db);
+  let t = Date.parse('2026-01-01T00:00:00Z');
+  const clock = { now: () => t, advance: (ms: number) => void (t += ms) };
+  const app = createApp({
+    deps: { store, clock, suggester: options.suggester ?? new DesignSuggester() },
+    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    apiKeys: options.apiKeys,
+    validateResponses: true,
+  });
+  return {
+    request: supertest(app),
+    clock,
+    db,
+    store,
+    close() {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A space with one parameter of each type. */
+export const mixedSpace = [
+  { name: 'lr', type: 'float', low: 1e-5, high: 1e-1, log: true },
+  { name: 'layers', type: 'int', low: 1, high: 8 },
+  { name: 'batch', type: 'ordinal', values: [16, 32, 64, 128] },
+  { name: 'optimizer', type: 'categorical', choices: ['adam', 'sgd', 'rmsprop'] },
+];
+
+export function studyBody(overrides: Record<string, unknown> = {}) {
+  return { name: 'mnist', parameters: mixedSpace, objective: { goal: 'minimize' }, options: { seed: 7 }, ...overrides };
+}
