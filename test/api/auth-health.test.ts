@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { startHarness, studyBody, type Harness } from '../support/harness.js';
+
+let h: Harness;
+afterEach(() => h.close());
+
+describe('API keys', () => {
+  test('without API_KEYS, /v1 needs no key', async () => {
+    h = startHarness();
+    expect((await h.request.get('/v1/studies')).status).toBe(200);
+  });
+
+  test('with API_KEYS, /v1 answers 401 UNAUTHORIZED without a valid bearer key and serves with one', async () => {
+    h = startHarness({ apiKeys: ['alpha', 'beta'] });
+    const missing = await h.request.get('/v1/studies');
+    expect(missing.status).toBe(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer');
+    expect(missing.body).toMatchObject({ code: 'UNAUTHORIZED', errors: [{ header: 'Authorization' }] });
+    expect((await h.request.get('/v1/studies').set('Authorization', 'Bearer gamma')).status).toBe(401);
+    expect((await h.request.get('/v1/studies').set('Authorization', 'Basic YWxwaGE6')).status).toBe(401);
+    expect((await h.request.get('/v1/studies').set('Authorization', 'Bearer alph')).status).toBe(401);
+    expect((await h.request.get('/v1/studies').set('Authorization', 'Bearer beta')).status).toBe(200);
+    const created = await h.request.post('/v1/studies').set('Authorization', 'Bearer alpha').send(studyBody());
+    expect(created.status).toBe(201);
+  });
+
+  test('health probes stay open when keys are required', async () => {
+    h = startHarness({ apiKeys: ['alpha'] });
+    expect((await h.request.get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await h.request.get('/readyz')).status).toBe(200);
+  });
+});
+
+describe('readiness', () => {
+  test('/readyz answers 503 NOT_READY when a migration is missing', async () => {
+    h = startHarness();
+    h.db.prepare('DELETE FROM schema_migrations').run();
+    const res = await h.request.get('/readyz');
+    expect(res.status).toBe(503);
+    expect(res.body.code).toBe('NOT_READY');
+  });
+
+  test('/readyz answers 503 when the database is closed', async () => {
+    h = startHarness();
+    const res0 = await h.request.get('/readyz');
+    expect(res0.status).toBe(200);
+    h.db.close();
+    const res = await h.request.get('/readyz');
+    expect(res.status).toBe(503);
+    h.close = () => {};
+  });
+});
+
+describe('unexpected errors', () => {
+  test('are a 500 INTERNAL_ERROR problem without a stack trace', async () => {
+    h = startHarness({
+      suggester: {
+        suggest: async () => {
+          throw new Error('secret internals at /srv/x.ts:10');
+        },
+      },
+    });
+    const study = (await h.request.post('/v1/studies').send(studyBody())).body.id;
+    const res = await h.request.post(`/v1/studies/${study}/suggest`).send({});
+    expect(res.status).toBe(500);
+    expect(res.body.code).toBe('INTERNAL_ERROR');
+    expect(JSON.stringify(res.body)).not.toContain('secret');
+    expect(JSON.stringify(res.body)).not.toContain('.ts:');
+  });
+});

@@ -1,0 +1,68 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, expect, test } from 'vitest';
+import { openDatabase, sqlitePath, type SqliteDatabase } from '../../src/storage/database.js';
+import { applyMigrations, migrationsApplied, readMigrations } from '../../src/storage/migrator.js';
+
+let dir: string;
+let db: SqliteDatabase;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'posterior-migrate-'));
+  db = openDatabase(`sqlite:${join(dir, 'a', 'b', 'x.db')}`);
+});
+afterEach(() => {
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('applies every migration once, and a second run applies nothing', () => {
+  const first = applyMigrations(db);
+  expect(first).toEqual(readMigrations().map((m) => m.name));
+  expect(applyMigrations(db)).toEqual([]);
+  expect(migrationsApplied(db, readMigrations())).toBe(true);
+});
+
+test('refuses to start when an applied migration was edited', () => {
+  applyMigrations(db);
+  const edited = readMigrations().map((m, i) => (i === 0 ? { ...m, sql: `${m.sql}\n-- edited`, checksum: 'different' } : m));
+  expect(() => applyMigrations(db, edited)).toThrow(/edited after it was applied/);
+});
+
+test('a failing migration leaves nothing half-applied', () => {
+  applyMigrations(db);
+  const bad = { version: 9999, name: '9999_break_things', sql: 'CREATE TABLE half (x INTEGER); SELECT * FROM missing_table;', checksum: 'c' };
+  expect(() => applyMigrations(db, [...readMigrations(), bad])).toThrow();
+  expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'half'").get()).toBeUndefined();
+  expect(db.prepare('SELECT version FROM schema_migrations WHERE version = 9999').get()).toBeUndefined();
+});
+
+test('reads only NNNN_verb_noun.sql files, in order', () => {
+  const mdir = join(dir, 'm');
+  rmSync(mdir, { recursive: true, force: true });
+  mkdirSync(mdir);
+  writeFileSync(join(mdir, '0002_add_b.sql'), 'SELECT 2;');
+  writeFileSync(join(mdir, '0001_add_a.sql'), 'SELECT 1;');
+  writeFileSync(join(mdir, 'notes.txt'), 'x');
+  expect(readMigrations(mdir).map((m) => m.name)).toEqual(['0001_add_a', '0002_add_b']);
+});
+
+test('opens the connection in WAL mode with foreign keys, a busy timeout and full sync', () => {
+  expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+  expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
+  expect(db.pragma('synchronous', { simple: true })).toBe(2);
+});
+
+test.each([
+  ['sqlite:./data/p.db', join(process.cwd(), 'data/p.db')],
+  ['sqlite:/tmp/p.db', '/tmp/p.db'],
+  ['sqlite:///tmp/p.db', '/tmp/p.db'],
+  ['sqlite::memory:', ':memory:'],
+])('DATABASE_URL %s names the file %s', (url, path) => {
+  expect(sqlitePath(url)).toBe(path);
+});
+
+test('a DATABASE_URL that is not sqlite: is refused', () => {
+  expect(() => sqlitePath('postgres://x')).toThrow(/sqlite:/);
+});
