@@ -1,20 +1,25 @@
 # NOTE: no Docker engine runs on the machines this was written on, so this file has not
 # been built; it follows the same steps as `npm ci && npm start`.
 
-FROM node:20-bookworm-slim AS build
+FROM node:20-bookworm-slim AS toolchain
 WORKDIR /app
 # better-sqlite3 compiles when no prebuilt binary can be fetched.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+
+FROM toolchain AS build
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
+
+FROM toolchain AS runtime-deps
+RUN npm ci --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATABASE_URL=sqlite:/data/posterior.db
-COPY --from=build /app/node_modules ./node_modules
+COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
 COPY migrations ./migrations

@@ -72,13 +72,17 @@ export interface CholeskyFactor {
 /**
  * L with K + jitter·I = L·Lᵀ; tries jitter 0, then 1e-8·mean(diag K), ×10 each
  * time (GPyTorch's psd_safe_cholesky does the same with an absolute start).
- * K is not modified. `out` (length n², may alias nothing else) is reused if given.
+ * K is not modified unless `out` is K itself (then L overwrites it in place).
  * @throws NotPositiveDefiniteError when the last jitter fails too.
  */
 export function choleskyWithJitter(K: Float64Array, n: number, options: CholeskyOptions = {}, out?: Float64Array): CholeskyFactor {
   const L = out ?? new Float64Array(n * n);
-  L.set(K.subarray(0, n * n));
+  if (L !== K) L.set(K.subarray(0, n * n));
+  // Factoring in place (out === K) destroys K; keep a copy only for that case (O(n²) ≪ O(n³)).
+  let source = K;
+  if (L === K) source = K.slice(0, n * n);
   if (choleskyInPlace(L, n)) return { L, jitter: 0 };
+  K = source;
   let meanDiag = 0;
   for (let i = 0; i < n; i++) meanDiag += K[i * n + i]!;
   meanDiag = n > 0 ? meanDiag / n : 0;

@@ -37,6 +37,23 @@ export interface Hyperparameters {
   mean: number;
 }
 
+/** θ = [log ℓ_1..log ℓ_d, log σ², log σ_n², c], shape (d + 3): the layout likelihood.ts and fit.ts optimize over. */
+export function packHyperparameters(h: Hyperparameters, out?: Float64Array): Float64Array {
+  const d = h.logLengthscales.length;
+  const theta = out ?? new Float64Array(d + 3);
+  theta.set(h.logLengthscales);
+  theta[d] = h.logSignalVariance;
+  theta[d + 1] = h.logNoiseVariance;
+  theta[d + 2] = h.mean;
+  return theta;
+}
+
+/** Inverse of packHyperparameters for d = θ.length − 3; copies. */
+export function unpackHyperparameters(theta: Float64Array): Hyperparameters {
+  const d = theta.length - 3;
+  return { logLengthscales: theta.slice(0, d), logSignalVariance: theta[d]!, logNoiseVariance: theta[d + 1]!, mean: theta[d + 2]! };
+}
+
 export interface GaussianProcess {
   readonly n: number;
   readonly d: number;

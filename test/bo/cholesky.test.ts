@@ -140,3 +140,14 @@ describe('cholesky', () => {
     expect(choleskyWithJitter(new Float64Array(0), 0)).toEqual({ L: new Float64Array(0), jitter: 0 });
   });
 });
+
+describe('choleskyWithJitter in place', () => {
+  it('retries with jitter from the original matrix when the output aliases the input', () => {
+    const K = new Float64Array(9).fill(1);
+    const expected = choleskyWithJitter(K.slice(), 3);
+    const inPlace = choleskyWithJitter(K, 3, {}, K);
+    expect(inPlace.L).toBe(K);
+    expect(inPlace.jitter).toBe(expected.jitter);
+    expect(Array.from(inPlace.L)).toEqual(Array.from(expected.L));
+  });
+});
