@@ -1,0 +1,364 @@
+/**
+ * argmax of log expected improvement over the encoded search space, mixed
+ * continuous and discrete, after BoTorch's `optimize_acqf` (raw samples →
+ * gradient restarts) and Optuna's `optuna/_gp/optim_mixed.py` (alternating
+ * continuous and discrete local search).
+ *
+ * | symbol  | meaning                                                            | shape  | space |
+ * |---------|--------------------------------------------------------------------|--------|-------|
+ * | x       | a candidate, encoded (encoding.ts): floats/ints/ordinals in [0, 1], | (d)    | xUnit |
+ * |         | categoricals the choice index                                      |        |       |
+ * | μ, s²   | GP posterior mean and variance of the latent f at x (gp.ts)        |        | yStd  |
+ * | best    | incumbent: largest standardized observation (maximization)          |        | yStd  |
+ * | a(x)    | log EI(μ(x), s(x); best) (acquisition.ts)                          |        |       |
+ * | C       | continuous coordinates: floats, and ints / ordinals with > 16 cells |        |       |
+ * | D       | discrete coordinates searched cell by cell: the other ints/ordinals |        |       |
+ * |         | and every categorical                                               |        |       |
+ * | K       | paramsKey of every observed and pending point: forbidden results    |        |       |
+ *
+ * Steps:
+ *  1. Raw candidates: N scrambled Sobol' points (categoricals ⌊u·k⌋) plus
+ *     Gaussian perturbations of the best rows of the model's data, every one
+ *     snapped; a fully discrete space with at most N points is enumerated instead.
+ *  2. The R best distinct raw candidates are refined by alternating
+ *     (i) projected L-BFGS on C with D fixed, minimizing −a(x) with the gradient
+ *         ∂a/∂x_j = ∂a/∂μ·∂μ/∂x_j + ∂a/∂s·∂s²/∂x_j / (2s),
+ *     and (ii) one sweep over D trying every other cell of each coordinate
+ *     (categoricals: every other choice; ints/ordinals: every value when ≤ 16,
+ *     else ±1, ±2 cells) and keeping the best improvement,
+ *     until a sweep improves nothing or `sweeps` rounds have run.
+ *  3. The result is the best snapped point whose key is not in K; refined points
+ *     first, then raw candidates in order of a(x).
+ */
+
+import { logExpectedImprovement, logExpectedImprovementWithGradient } from './acquisition.js';
+import { decode, encode, paramsKey, snap, type Encoding } from './encoding.js';
+import { posterior, posteriorWithGradient, posteriorWorkspace, type GaussianProcess } from './gp.js';
+import { minimizeBox } from './lbfgsb.js';
+import type { Rng } from './rng.js';
+import type { Params } from './search-space.js';
+import { sobolSequence } from './sobol.js';
+
+/** Raised when no candidate outside K can be found (e.g. a finite space already fully observed). */
+export class AcquisitionOptimizerError extends Error {
+  constructor(readonly reason: 'space-exhausted', message: string) {
+    super(message);
+    this.name = 'AcquisitionOptimizerError';
+  }
+}
+
+export interface LogEiMaximizerOptions {
+  rng: Rng;
+  /** K: paramsKey of every observed and pending point. */
+  exclude: ReadonlySet<string>;
+  /** N, Sobol' raw candidates. Default rawSampleCount(n, d). */
+  rawSamples?: number;
+  /** R, raw candidates refined by local search. Default 5 (3 when n > 400). */
+  restarts?: number;
+  /** L-BFGS iterations per continuous phase. Default 50 (20 when n > 400). */
+  maxIterations?: number;
+  /** Maximum continuous/discrete rounds per restart. Default 3. */
+  sweeps?: number;
+}
+
+export interface LogEiMaximum {
+  /** Snapped encoded point, shape (d), xUnit. */
+  x: Float64Array;
+  /** decode(x). */
+  params: Params;
+  /** a(x). */
+  logEi: number;
+  /** μ(x), yStd. */
+  mean: number;
+  /** s²(x), yStd². */
+  variance: number;
+}
+
+/** Above this many cells an int / ordinal dimension is relaxed to continuous for L-BFGS. */
+const MAX_ENUMERATED_CELLS = 16;
+/** Rows of the model's data whose neighbourhoods are sampled (BoTorch's sample_around_best uses the best few). */
+const PERTURBED_CENTRES = 5;
+/** Standard deviation of the perturbations in x, two scales. */
+const PERTURBATION_SCALES = [0.05, 0.2];
+/** Columns of one batched posterior call (bounds memory to n × 512 doubles). */
+const BATCH = 512;
+
+/**
+ * Default N: 512 for d ≤ 4 growing to 2048 at d ≥ 16 (more volume to cover),
+ * divided by 2 for n > 200 and by 4 for n > 400 (each point costs O(n²)).
+ * NOTE: measured in bench/regret.ts and the engine latency test; see engine.ts.
+ */
+export function rawSampleCount(n: number, d: number): number {
+  const byDim = d <= 4 ? 512 : d <= 8 ? 1024 : 2048;
+  const byN = n > 400 ? 4 : n > 200 ? 2 : 1;
+  return Math.max(128, Math.floor(byDim / byN));
+}
+
+/** a(x) at m points Z (m, d) into out (m); posterior mean and variance into mean, variance. */
+function logEiBatch(gp: GaussianProcess, best: number, Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array): void {
+  const d = gp.d;
+  for (let start = 0; start < m; start += BATCH) {
+    const count = Math.min(BATCH, m - start);
+    const zs = Z.subarray(start * d, (start + count) * d);
+    const mu = mean.subarray(start, start + count);
+    const v = variance.subarray(start, start + count);
+    posterior(gp, zs, count, mu, v);
+    for (let j = 0; j < count; j++) {
+      const a = logExpectedImprovement(mu[j]!, Math.sqrt(v[j]!), best);
+      out[start + j] = Number.isFinite(a) ? a : -Infinity;
+    }
+  }
+}
+
+interface Scored {
+  x: Float64Array;
+  key: string;
+  logEi: number;
+  mean: number;
+  variance: number;
+}
+
+function keyOf(enc: Encoding, x: Float64Array): string {
+  return paramsKey(enc, decode(enc, x));
+}
+
+/** Evaluates snapped points (each shape (d)) in one batch. */
+function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Float64Array[]): Scored[] {
+  const d = gp.d;
+  const m = points.length;
+  const Z = new Float64Array(m * d);
+  points.forEach((p, i) => Z.set(p, i * d));
+  const a = new Float64Array(m);
+  const mu = new Float64Array(m);
+  const v = new Float64Array(m);
+  logEiBatch(gp, best, Z, m, a, mu, v);
+  return points.map((x, i) => ({ x, key: keyOf(enc, x), logEi: a[i]!, mean: mu[i]!, variance: v[i]! }));
+}
+
+/** Number of points of a fully discrete space, or Infinity when some dimension is a float (or the count exceeds limit). */
+function discreteSpaceSize(enc: Encoding, limit: number): number {
+  let size = 1;
+  for (const p of enc.params) {
+    const k = p.type === 'categorical' ? p.choices.length : p.type === 'ordinal' ? p.values.length : p.type === 'int' ? p.high - p.low + 1 : Infinity;
+    size *= k;
+    if (!(size <= limit)) return Infinity;
+  }
+  return size;
+}
+
+/** Every point of a fully discrete space (size points), encoded, in mixed-radix order of the values. */
+function enumerateByValue(enc: Encoding, size: number): Float64Array[] {
+  const out: Float64Array[] = [];
+  for (let index = 0; index < size; index++) {
+    let r = index;
+    const params: Params = {};
+    for (const p of enc.params) {
+      const values = p.type === 'categorical' ? p.choices : p.type === 'ordinal' ? p.values : p.type === 'int' ? Array.from({ length: p.high - p.low + 1 }, (_, i) => p.low + i) : [];
+      params[p.name] = values[r % values.length]!;
+      r = Math.floor(r / values.length);
+    }
+    out.push(encode(enc, params));
+  }
+  return out;
+}
+
+/** Sobol' points mapped to the encoding (numeric x_i = u_i, categorical ⌊u_i k⌋), snapped. */
+function sobolCandidates(enc: Encoding, count: number, rng: Rng): Float64Array[] {
+  return sobolSequence(enc.dim, count, rng).map((u) => {
+    for (let j = 0; j < enc.dim; j++) {
+      const k = enc.nChoices[j]!;
+      if (k > 0) u[j] = Math.min(k - 1, Math.floor(u[j]! * k));
+    }
+    return snap(enc, u);
+  });
+}
+
+/**
+ * Perturbations of the best rows of gp.X (by gp.y): numeric coordinates plus
+ * N(0, σ²) for σ in PERTURBATION_SCALES, clamped to [0, 1]; each categorical
+ * coordinate redrawn uniformly with probability 1/d.
+ */
+function perturbedCandidates(gp: GaussianProcess, enc: Encoding, count: number, rng: Rng): Float64Array[] {
+  const { n, d } = gp;
+  if (n === 0 || count === 0) return [];
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => gp.y[b]! - gp.y[a]! || a - b);
+  const centres = order.slice(0, Math.min(PERTURBED_CENTRES, n));
+  const out: Float64Array[] = [];
+  for (let t = 0; t < count; t++) {
+    const c = centres[t % centres.length]!;
+    const sigma = PERTURBATION_SCALES[Math.floor(t / centres.length) % PERTURBATION_SCALES.length]!;
+    const x = gp.X.slice(c * d, c * d + d);
+    for (let j = 0; j < d; j++) {
+      const k = enc.nChoices[j]!;
+      if (k > 0) {
+        if (rng.uniform() < 1 / d) x[j] = rng.int(0, k - 1);
+      } else {
+        x[j] = Math.min(1, Math.max(0, x[j]! + sigma * rng.normal()));
+      }
+    }
+    out.push(snap(enc, x));
+  }
+  return out;
+}
+
+/** The encoded neighbours of x along discrete coordinate j (see module doc, step 2.ii). */
+function discreteNeighbours(enc: Encoding, x: Float64Array, j: number): Float64Array[] {
+  const p = enc.params[j]!;
+  const out: Float64Array[] = [];
+  if (p.type === 'categorical') {
+    for (let c = 0; c < p.choices.length; c++) {
+      if (c === x[j]) continue;
+      const y = x.slice();
+      y[j] = c;
+      out.push(y);
+    }
+    return out;
+  }
+  if (p.type === 'float') return out;
+  const params = decode(enc, x);
+  // The dimension's values in order: an ordinal's list, or low..high for an int (index c ↦ value).
+  const k = p.type === 'ordinal' ? p.values.length : p.high - p.low + 1;
+  const valueAt = (c: number): number => (p.type === 'ordinal' ? p.values[c]! : p.low + c);
+  const v = params[p.name] as number;
+  const current = p.type === 'ordinal' ? p.values.indexOf(v) : v - p.low;
+  const candidates: number[] = [];
+  if (k <= MAX_ENUMERATED_CELLS) {
+    for (let c = 0; c < k; c++) if (c !== current) candidates.push(c);
+  } else {
+    for (const s of [-2, -1, 1, 2]) if (current + s >= 0 && current + s < k) candidates.push(current + s);
+  }
+  for (const c of candidates) {
+    const y = x.slice();
+    y[j] = encode(enc, { ...params, [p.name]: valueAt(c) })[j]!;
+    out.push(y);
+  }
+  return out;
+}
+
+/** Coordinates optimized by L-BFGS: floats with low < high, and ints / ordinals with many cells. */
+function continuousCoordinates(enc: Encoding): number[] {
+  const out: number[] = [];
+  enc.params.forEach((p, j) => {
+    if (p.type === 'float' && p.low < p.high) out.push(j);
+    else if ((p.type === 'int' || p.type === 'ordinal') && enc.steps[j]! > 0 && 1 / enc.steps[j]! > MAX_ENUMERATED_CELLS) out.push(j);
+  });
+  return out;
+}
+
+function discreteCoordinates(enc: Encoding): number[] {
+  const out: number[] = [];
+  enc.params.forEach((p, j) => {
+    if (p.type !== 'float') out.push(j);
+  });
+  return out;
+}
+
+/** Local search from `start` (snapped): alternating L-BFGS on C and discrete sweeps over D. */
+function refine(
+  gp: GaussianProcess, enc: Encoding, best: number, start: Scored,
+  cont: number[], disc: number[], maxIterations: number, sweeps: number,
+): Scored {
+  let current = start;
+  const ws = posteriorWorkspace(gp);
+  const grad2 = new Float64Array(2);
+  const nc = cont.length;
+  const lower = new Float64Array(nc);
+  const upper = new Float64Array(nc).fill(1);
+  for (let round = 0; round < sweeps; round++) {
+    if (nc > 0) {
+      const base = current.x.slice();
+      const fg = (z: Float64Array, g: Float64Array): number => {
+        for (let i = 0; i < nc; i++) base[cont[i]!] = z[i]!;
+        posteriorWithGradient(gp, base, ws);
+        const s = Math.sqrt(ws.variance);
+        const a = logExpectedImprovementWithGradient(ws.mean, s, best, grad2);
+        const dMu = grad2[0]!;
+        const dS = grad2[1]! / (2 * s);
+        for (let i = 0; i < nc; i++) {
+          const j = cont[i]!;
+          g[i] = -(dMu * ws.dMean[j]! + dS * ws.dVariance[j]!);
+        }
+        return -a;
+      };
+      const z0 = Float64Array.from(cont, (j) => current.x[j]!);
+      const result = minimizeBox(fg, z0, lower, upper, { maxIterations });
+      const x = current.x.slice();
+      for (let i = 0; i < nc; i++) x[cont[i]!] = result.x[i]!;
+      const [scored] = scoreAll(gp, enc, best, [snap(enc, x)]);
+      if (scored!.logEi > current.logEi) current = scored!;
+    }
+    let sweepImproved = false;
+    for (const j of disc) {
+      const neighbours = discreteNeighbours(enc, current.x, j).map((y) => snap(enc, y));
+      if (neighbours.length === 0) continue;
+      const scored = scoreAll(gp, enc, best, neighbours);
+      let top = current;
+      for (const s of scored) if (s.logEi > top.logEi) top = s;
+      if (top !== current) {
+        current = top;
+        sweepImproved = true;
+      }
+    }
+    // With D unchanged, another continuous phase would restart at its own optimum.
+    if (!sweepImproved) break;
+  }
+  return current;
+}
+
+/**
+ * argmax_x a(x) over the encoded space, excluding K (see module doc).
+ *
+ * @param gp    GP over (n, d) xUnit inputs and yStd outputs (may include kriging-believer fantasies).
+ * @param enc   the encoding gp.X was built with; enc.dim = gp.d.
+ * @param best  incumbent (largest) standardized observation, yStd.
+ * @returns the snapped maximizer with its decoded params, a(x), μ and s².
+ * @throws AcquisitionOptimizerError('space-exhausted') when every candidate tried is in K.
+ */
+export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, options: LogEiMaximizerOptions): LogEiMaximum {
+  if (enc.dim !== gp.d) throw new RangeError(`maximizeLogEi: encoding has ${enc.dim} dimensions, GP has ${gp.d}`);
+  const { rng, exclude } = options;
+  const n = gp.n;
+  const rawCount = options.rawSamples ?? rawSampleCount(n, enc.dim);
+  const restarts = options.restarts ?? (n > 400 ? 3 : 5);
+  const maxIterations = options.maxIterations ?? (n > 400 ? 20 : 50);
+  const sweeps = options.sweeps ?? 3;
+
+  const size = discreteSpaceSize(enc, rawCount);
+  const raw: Float64Array[] = Number.isFinite(size)
+    ? enumerateByValue(enc, size)
+    : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(gp, enc, Math.max(16, rawCount >> 2), rng.fork(2))];
+  const scored = scoreAll(gp, enc, best, raw).sort((a, b) => b.logEi - a.logEi);
+
+  // Start points: the best distinct raw candidates (an excluded one may still refine to a new point).
+  const starts: Scored[] = [];
+  const seen = new Set<string>();
+  for (const s of scored) {
+    if (starts.length >= restarts) break;
+    if (seen.has(s.key)) continue;
+    seen.add(s.key);
+    starts.push(s);
+  }
+  const cont = continuousCoordinates(enc);
+  const disc = Number.isFinite(size) ? [] : discreteCoordinates(enc);
+  const refined = starts.map((s) => refine(gp, enc, best, s, cont, disc, maxIterations, sweeps)).sort((a, b) => b.logEi - a.logEi);
+
+  for (const s of [...refined, ...scored]) {
+    if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
+  }
+  // Every raw candidate is excluded: try uniformly random points before giving up.
+  const fallback = rng.fork(3);
+  const randomPoints: Float64Array[] = [];
+  for (let t = 0; t < 256; t++) {
+    const x = new Float64Array(enc.dim);
+    for (let j = 0; j < enc.dim; j++) {
+      const k = enc.nChoices[j]!;
+      x[j] = k > 0 ? fallback.int(0, k - 1) : fallback.uniform();
+    }
+    randomPoints.push(snap(enc, x));
+  }
+  const candidates = scoreAll(gp, enc, best, randomPoints).sort((a, b) => b.logEi - a.logEi);
+  for (const s of candidates) {
+    if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
+  }
+  throw new AcquisitionOptimizerError('space-exhausted', 'every candidate the acquisition optimizer tried has already been observed or is pending');
+}
