@@ -1,0 +1,311 @@
+/**
+ * The entry point the service calls: the next point(s) to evaluate for a study,
+ * from its search space, goal, finished observations and pending trials.
+ *
+ * | symbol | meaning                                                          | shape  | space     |
+ * |--------|------------------------------------------------------------------|--------|-----------|
+ * | v_i    | an observed objective value, as the user reported it             | (n)    | objective |
+ * | s      | +1 to maximize, −1 to minimize                                   |        |           |
+ * | y_i    | s·v_i standardized: (s·v_i − m)/sd, then optionally warped by T  | (n)    | yStd      |
+ * | T      | output warp (none, or Yeo–Johnson with λ by maximum likelihood)  |        |           |
+ * | X      | encoded observations                                             | (n, d) | xUnit     |
+ * | P      | encoded pending trials                                           | (p, d) | xUnit     |
+ * | θ      | MAP hyperparameters (fit.ts), warm-started from `previous`       | (d+3)  |           |
+ * | best   | max_i y_i (observations only, never fantasies)                   |        | yStd      |
+ *
+ * Steps (Optuna's GPSampler and BoTorch's SingleTaskGP + LogEI, kriging
+ * believer for pending and batch points as in Ginsbourger et al. 2010,
+ * "Kriging is well-suited to parallelize optimization"):
+ *  1. encode and validate; y = T((s·v − m)/sd).
+ *  2. θ = argmax log p(y | X, θ) + log p(θ); the GP conditioned on (X, y).
+ *  3. For every pending x_p: append (x_p, μ(x_p)) with θ fixed. Because the
+ *     fantasy equals the current mean, appending them one by one or all at once
+ *     gives the same model.
+ *  4. For k = 1..count: x_k = argmax log EI (acquisition-optimizer.ts), never an
+ *     observed, pending or already suggested point; append (x_k, μ(x_k)).
+ *  5. decode; report μ and s at x_k back in objective units.
+ *
+ * Deterministic: every random draw comes from createRng(seed) forks.
+ */
+
+import { AcquisitionOptimizerError, maximizeLogEi } from './acquisition-optimizer.js';
+import { NotPositiveDefiniteError } from './cholesky.js';
+import { createEncoding, encode, paramsKey, validateParams, type Encoding } from './encoding.js';
+import { fitHyperparameters } from './fit.js';
+import { appendObservations, gaussianProcess, posterior, type GaussianProcess, type Hyperparameters } from './gp.js';
+import { createRng } from './rng.js';
+import type { Goal, ParamSpec, Params } from './search-space.js';
+
+/** Why the engine could not suggest; the service falls back to a random point on any of them. */
+export type EngineErrorReason = 'invalid-input' | 'no-observations' | 'numerical-failure' | 'space-exhausted';
+
+export class EngineError extends Error {
+  constructor(
+    readonly reason: EngineErrorReason,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}
+
+/** θ in a JSON-friendly form, to store with the study and pass back as `previous`. */
+export interface FittedHyperparameters {
+  /** log ℓ_j per encoded dimension (space order), length d. */
+  logLengthscales: number[];
+  logSignalVariance: number;
+  logNoiseVariance: number;
+  /** Constant prior mean, yStd. */
+  mean: number;
+}
+
+export interface SuggestInput {
+  space: ParamSpec[];
+  goal: Goal;
+  observations: { params: Params; value: number }[];
+  pending: Params[];
+  /** Number of suggestions, ≥ 1. */
+  count: number;
+  /** Safe integer; same seed and inputs → same output. */
+  seed: number;
+  /** The `hyperparameters` of an earlier call on the same space, to warm-start the fit. */
+  previous?: FittedHyperparameters;
+}
+
+export interface Suggestion {
+  params: Params;
+  source: 'gp-logei';
+  /** Posterior of the objective at params, in objective units (sign and scale of the user's values). */
+  prediction: { mean: number; std: number };
+  /** log EI at params (yStd, maximization), after conditioning on pending and earlier suggestions. */
+  acquisition: number;
+}
+
+export interface SuggestOutput {
+  suggestions: Suggestion[];
+  hyperparameters: FittedHyperparameters;
+}
+
+/** Output transform applied after standardization. */
+export type OutputWarp = 'none' | 'yeo-johnson';
+
+export interface EngineOptions {
+  /** Default DEFAULT_OUTPUT_WARP. */
+  outputWarp?: OutputWarp;
+  /** Extra prior draws for the hyperparameter fit (fit.ts default when undefined). */
+  fitRestarts?: number;
+  /** L-BFGS iterations per fit start (fit.ts default 100 when undefined). */
+  fitIterations?: number;
+}
+
+/**
+ * NOTE: see bench/regret.ts; filled in from the benchmark at the end of this
+ * file's history (the NOTE on DEFAULT_OUTPUT_WARP below holds the numbers).
+ */
+export const DEFAULT_OUTPUT_WARP: OutputWarp = 'none';
+
+// ---------------------------------------------------------------------------
+// Output transform: standardization, then an optional Yeo–Johnson warp.
+
+/**
+ * Yeo–Johnson transform ψ_λ(z) (Yeo & Johnson 2000, Biometrika 87(4), eq. 2.1):
+ *   z ≥ 0: ((z + 1)^λ − 1)/λ  (log(z + 1) at λ = 0)
+ *   z < 0: −((1 − z)^(2−λ) − 1)/(2 − λ)  (−log(1 − z) at λ = 2)
+ * Strictly increasing in z for every λ.
+ */
+export function yeoJohnson(z: number, lambda: number): number {
+  if (z >= 0) return Math.abs(lambda) < 1e-12 ? Math.log1p(z) : (Math.pow(z + 1, lambda) - 1) / lambda;
+  const l2 = 2 - lambda;
+  return Math.abs(l2) < 1e-12 ? -Math.log1p(-z) : -(Math.pow(1 - z, l2) - 1) / l2;
+}
+
+/** ψ_λ⁻¹(w); w outside ψ_λ's range is clamped to the edge of it. */
+export function yeoJohnsonInverse(w: number, lambda: number): number {
+  if (w >= 0) {
+    if (Math.abs(lambda) < 1e-12) return Math.expm1(w);
+    const base = lambda * w + 1;
+    return base <= 0 ? Number.MAX_VALUE : Math.pow(base, 1 / lambda) - 1;
+  }
+  const l2 = 2 - lambda;
+  if (Math.abs(l2) < 1e-12) return -Math.expm1(-w);
+  const base = 1 - l2 * w;
+  return base <= 0 ? -Number.MAX_VALUE : 1 - Math.pow(base, 1 / l2);
+}
+
+/**
+ * Profile log-likelihood of λ for z (n) under ψ_λ(z) ~ N(μ, σ²) with μ, σ² at
+ * their MLE: −n/2·log σ̂²(λ) + (λ − 1) Σ sign(z_i) log(1 + |z_i|).
+ */
+function yeoJohnsonLogLikelihood(z: Float64Array, lambda: number): number {
+  const n = z.length;
+  let mean = 0;
+  const w = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    w[i] = yeoJohnson(z[i]!, lambda);
+    mean += w[i]!;
+  }
+  mean /= n;
+  let ss = 0;
+  let jac = 0;
+  for (let i = 0; i < n; i++) {
+    ss += (w[i]! - mean) ** 2;
+    jac += Math.sign(z[i]!) * Math.log1p(Math.abs(z[i]!));
+  }
+  const variance = ss / n;
+  if (!(variance > 0) || !Number.isFinite(variance)) return -Infinity;
+  return -0.5 * n * Math.log(variance) + (lambda - 1) * jac;
+}
+
+/** Grid for λ: −2..4 in steps of 0.05 (the MLE on it, ties to the value nearer 1). */
+const LAMBDA_GRID = Array.from({ length: 121 }, (_, i) => -2 + 0.05 * i);
+
+interface OutputTransform {
+  /** yStd of each observation. */
+  y: Float64Array;
+  /** (μ, s) of the latent at a point, yStd → objective units (mean, std). */
+  toObjective(mean: number, std: number): { mean: number; std: number };
+}
+
+/**
+ * y = T((s·v − m)/sd): m, sd the mean and standard deviation of s·v (sd = 1
+ * when all equal); with Yeo–Johnson, ψ_λ̂ then standardized again.
+ * toObjective maps the latent's mean and μ ± s through the inverse: the mean
+ * is the image of μ (the posterior median in objective units when T is not the
+ * identity) and std is half the width of the image of [μ − s, μ + s].
+ */
+function outputTransform(values: number[], sign: number, warp: OutputWarp): OutputTransform {
+  const n = values.length;
+  const raw = Float64Array.from(values, (v) => sign * v);
+  const m = raw.reduce((a, b) => a + b, 0) / n;
+  const sdRaw = Math.sqrt(raw.reduce((a, b) => a + (b - m) ** 2, 0) / n);
+  const sd = sdRaw > 0 && Number.isFinite(sdRaw) ? sdRaw : 1;
+  const z = raw.map((v) => (v - m) / sd);
+  if (warp === 'none' || n < 3 || sdRaw === 0) {
+    return { y: z, toObjective: (mu, s) => ({ mean: sign * (m + sd * mu), std: sd * s }) };
+  }
+  let lambda = 1;
+  let bestLl = yeoJohnsonLogLikelihood(z, 1);
+  for (const l of LAMBDA_GRID) {
+    const ll = yeoJohnsonLogLikelihood(z, l);
+    if (ll > bestLl + 1e-9) {
+      bestLl = ll;
+      lambda = l;
+    }
+  }
+  const w = z.map((v) => yeoJohnson(v, lambda));
+  const wm = w.reduce((a, b) => a + b, 0) / n;
+  const wsdRaw = Math.sqrt(w.reduce((a, b) => a + (b - wm) ** 2, 0) / n);
+  const wsd = wsdRaw > 0 ? wsdRaw : 1;
+  const y = w.map((v) => (v - wm) / wsd);
+  const back = (t: number) => sign * (m + sd * yeoJohnsonInverse(wm + wsd * t, lambda));
+  return {
+    y,
+    toObjective: (mu, s) => ({ mean: back(mu), std: Math.abs(back(mu + s) - back(mu - s)) / 2 }),
+  };
+}
+
+// ---------------------------------------------------------------------------
+
+function toFitted(h: Hyperparameters): FittedHyperparameters {
+  return { logLengthscales: Array.from(h.logLengthscales), logSignalVariance: h.logSignalVariance, logNoiseVariance: h.logNoiseVariance, mean: h.mean };
+}
+
+function fromFitted(f: FittedHyperparameters | undefined, d: number): Hyperparameters | undefined {
+  if (!f || f.logLengthscales.length !== d) return undefined;
+  const all = [...f.logLengthscales, f.logSignalVariance, f.logNoiseVariance, f.mean];
+  if (!all.every(Number.isFinite)) return undefined;
+  return { logLengthscales: Float64Array.from(f.logLengthscales), logSignalVariance: f.logSignalVariance, logNoiseVariance: f.logNoiseVariance, mean: f.mean };
+}
+
+function checkedParams(enc: Encoding, params: Params, what: string): Float64Array {
+  const errors = validateParams(enc, params);
+  if (errors.length > 0) throw new EngineError('invalid-input', `${what}: ${errors.map((e) => e.message).join('; ')}`);
+  return encode(enc, params);
+}
+
+function rows(points: Float64Array[], d: number): Float64Array {
+  const out = new Float64Array(points.length * d);
+  points.forEach((x, i) => out.set(x, i * d));
+  return out;
+}
+
+/** Translates the numerics' own failures into EngineError('numerical-failure'). */
+function numerically<T>(what: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof EngineError) throw e;
+    if (e instanceof AcquisitionOptimizerError) throw new EngineError('space-exhausted', e.message, { cause: e });
+    if (e instanceof NotPositiveDefiniteError || e instanceof RangeError) throw new EngineError('numerical-failure', `${what}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * The next `count` points to evaluate (see the module doc for the steps).
+ * @throws EngineError: 'invalid-input' (space, params, values, count or seed),
+ *   'no-observations' (n = 0: use a space-filling design instead),
+ *   'numerical-failure' (the GP could not be fitted or conditioned),
+ *   'space-exhausted' (a finite space has no unobserved, non-pending point left).
+ */
+export function suggestNext(input: SuggestInput, options: EngineOptions = {}): SuggestOutput {
+  let enc: Encoding;
+  try {
+    enc = createEncoding(input.space);
+  } catch (e) {
+    throw new EngineError('invalid-input', (e as Error).message, { cause: e });
+  }
+  if (!Number.isSafeInteger(input.count) || input.count < 1) throw new EngineError('invalid-input', `count must be a positive integer, got ${input.count}`);
+  if (!Number.isSafeInteger(input.seed)) throw new EngineError('invalid-input', `seed must be a safe integer, got ${input.seed}`);
+  if (input.observations.length === 0) throw new EngineError('no-observations', 'the GP needs at least one observation');
+  if (enc.dim === 0) throw new EngineError('invalid-input', 'the search space has no parameters');
+  const d = enc.dim;
+  const X = rows(input.observations.map((o, i) => checkedParams(enc, o.params, `observation ${i}`)), d);
+  input.observations.forEach((o, i) => {
+    if (!Number.isFinite(o.value)) throw new EngineError('invalid-input', `observation ${i} has the non-finite value ${o.value}`);
+  });
+  const pendingX = input.pending.map((p, i) => checkedParams(enc, p, `pending ${i}`));
+  const exclude = new Set<string>([...input.observations.map((o) => paramsKey(enc, o.params)), ...input.pending.map((p) => paramsKey(enc, p))]);
+
+  const rng = createRng(input.seed);
+  const sign = input.goal === 'maximize' ? 1 : -1;
+  const transform = outputTransform(input.observations.map((o) => o.value), sign, options.outputWarp ?? DEFAULT_OUTPUT_WARP);
+  const y = transform.y;
+  const best = y.reduce((a, b) => Math.max(a, b), -Infinity);
+
+  const previous = fromFitted(input.previous, d);
+  const fit = numerically('hyperparameter fit', () =>
+    fitHyperparameters(X, y, enc.isCategorical, {
+      rng: rng.fork(1),
+      ...(previous ? { previous } : {}),
+      ...(options.fitRestarts !== undefined ? { restarts: options.fitRestarts } : {}),
+      ...(options.fitIterations !== undefined ? { maxIterations: options.fitIterations } : {}),
+    }),
+  );
+  const theta = fit.hyperparameters;
+  if (![...theta.logLengthscales, theta.logSignalVariance, theta.logNoiseVariance, theta.mean].every(Number.isFinite)) {
+    throw new EngineError('numerical-failure', 'hyperparameter fit returned non-finite values');
+  }
+
+  let gp: GaussianProcess = numerically('GP conditioning', () => gaussianProcess(X, y, enc.isCategorical, theta));
+  if (pendingX.length > 0) gp = numerically('pending fantasies', () => withBelieverFantasies(gp, rows(pendingX, d), pendingX.length));
+
+  const suggestions: Suggestion[] = [];
+  for (let k = 0; k < input.count; k++) {
+    const r = numerically('acquisition optimization', () => maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude }));
+    if (!Number.isFinite(r.mean) || !Number.isFinite(r.variance)) throw new EngineError('numerical-failure', 'non-finite posterior at the suggestion');
+    suggestions.push({ params: r.params, source: 'gp-logei', prediction: transform.toObjective(r.mean, Math.sqrt(r.variance)), acquisition: r.logEi });
+    exclude.add(paramsKey(enc, r.params));
+    if (k + 1 < input.count) gp = numerically('batch fantasy', () => appendObservations(gp, r.x, Float64Array.of(r.mean)));
+  }
+  return { suggestions, hyperparameters: toFitted(theta) };
+}
+
+/** The GP with (P, μ(P)) appended: kriging believer, hyperparameters fixed. */
+function withBelieverFantasies(gp: GaussianProcess, P: Float64Array, p: number): GaussianProcess {
+  const mean = new Float64Array(p);
+  const variance = new Float64Array(p);
+  posterior(gp, P, p, mean, variance);
+  return appendObservations(gp, P, mean);
+}
