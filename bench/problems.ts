@@ -1,0 +1,118 @@
+/**
+ * Test functions for the regret benchmark (bench/regret.ts), all minimized,
+ * each with its known optimum so that simple regret = min observed − f*.
+ *
+ * | name       | d | space                                    | f*        | budget | source |
+ * |------------|---|------------------------------------------|-----------|--------|--------|
+ * | branin     | 2 | x1 ∈ [−5, 10], x2 ∈ [0, 15]              | 0.397887  | 40     | Dixon & Szegő 1978; constants as in BoTorch's test_functions |
+ * | hartmann3  | 3 | [0, 1]³                                  | −3.86278  | 50     | Hartmann 1972; A, P, α as published (Surjanovic & Bingham, SFU library) |
+ * | hartmann6  | 6 | [0, 1]⁶                                  | −3.32237  | 80     | idem |
+ * | mixed      | 5 | 2 floats, int, ordinal, categorical      | 0         | 50     | ours, below |
+ * | heavy      | 4 | [0, 1]⁴                                  | 1         | 50     | ours: exp of a smooth multimodal g ≥ 0 |
+ *
+ * mixed (ours): with c the categorical, the best float location depends on c:
+ *   f = (x − a_c)² + 2 (y − 0.7)² + 0.01 (n − 13)² + 0.1 (log₂ w − 3)² + o_c
+ *   a = {a: 0.2, b: 0.3, c: 0.6, d: 0.8},  o = {a: 0.4, b: 0, c: 0.6, d: 0.2},
+ *   x, y ∈ [0, 1], n ∈ {1..20}, w ∈ {1, 2, 4, 8, 16, 32};  f* = 0 at (0.3, 0.7, 13, 8, b).
+ *
+ * heavy (ours): g(x) = Σ_i [6 (x_i − c_i)² + 0.4 (1 − cos(4π (x_i − c_i)))],
+ *   c = (0.2, 0.4, 0.6, 0.8), f = exp(g); g ∈ [0, ≈ 5.6] so f spans 1 .. ≈ 300
+ *   with most of the cube above 10: a right-skewed, heavy-tailed objective
+ *   whose log is smooth. f* = 1 at x = c.
+ */
+
+import type { ParamSpec, Params } from '../src/bo/search-space.js';
+
+export interface Problem {
+  name: string;
+  space: ParamSpec[];
+  /** Objective to minimize. */
+  f: (p: Params) => number;
+  optimum: number;
+  budget: number;
+  /** BoTorch GP + LogEI, 16 seeds, median final regret (where known). */
+  reference?: { botorch: number; random: number };
+}
+
+const unitFloats = (d: number): ParamSpec[] => Array.from({ length: d }, (_, i) => ({ name: `x${i + 1}`, type: 'float' as const, low: 0, high: 1 }));
+const vector = (p: Params, d: number): number[] => Array.from({ length: d }, (_, i) => p[`x${i + 1}`] as number);
+
+function branin(p: Params): number {
+  const x1 = p.x1 as number;
+  const x2 = p.x2 as number;
+  const b = 5.1 / (4 * Math.PI ** 2);
+  const c = 5 / Math.PI;
+  const t = 1 / (8 * Math.PI);
+  return (x2 - b * x1 * x1 + c * x1 - 6) ** 2 + 10 * (1 - t) * Math.cos(x1) + 10;
+}
+
+const H3_ALPHA = [1.0, 1.2, 3.0, 3.2];
+const H3_A = [[3.0, 10, 30], [0.1, 10, 35], [3.0, 10, 30], [0.1, 10, 35]];
+const H3_P = [[3689, 1170, 2673], [4699, 4387, 7470], [1091, 8732, 5547], [381, 5743, 8828]].map((r) => r.map((v) => v * 1e-4));
+
+const H6_ALPHA = [1.0, 1.2, 3.0, 3.2];
+const H6_A = [
+  [10, 3, 17, 3.5, 1.7, 8],
+  [0.05, 10, 17, 0.1, 8, 14],
+  [3, 3.5, 1.7, 10, 17, 8],
+  [17, 8, 0.05, 10, 0.1, 14],
+];
+const H6_P = [
+  [1312, 1696, 5569, 124, 8283, 5886],
+  [2329, 4135, 8307, 3736, 1004, 9991],
+  [2348, 1451, 3522, 2883, 3047, 6650],
+  [4047, 8828, 8732, 5743, 1091, 381],
+].map((r) => r.map((v) => v * 1e-4));
+
+/** f(x) = −Σ_i α_i exp(−Σ_j A_ij (x_j − P_ij)²). */
+function hartmann(x: number[], alpha: number[], A: number[][], P: number[][]): number {
+  let s = 0;
+  for (let i = 0; i < alpha.length; i++) {
+    let inner = 0;
+    for (let j = 0; j < x.length; j++) inner += A[i]![j]! * (x[j]! - P[i]![j]!) ** 2;
+    s += alpha[i]! * Math.exp(-inner);
+  }
+  return -s;
+}
+
+const MIXED_SHIFT: Record<string, number> = { a: 0.2, b: 0.3, c: 0.6, d: 0.8 };
+const MIXED_OFFSET: Record<string, number> = { a: 0.4, b: 0, c: 0.6, d: 0.2 };
+
+function mixed(p: Params): number {
+  const c = p.c as string;
+  return ((p.x as number) - MIXED_SHIFT[c]!) ** 2 + 2 * ((p.y as number) - 0.7) ** 2 + 0.01 * ((p.n as number) - 13) ** 2 + 0.1 * (Math.log2(p.w as number) - 3) ** 2 + MIXED_OFFSET[c]!;
+}
+
+const HEAVY_CENTRE = [0.2, 0.4, 0.6, 0.8];
+
+function heavy(p: Params): number {
+  const x = vector(p, 4);
+  let g = 0;
+  for (let i = 0; i < 4; i++) {
+    const t = x[i]! - HEAVY_CENTRE[i]!;
+    g += 6 * t * t + 0.4 * (1 - Math.cos(4 * Math.PI * t));
+  }
+  return Math.exp(g);
+}
+
+export const PROBLEMS: Problem[] = [
+  {
+    name: 'branin',
+    space: [{ name: 'x1', type: 'float', low: -5, high: 10 }, { name: 'x2', type: 'float', low: 0, high: 15 }],
+    f: branin, optimum: 0.397887, budget: 40, reference: { botorch: 0.0022, random: 0.83 },
+  },
+  { name: 'hartmann3', space: unitFloats(3), f: (p) => hartmann(vector(p, 3), H3_ALPHA, H3_A, H3_P), optimum: -3.86278, budget: 50, reference: { botorch: 0.00063, random: 0.24 } },
+  { name: 'hartmann6', space: unitFloats(6), f: (p) => hartmann(vector(p, 6), H6_ALPHA, H6_A, H6_P), optimum: -3.32237, budget: 80, reference: { botorch: 0.079, random: 1.47 } },
+  {
+    name: 'mixed',
+    space: [
+      { name: 'x', type: 'float', low: 0, high: 1 },
+      { name: 'y', type: 'float', low: 0, high: 1 },
+      { name: 'n', type: 'int', low: 1, high: 20 },
+      { name: 'w', type: 'ordinal', values: [1, 2, 4, 8, 16, 32] },
+      { name: 'c', type: 'categorical', choices: ['a', 'b', 'c', 'd'] },
+    ],
+    f: mixed, optimum: 0, budget: 50,
+  },
+  { name: 'heavy', space: unitFloats(4), f: heavy, optimum: 1, budget: 50 },
+];
