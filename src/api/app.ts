@@ -11,7 +11,10 @@ import type { Deps } from '../domain/deps.js';
 import { ProblemError } from '../domain/errors.js';
 import { bearerAuth } from './auth.js';
 import { problemHandler } from './problem.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
+import { metaRouter } from './routes/meta.js';
 import { specForValidation } from './spec.js';
 import { studiesRouter } from './routes/studies.js';
 import { trialsRouter } from './routes/trials.js';
@@ -25,10 +28,13 @@ export type AppOptions = {
   apiKeys?: string[];
   /** Check every response against openapi.yaml too (tests turn it on; a mismatch is a 500). */
   validateResponses?: boolean;
+  /** Shared with the suggester, which reports fit times and fallbacks; made here when absent. */
+  metrics?: Metrics;
 };
 
 export function createApp(options: AppOptions): Express {
   const { deps, logger } = options;
+  const metrics = options.metrics ?? createMetrics(deps.store, deps.clock);
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -44,8 +50,10 @@ export function createApp(options: AppOptions): Express {
       },
     }),
   );
+  app.use(metrics.httpMiddleware);
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
   app.use(healthRouter(deps.store));
+  app.use(metaRouter(metrics));
   if (options.apiKeys && options.apiKeys.length > 0) app.use('/v1', bearerAuth(options.apiKeys));
   app.use(
     OpenApiValidator.middleware({
@@ -53,11 +61,12 @@ export function createApp(options: AppOptions): Express {
       validateRequests: { allErrors: true, discriminator: true },
       validateResponses: options.validateResponses ? { allErrors: true } : false,
       validateSecurity: false,
-      ignorePaths: /^\/(healthz|readyz)$/,
+      ignorePaths: /^\/(healthz|readyz|openapi\.yaml|metrics|docs(\/.*)?)$/,
     }),
   );
   app.use(studiesRouter(deps));
-  app.use(trialsRouter(deps));
+  app.use(trialsRouter(deps, metrics));
+  app.use(exportRouter(deps));
   app.use(() => {
     throw new ProblemError('NOT_FOUND');
   });

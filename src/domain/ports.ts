@@ -43,6 +43,17 @@ export interface Store {
   /** The best completed trial by goal, the earliest on ties. */
   bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined;
 
+  /** Trials of every study by effective state at `now`, and the number of studies: for metrics. */
+  totals(now: number): { trials: Record<TrialState, number>; studies: number };
+
   findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined;
   insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void;
+}
+
+/** What the suggesters report about their work; the API layer exports it as metrics. */
+export interface EngineMetrics {
+  /** Seconds spent fitting the surrogate's hyperparameters. */
+  observeFit(seconds: number): void;
+  /** A suggestion that fell back to a random point, with a short machine-readable reason. */
+  countFallback(reason: string): void;
 }

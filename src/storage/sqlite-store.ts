@@ -55,6 +55,11 @@ export class SqliteStore implements Store {
       insertKey: p(`INSERT INTO idempotency_keys (study_seq, key, request_hash, trial_ids, created_at)
         VALUES ((SELECT seq FROM studies WHERE id = ?), ?, ?, ?, ?)`),
       ping: p('SELECT 1 AS one'),
+      totals: p(`SELECT
+          COALESCE(SUM(${STATE_FILTER.pending}), 0) AS pending, COALESCE(SUM(${STATE_FILTER.stale}), 0) AS stale,
+          COALESCE(SUM(${STATE_FILTER.completed}), 0) AS completed, COALESCE(SUM(${STATE_FILTER.failed}), 0) AS failed,
+          (SELECT COUNT(*) FROM studies) AS studies
+        FROM trials t`),
     };
   }
 
@@ -157,6 +162,11 @@ export class SqliteStore implements Store {
     const stmt = goal === 'minimize' ? this.stmt.bestMin : this.stmt.bestMax;
     const row = stmt.get({ studyId }) as TrialRow | undefined;
     return row && trialFromRow(row);
+  }
+
+  totals(now: number): { trials: Record<TrialState, number>; studies: number } {
+    const { studies, ...trials } = this.stmt.totals.get({ now }) as Record<TrialState | 'studies', number>;
+    return { trials, studies };
   }
 
   findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined {

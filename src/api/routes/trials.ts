@@ -5,21 +5,24 @@ import { observe } from '../../domain/observe.js';
 import { suggest } from '../../domain/suggest.js';
 import type { TrialState } from '../../domain/trial.js';
 import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trials.js';
+import type { Metrics } from '../metrics.js';
 import { trialBody } from '../presenters.js';
 import type { ObserveBody, SuggestBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
 
-export function trialsRouter(deps: Deps): Router {
+export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggestion'>): Router {
   const router = Router();
   const now = () => deps.clock.now();
 
   router.post('/v1/studies/:studyId/suggest', async (req, res) => {
     const body = (req.body ?? {}) as SuggestBody;
+    const started = performance.now();
     const trials = await suggest(deps, {
       studyId: req.params.studyId,
       count: body.count ?? 1,
       idempotencyKey: req.get('idempotency-key'),
     });
+    metrics.observeSuggestion((performance.now() - started) / 1000, trials[0]?.source ?? 'none');
     const t = now();
     res.json({ trials: trials.map((trial) => trialBody(trial, t)) });
   });

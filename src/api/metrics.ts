@@ -1,0 +1,82 @@
+/**
+ * Prometheus metrics (prom-client) on a registry of the app's own, so that several apps
+ * in one process (the tests) do not share series.
+ */
+import type { Request, RequestHandler } from 'express';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock, EngineMetrics, Store } from '../domain/ports.js';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export type Metrics = EngineMetrics & {
+  registry: Registry;
+  /** Times every request, labelled by route template (never the raw URL: ids would explode the series). */
+  httpMiddleware: RequestHandler;
+  observeSuggestion(seconds: number, source: string): void;
+};
+
+export function createMetrics(store: Store, clock: Clock): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'posterior_' });
+  const http = new Histogram({
+    name: 'posterior_http_request_duration_seconds',
+    help: 'HTTP request duration by method, route template and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const suggestion = new Histogram({
+    name: 'posterior_suggestion_duration_seconds',
+    help: 'Time to compute and store one suggest request, by the source of its first trial',
+    labelNames: ['source'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const fit = new Histogram({
+    name: 'posterior_gp_fit_duration_seconds',
+    help: 'Time to fit the Gaussian-process hyperparameters',
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const fallbacks = new Counter({
+    name: 'posterior_suggestion_fallbacks_total',
+    help: 'Suggestions that fell back to a random point, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'posterior_trials',
+    help: 'Trials of all studies by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { trials } = store.totals(clock.now());
+      for (const [state, n] of Object.entries(trials)) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'posterior_studies',
+    help: 'Studies in the database',
+    registers: [registry],
+    collect() {
+      this.set(store.totals(clock.now()).studies);
+    },
+  });
+
+  return {
+    registry,
+    httpMiddleware: (req, res, next) => {
+      const end = http.startTimer();
+      res.on('finish', () => end({ method: req.method, route: routeTemplate(req), status: String(res.statusCode) }));
+      next();
+    },
+    observeSuggestion: (seconds, source) => suggestion.observe({ source }, seconds),
+    observeFit: (seconds) => fit.observe(seconds),
+    countFallback: (reason) => fallbacks.inc({ reason }),
+  };
+}
+
+function routeTemplate(req: Request): string {
+  const route = (req as Request & { route?: { path?: unknown } }).route;
+  return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';
+}

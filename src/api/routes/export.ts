@@ -1,0 +1,31 @@
+/** `GET /v1/studies/{studyId}/export?format=json|csv`. */
+import { stringify } from 'csv-stringify/sync';
+import { Router } from 'express';
+import type { Deps } from '../../domain/deps.js';
+import { exportStudy } from '../../domain/export.js';
+import { studyBody, trialBody } from '../presenters.js';
+import { queryString } from './query.js';
+
+export function exportRouter(deps: Deps): Router {
+  const router = Router();
+  router.get('/v1/studies/:studyId/export', (req, res) => {
+    const { study, trials } = exportStudy(deps, req.params.studyId);
+    const now = deps.clock.now();
+    const bodies = trials.map((t) => trialBody(t, now));
+    const filename = study.name.replace(/[^\w.-]+/g, '_');
+    if (queryString(req, 'format') === 'csv') {
+      const names = study.parameters.map((p) => p.name);
+      const header = ['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason'];
+      const rows = bodies.map((t) => [
+        ...header.map((column) => t[column as keyof typeof t] ?? ''),
+        ...names.map((name) => t.params[name] ?? ''),
+      ]);
+      res.setHeader('Content-Disposition', `attachment; filename="${filename}.csv"`);
+      res.type('text/csv').send(stringify([[...header, ...names.map((n) => `params.${n}`)], ...rows], { cast: { boolean: String } }));
+      return;
+    }
+    res.setHeader('Content-Disposition', `attachment; filename="${filename}.json"`);
+    res.json({ study: studyBody(study), trials: bodies });
+  });
+  return router;
+}

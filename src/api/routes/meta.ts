@@ -1,0 +1,51 @@
+/**
+ * The contract, its rendered reference and the metrics, outside `/v1` and its auth.
+ * The reference page is Swagger UI from the `swagger-ui-dist` package, served by this
+ * process: nothing is loaded from a CDN, so it works on an offline cluster.
+ */
+import { readFileSync } from 'node:fs';
+import express, { Router } from 'express';
+import swaggerUi from 'swagger-ui-dist';
+import type { Metrics } from '../metrics.js';
+import { OPENAPI_PATH } from '../spec.js';
+
+const ERRORS_DOC = new URL('../../../docs/errors.md', import.meta.url).pathname;
+
+const DOCS_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Posterior API reference</title>
+  <link rel="stylesheet" href="/docs/assets/swagger-ui.css">
+</head>
+<body>
+  <div id="reference"></div>
+  <script src="/docs/assets/swagger-ui-bundle.js"></script>
+  <script src="/docs/reference.js"></script>
+</body>
+</html>
+`;
+const DOCS_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.yaml', dom_id: '#reference', deepLinking: true });\n`;
+
+export function metaRouter(metrics: Metrics): Router {
+  const router = Router();
+  const spec = readFileSync(OPENAPI_PATH, 'utf8');
+  const errors = readFileSync(ERRORS_DOC, 'utf8');
+  router.get('/openapi.yaml', (_req, res) => {
+    res.type('application/yaml').send(spec);
+  });
+  router.get('/docs', (_req, res) => {
+    res.type('html').send(DOCS_PAGE);
+  });
+  router.get('/docs/reference.js', (_req, res) => {
+    res.type('text/javascript').send(DOCS_SCRIPT);
+  });
+  router.get('/docs/errors', (_req, res) => {
+    res.type('text/markdown').send(errors);
+  });
+  router.use('/docs/assets', express.static(swaggerUi.getAbsoluteFSPath(), { index: false, maxAge: '1h' }));
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}

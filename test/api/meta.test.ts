@@ -1,0 +1,105 @@
+import { parse as parseYaml } from 'yaml';
+// @ts-expect-error -- the parser ships no type declarations
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { startHarness, studyBody, type Harness } from '../support/harness.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = startHarness({ apiKeys: ['k'] });
+});
+afterEach(() => h.close());
+const auth = { Authorization: 'Bearer k' };
+
+type Family = { name: string; type: string; metrics: { labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; count?: string }[] };
+
+describe('GET /metrics', () => {
+  test('exposes request, suggestion, fit and fallback series and trial counts in the Prometheus text format', async () => {
+    const study = (await h.request.post('/v1/studies').set(auth).send(studyBody())).body.id;
+    const { body } = await h.request.post(`/v1/studies/${study}/suggest`).set(auth).send({ count: 3 });
+    await h.request.post(`/v1/studies/${study}/observe`).set(auth).send({ trialId: body.trials[0].id, value: 1 });
+    await h.request.post(`/v1/studies/${study}/observe`).set(auth).send({ trialId: body.trials[1].id, failed: true });
+    h.clock.advance(3600_000);
+
+    const res = await h.request.get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
+    const families = new Map((parsePrometheusTextFormat(res.text) as Family[]).map((f) => [f.name, f]));
+
+    expect(families.get('posterior_http_request_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(families.get('posterior_suggestion_duration_seconds')?.type).toBe('HISTOGRAM');
+    // NOTE: the parser merges the label sets of a histogram, so per-label counts are read from the samples.
+    expect(res.text).toContain('posterior_http_request_duration_seconds_count{method="POST",route="/v1/studies/:studyId/observe",status="200"} 2');
+    expect(res.text).toContain('posterior_suggestion_duration_seconds_count{source="initial"} 1');
+    expect(families.get('posterior_gp_fit_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(families.get('posterior_suggestion_fallbacks_total')?.type).toBe('COUNTER');
+    const trials = Object.fromEntries(families.get('posterior_trials')!.metrics.map((m) => [m.labels?.state, Number(m.value)]));
+    expect(trials).toEqual({ pending: 0, stale: 1, completed: 1, failed: 1 });
+    expect(families.get('posterior_studies')?.metrics[0]?.value).toBe('1');
+    expect(families.has('posterior_process_cpu_seconds_total')).toBe(true);
+  });
+});
+
+describe('GET /docs and /openapi.yaml', () => {
+  test('/openapi.yaml is the contract, open without a key', async () => {
+    const res = await h.request.get('/openapi.yaml');
+    expect(res.status).toBe(200);
+    expect(parseYaml(res.text).openapi).toBe('3.1.0');
+  });
+
+  test('/docs is a page whose every script and stylesheet is served by this server', async () => {
+    const res = await h.request.get('/docs');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    const refs = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(refs.length).toBeGreaterThanOrEqual(3);
+    for (const ref of refs) {
+      expect(ref, `${ref} must be local`).toMatch(/^\/(?!\/)/);
+      const asset = await h.request.get(ref);
+      expect(asset.status, ref).toBe(200);
+      expect(asset.text.length, ref).toBeGreaterThan(10);
+    }
+  });
+
+  test('/docs/errors publishes the error catalogue that problem types point at', async () => {
+    const res = await h.request.get('/docs/errors');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('`STUDY_NOT_FOUND` | 404');
+  });
+});
+
+describe('GET /v1/studies/{id}/export', () => {
+  test('exports the study and every trial as JSON, and as CSV with one column per parameter', async () => {
+    const study = (await h.request.post('/v1/studies').set(auth).send(studyBody({ name: 'my study' }))).body.id;
+    const { body } = await h.request.post(`/v1/studies/${study}/suggest`).set(auth).send({ count: 3 });
+    await h.request.post(`/v1/studies/${study}/observe`).set(auth).send({ trialId: body.trials[0].id, value: 0.5 });
+    await h.request.post(`/v1/studies/${study}/observe`).set(auth).send({ trialId: body.trials[1].id, failed: true, reason: 'diverged, "nan"' });
+
+    const json = await h.request.get(`/v1/studies/${study}/export`).set(auth);
+    expect(json.status).toBe(200);
+    expect(json.headers['content-disposition']).toBe('attachment; filename="my_study.json"');
+    expect(json.body.study.id).toBe(study);
+    expect(json.body.trials.map((t: { state: string }) => t.state)).toEqual(['completed', 'failed', 'pending']);
+
+    const csv = await h.request.get(`/v1/studies/${study}/export?format=csv`).set(auth);
+    expect(csv.status).toBe(200);
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    const lines = csv.text.trim().split('\n');
+    expect(lines[0]).toBe(
+      'number,id,state,value,source,createdAt,completedAt,leaseExpiresAt,failureReason,params.lr,params.layers,params.batch,params.optimizer',
+    );
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toContain(`0,${body.trials[0].id},completed,0.5,initial,`);
+    expect(lines[2]).toContain('"diverged, ""nan"""');
+    expect(lines[3]!.split(',').at(-1)).toBe(String(body.trials[2].params.optimizer));
+  });
+
+  test('answers 422 for an unknown format, 404 for an unknown study and 401 without a key', async () => {
+    const study = (await h.request.post('/v1/studies').set(auth).send(studyBody())).body.id;
+    const bad = await h.request.get(`/v1/studies/${study}/export?format=xlsx`).set(auth);
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].parameter).toBe('format');
+    expect((await h.request.get('/v1/studies/st_nope/export').set(auth)).body.code).toBe('STUDY_NOT_FOUND');
+    expect((await h.request.get(`/v1/studies/${study}/export`)).status).toBe(401);
+  });
+});
