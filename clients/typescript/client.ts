@@ -1,0 +1,202 @@
+/**
+ * A typed client for Posterior: `openapi-fetch` over the types generated from openapi.yaml,
+ * plus one method per operation that throws a `PosteriorError` for a problem document and
+ * retries with backoff where a retry is safe.
+ *
+ * Retry policy (a 5xx answer, or the server not answering at all):
+ * - reads, deletes, heartbeats, create-study (idempotent by name and definition) and
+ *   observe of a trial id (the same value again is a no-op) are retried;
+ * - suggest is retried with the same `Idempotency-Key`, so a retry returns the trials of
+ *   the first attempt instead of leasing new ones;
+ * - an observation of `params` made elsewhere is retried only when the connection was
+ *   refused (nothing was sent), since a second copy would be a second trial.
+ */
+import { randomUUID } from 'node:crypto';
+import createClient, { type Client } from 'openapi-fetch';
+import type { FieldError, paths, Problem, Study, StudyCreate, Trial, TrialState } from './types.js';
+
+export type PosteriorOptions = {
+  /** Base URL of the service; default `http://127.0.0.1:8080`. */
+  url?: string;
+  /** Sent as `Authorization: Bearer <apiKey>` when set. */
+  apiKey?: string;
+  /** Attempts after the first one for a retryable failure; default 4. */
+  retries?: number;
+  /** First backoff in milliseconds, doubled on every retry (full jitter, capped at 10 s); default 250. */
+  backoffMs?: number;
+  /** A fetch of your own (tests, proxies); default `globalThis.fetch`. */
+  fetch?: (request: Request) => Promise<Response>;
+};
+
+/** An answer of the service that is not a success, carrying its RFC 9457 problem document. */
+export class PosteriorError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly detail: string | undefined;
+  readonly errors: FieldError[];
+  readonly problem: Problem | undefined;
+
+  constructor(status: number, problem: Problem | undefined, fallback: string) {
+    const code = problem?.code ?? `HTTP_${status}`;
+    const detail = problem?.detail ?? problem?.title ?? fallback;
+    super(`${code} (${status}): ${detail}`);
+    this.name = 'PosteriorError';
+    this.status = status;
+    this.code = code;
+    this.detail = problem?.detail;
+    this.errors = problem?.errors ?? [];
+    this.problem = problem;
+  }
+}
+
+/** The service could not be reached (after the retries the request allowed). */
+export class PosteriorUnreachableError extends Error {
+  constructor(url: string, cause: unknown) {
+    super(`cannot reach Posterior at ${url}: ${causeMessage(cause)}`, { cause });
+    this.name = 'PosteriorUnreachableError';
+  }
+}
+
+type Retry = 'always' | 'refused-only';
+type Result<T> = { data?: T; error?: unknown; response: Response };
+
+export class Posterior {
+  /** The raw typed client (no retries), for anything the methods below do not cover. */
+  readonly api: Client<paths>;
+  readonly url: string;
+  private readonly retries: number;
+  private readonly backoffMs: number;
+
+  constructor(options: PosteriorOptions = {}) {
+    this.url = (options.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+    this.retries = options.retries ?? 4;
+    this.backoffMs = options.backoffMs ?? 250;
+    this.api = createClient<paths>({
+      baseUrl: this.url,
+      headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  createStudy(body: StudyCreate): Promise<Study> {
+    return this.send('always', () => this.api.POST('/v1/studies', { body }));
+  }
+
+  getStudy(studyId: string): Promise<Study> {
+    return this.send('always', () => this.api.GET('/v1/studies/{studyId}', { params: { path: { studyId } } }));
+  }
+
+  listStudies(query: { limit?: number; cursor?: string } = {}): Promise<{ studies: Study[]; nextCursor: string | null }> {
+    return this.send('always', () => this.api.GET('/v1/studies', { params: { query } }));
+  }
+
+  async deleteStudy(studyId: string): Promise<void> {
+    await this.send('always', () => this.api.DELETE('/v1/studies/{studyId}', { params: { path: { studyId } } }));
+  }
+
+  /**
+   * Leases `count` new pending trials. Every retry of this call sends the same
+   * `Idempotency-Key` (yours, or a random one), so it never leases twice.
+   */
+  async suggest(studyId: string, options: { count?: number; idempotencyKey?: string } = {}): Promise<Trial[]> {
+    const key = options.idempotencyKey ?? randomUUID();
+    const body = await this.send('always', () =>
+      this.api.POST('/v1/studies/{studyId}/suggest', {
+        params: { path: { studyId }, header: { 'Idempotency-Key': key } },
+        body: { count: options.count ?? 1 },
+      }),
+    );
+    return body.trials;
+  }
+
+  observe(studyId: string, trialId: string, value: number): Promise<Trial> {
+    return this.send('always', () =>
+      this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body: { trialId, value } }),
+    );
+  }
+
+  /** Reports a crashed run; its point is left out of the model and never suggested again. */
+  fail(studyId: string, trialId: string, reason?: string): Promise<Trial> {
+    const body = reason === undefined ? { trialId, failed: true as const } : { trialId, failed: true as const, reason: reason.slice(0, 2000) };
+    return this.send('always', () => this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body }));
+  }
+
+  /** Records a result measured outside the service (warm start): a new completed trial. */
+  observeExternal(studyId: string, params: Trial['params'], value: number): Promise<Trial> {
+    return this.send('refused-only', () =>
+      this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body: { params, value } }),
+    );
+  }
+
+  heartbeat(studyId: string, trialId: string): Promise<Trial> {
+    return this.send('always', () =>
+      this.api.POST('/v1/studies/{studyId}/trials/{trialId}/heartbeat', { params: { path: { studyId, trialId } } }),
+    );
+  }
+
+  best(studyId: string): Promise<Trial> {
+    return this.send('always', () => this.api.GET('/v1/studies/{studyId}/best', { params: { path: { studyId } } }));
+  }
+
+  trials(
+    studyId: string,
+    query: { state?: TrialState; limit?: number; cursor?: string } = {},
+  ): Promise<{ trials: Trial[]; nextCursor: string | null }> {
+    return this.send('always', () => this.api.GET('/v1/studies/{studyId}/trials', { params: { path: { studyId }, query } }));
+  }
+
+  /** Every trial of a study, following `nextCursor`. */
+  async allTrials(studyId: string, state?: TrialState): Promise<Trial[]> {
+    const all: Trial[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.trials(studyId, { ...(state ? { state } : {}), limit: 1000, ...(cursor ? { cursor } : {}) });
+      all.push(...page.trials);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    return all;
+  }
+
+  private async send<T>(retry: Retry, call: () => Promise<Result<T>>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      const last = attempt >= this.retries;
+      let result: Result<T>;
+      try {
+        result = await call();
+      } catch (err) {
+        if (last || (retry === 'refused-only' && !isConnectionRefused(err))) throw new PosteriorUnreachableError(this.url, err);
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      const { response } = result;
+      if (response.status >= 500 && retry === 'always' && !last) {
+        await sleep(this.backoff(attempt));
+        continue;
+      }
+      if (!response.ok) throw new PosteriorError(response.status, asProblem(result.error), response.statusText);
+      return result.data as T;
+    }
+  }
+
+  private backoff(attempt: number): number {
+    // Full jitter: workers that failed together do not retry together.
+    return Math.random() * Math.min(10_000, this.backoffMs * 2 ** attempt);
+  }
+}
+
+function asProblem(body: unknown): Problem | undefined {
+  return typeof body === 'object' && body !== null && 'code' in body ? (body as Problem) : undefined;
+}
+
+function causeMessage(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
+  return `${err.message}${cause}`;
+}
+
+function isConnectionRefused(err: unknown): boolean {
+  const cause = err instanceof Error ? (err.cause as { code?: string } | undefined) : undefined;
+  return cause?.code === 'ECONNREFUSED';
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,182 @@
+/** The TypeScript SDK and its tune() loop against a real server that requires an API key. */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { Posterior, PosteriorError, PosteriorUnreachableError, tune, type StudyCreate } from '../../clients/typescript/index.js';
+import { startLiveServer, type LiveServer } from './live-server.js';
+
+const apiKey = 'sdk-test-key';
+let server: LiveServer;
+let client: Posterior;
+
+beforeAll(async () => {
+  server = await startLiveServer({ API_KEYS: apiKey });
+  client = new Posterior({ url: server.url, apiKey, backoffMs: 5 });
+});
+afterAll(() => server.stop());
+
+const space = (name: string, options: StudyCreate['options'] = {}): StudyCreate => ({
+  name,
+  parameters: [
+    { name: 'x', type: 'float', low: -2, high: 2 },
+    { name: 'k', type: 'categorical', choices: ['a', 'b'] },
+  ],
+  objective: { goal: 'minimize' },
+  options,
+});
+
+/** Counts the requests a client sends, by method and path. */
+function countingFetch(counts: Map<string, number>) {
+  return (request: Request) => {
+    const path = new URL(request.url).pathname.replace(/tr_[\w-]+/, '{trialId}').replace(/st_[\w-]+/, '{studyId}');
+    const key = `${request.method} ${path}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    return fetch(request);
+  };
+}
+
+describe('Posterior client', () => {
+  test('every method answers with the typed body of its operation', async () => {
+    const study = await client.createStudy(space('crud'));
+    expect(study).toMatchObject({ name: 'crud', state: 'active', options: { leaseSeconds: 3600 } });
+    expect((await client.createStudy(space('crud'))).id).toBe(study.id);
+    expect((await client.getStudy(study.id)).name).toBe('crud');
+    expect((await client.listStudies()).studies.map((s) => s.id)).toContain(study.id);
+
+    const [a, b] = await client.suggest(study.id, { count: 2 });
+    expect(a?.state).toBe('pending');
+    const beat = await client.heartbeat(study.id, a!.id);
+    expect(Date.parse(beat.leaseExpiresAt!)).toBeGreaterThanOrEqual(Date.parse(a!.leaseExpiresAt!));
+    expect(await client.observe(study.id, a!.id, 0.25)).toMatchObject({ state: 'completed', value: 0.25 });
+    expect(await client.fail(study.id, b!.id, 'CUDA OOM')).toMatchObject({ state: 'failed', failureReason: 'CUDA OOM' });
+    expect(await client.observeExternal(study.id, { x: 0, k: 'a' }, 0.5)).toMatchObject({ source: 'external', value: 0.5 });
+    expect((await client.best(study.id)).id).toBe(a!.id);
+    expect((await client.trials(study.id, { state: 'failed' })).trials.map((t) => t.id)).toEqual([b!.id]);
+    expect(await client.allTrials(study.id)).toHaveLength(3);
+
+    await client.deleteStudy(study.id);
+    await expect(client.getStudy(study.id)).rejects.toMatchObject({ status: 404, code: 'STUDY_NOT_FOUND' });
+  });
+
+  test('a problem document becomes a PosteriorError with its code, detail and pointers', async () => {
+    const bad = space('bad');
+    bad.parameters[0] = { name: 'x', type: 'float', low: 0, high: 1, log: true };
+    const err = await client.createStudy(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PosteriorError);
+    expect(err).toMatchObject({ status: 422, code: 'INVALID_SEARCH_SPACE' });
+    expect((err as PosteriorError).errors[0]?.pointer).toBe('#/parameters/0/low');
+    expect((err as PosteriorError).message).toMatch(/^INVALID_SEARCH_SPACE \(422\): .*low > 0/);
+  });
+
+  test('a client without the API key gets UNAUTHORIZED', async () => {
+    await expect(new Posterior({ url: server.url }).listStudies()).rejects.toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
+  });
+
+  test('a server that does not answer is a PosteriorUnreachableError after the retries', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const counts = new Map<string, number>();
+    const down = new Posterior({ url: `http://127.0.0.1:${port}`, retries: 2, backoffMs: 1, fetch: countingFetch(counts) });
+    await expect(down.listStudies()).rejects.toBeInstanceOf(PosteriorUnreachableError);
+    expect(counts.get('GET /v1/studies')).toBe(3);
+  });
+});
+
+describe('tune()', () => {
+  test('runs N trials, reports a throwing objective as a failed trial with its message, and returns the best', async () => {
+    let calls = 0;
+    const seen: string[] = [];
+    const result = await tune(
+      { client, study: space('tune-basic'), trials: 6, onTrial: (t) => seen.push(t.state) },
+      async (params) => {
+        calls += 1;
+        if (calls === 2) throw new Error('diverged: loss is NaN');
+        if (calls === 4) return Number.NaN;
+        return (params.x as number) ** 2 + (params.k === 'a' ? 0 : 1);
+      },
+    );
+    expect(result.trials).toHaveLength(6);
+    expect(seen).toEqual(['completed', 'failed', 'completed', 'failed', 'completed', 'completed']);
+    expect(result.trials[1]).toMatchObject({ state: 'failed', failureReason: 'diverged: loss is NaN' });
+    expect(result.trials[3]?.failureReason).toMatch(/returned NaN/);
+    const completed = result.trials.filter((t) => t.state === 'completed');
+    expect(result.best?.value).toBe(Math.min(...completed.map((t) => t.value!)));
+    expect((await client.getStudy(result.study.id)).trialCounts).toMatchObject({ completed: 4, failed: 2, pending: 0, total: 6 });
+  });
+
+  test('heartbeats every third of the lease while the objective runs, so a long run never turns stale', async () => {
+    const counts = new Map<string, number>();
+    const counted = new Posterior({ url: server.url, apiKey, fetch: countingFetch(counts) });
+    // leaseSeconds 1 → a heartbeat every ~333 ms; the run takes 2.2 leases.
+    const study = await counted.createStudy(space('tune-heartbeat', { leaseSeconds: 1 }));
+    const result = await tune({ client: counted, study: study.id, trials: 1 }, async (params, trial) => {
+      await new Promise((resolve) => setTimeout(resolve, 2200));
+      const now = await counted.api.GET('/v1/studies/{studyId}/trials/{trialId}', {
+        params: { path: { studyId: study.id, trialId: trial.id } },
+      });
+      expect(now.data?.state).toBe('pending');
+      return params.x as number;
+    });
+    expect(result.trials[0]?.state).toBe('completed');
+    const beats = counts.get('POST /v1/studies/{studyId}/trials/{trialId}/heartbeat') ?? 0;
+    expect(beats).toBeGreaterThanOrEqual(4);
+    expect(beats).toBeLessThanOrEqual(7);
+  });
+
+  test('a 5xx on suggest is retried with the same Idempotency-Key, so no extra trial is leased', async () => {
+    // A proxy that forwards the first suggest to the server (which leases the trial) and
+    // then loses the answer with a 502, as a load balancer might.
+    const keys: string[] = [];
+    let failed = false;
+    const proxy: Server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host') headers.set(name, value);
+      const upstream = await fetch(`${server.url}${req.url}`, {
+        method: req.method,
+        headers,
+        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+      });
+      const text = await upstream.text();
+      if (req.url?.endsWith('/suggest')) {
+        keys.push(String(req.headers['idempotency-key']));
+        if (!failed) {
+          failed = true;
+          res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
+          return;
+        }
+      }
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(text);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = proxy.address() as AddressInfo;
+      const viaProxy = new Posterior({ url: `http://127.0.0.1:${port}`, apiKey, backoffMs: 5 });
+      const result = await tune({ client: viaProxy, study: space('tune-retry'), trials: 2, workerId: 'w7' }, (p) => p.x as number);
+      expect(keys).toHaveLength(3);
+      expect(keys[0]).toMatch(/^w7-/);
+      expect(keys[1]).toBe(keys[0]);
+      expect(keys[2]).not.toBe(keys[0]);
+      expect(result.trials.map((t) => t.number)).toEqual([0, 1]);
+      expect((await client.getStudy(result.study.id)).trialCounts).toMatchObject({ completed: 2, pending: 0, total: 2 });
+    } finally {
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+    }
+  });
+
+  test('stops early when a finite space is exhausted', async () => {
+    const result = await tune(
+      {
+        client,
+        study: { name: 'tiny', parameters: [{ name: 'n', type: 'int', low: 1, high: 3 }], objective: { goal: 'maximize' } },
+        trials: 10,
+      },
+      (p) => p.n as number,
+    );
+    expect(result.trials).toHaveLength(3);
+    expect(result.best?.params).toEqual({ n: 3 });
+  });
+});
