@@ -1,0 +1,355 @@
+"""Posterior's Python client: one module, standard library only (Python >= 3.8).
+
+Copy this file next to your training script, or add its folder to ``sys.path``::
+
+    from posterior import Client, tune
+
+    client = Client("http://127.0.0.1:8080", api_key=None)
+    study = client.create_study(
+        "svm-digits",
+        [{"name": "C", "type": "float", "low": 1e-2, "high": 1e3, "log": True}],
+        goal="maximize",
+    )
+    result = tune(client, study["id"], lambda params: train(**params), n_trials=20)
+    print(result.best["params"], result.best["value"])
+
+Every method returns the JSON body of the answer as plain dicts and lists, with the
+wire names of openapi.yaml. An error answer raises ``PosteriorError`` carrying the RFC 9457
+problem document's ``code``, ``status``, ``detail`` and ``errors`` (with JSON pointers).
+
+Retries (a 5xx answer, or no answer at all) back off exponentially with jitter. Reads,
+deletes, heartbeats, create_study (idempotent by name and definition), observe and fail
+of a trial id (the same report again is a no-op) are retried; ``suggest`` is retried
+with the same ``Idempotency-Key``, so a retry returns the trials of the first attempt
+rather than leasing new ones; ``observe_external`` is retried only when the connection
+was refused, since a second copy would be a second trial.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import math
+import random
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from typing import Any, Callable, Dict, List, Optional
+
+__all__ = ["Client", "PosteriorError", "PosteriorUnreachableError", "TuneResult", "tune"]
+
+Params = Dict[str, Any]
+Trial = Dict[str, Any]
+Study = Dict[str, Any]
+
+
+class PosteriorError(Exception):
+    """The service answered with an error: an RFC 9457 problem document."""
+
+    def __init__(self, status: int, problem: Optional[Dict[str, Any]], fallback: str = ""):
+        problem = problem or {}
+        self.status = status
+        self.code: str = problem.get("code") or "HTTP_%d" % status
+        self.title: Optional[str] = problem.get("title")
+        self.detail: Optional[str] = problem.get("detail")
+        self.errors: List[Dict[str, Any]] = problem.get("errors") or []
+        self.problem = problem
+        message = "%s (%d): %s" % (self.code, status, self.detail or self.title or fallback)
+        for error in self.errors:
+            where = error.get("pointer") or error.get("parameter") or error.get("header")
+            if where:
+                message += "\n  %s: %s" % (where, error.get("detail", ""))
+        super().__init__(message)
+
+
+class PosteriorUnreachableError(Exception):
+    """The service could not be reached, after the retries the request allowed."""
+
+
+_ALWAYS, _REFUSED_ONLY = "always", "refused-only"
+
+
+class Client:
+    """A Posterior service at ``url``; ``api_key`` is sent as a bearer token when given."""
+
+    def __init__(
+        self,
+        url: str = "http://127.0.0.1:8080",
+        api_key: Optional[str] = None,
+        retries: int = 4,
+        backoff: float = 0.25,
+        timeout: float = 60.0,
+    ):
+        self.url = url.rstrip("/")
+        self.api_key = api_key or None
+        self.retries = retries
+        self.backoff = backoff
+        self.timeout = timeout
+
+    # studies
+
+    def create_study(
+        self,
+        name: str,
+        parameters: List[Dict[str, Any]],
+        goal: str = "minimize",
+        objective_name: Optional[str] = None,
+        options: Optional[Dict[str, Any]] = None,
+    ) -> Study:
+        """Creates a study, or returns the existing one with this name and definition."""
+        objective: Dict[str, Any] = {"goal": goal}
+        if objective_name is not None:
+            objective["name"] = objective_name
+        body: Dict[str, Any] = {"name": name, "parameters": parameters, "objective": objective}
+        if options:
+            body["options"] = options
+        return self._request("POST", "/v1/studies", body)
+
+    def get_study(self, study_id: str) -> Study:
+        return self._request("GET", "/v1/studies/%s" % _q(study_id))
+
+    def list_studies(self, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
+        return self._request("GET", "/v1/studies", query={"limit": limit, "cursor": cursor})
+
+    def delete_study(self, study_id: str) -> None:
+        self._request("DELETE", "/v1/studies/%s" % _q(study_id))
+
+    # trials
+
+    def suggest(self, study_id: str, count: int = 1, idempotency_key: Optional[str] = None) -> List[Trial]:
+        """Leases ``count`` new pending trials; every retry sends the same idempotency key."""
+        key = idempotency_key or str(uuid.uuid4())
+        body = self._request(
+            "POST", "/v1/studies/%s/suggest" % _q(study_id), {"count": count}, headers={"Idempotency-Key": key}
+        )
+        return body["trials"]
+
+    def observe(self, study_id: str, trial_id: str, value: float) -> Trial:
+        return self._request("POST", "/v1/studies/%s/observe" % _q(study_id), {"trialId": trial_id, "value": value})
+
+    def fail(self, study_id: str, trial_id: str, reason: Optional[str] = None) -> Trial:
+        """Reports a crashed run: it is left out of the model and its point is not suggested again."""
+        body: Dict[str, Any] = {"trialId": trial_id, "failed": True}
+        if reason is not None:
+            body["reason"] = reason[:2000]
+        return self._request("POST", "/v1/studies/%s/observe" % _q(study_id), body)
+
+    def observe_external(self, study_id: str, params: Params, value: float) -> Trial:
+        """Records a result measured outside the service (warm start) as a new completed trial."""
+        return self._request(
+            "POST", "/v1/studies/%s/observe" % _q(study_id), {"params": params, "value": value}, retry=_REFUSED_ONLY
+        )
+
+    def heartbeat(self, study_id: str, trial_id: str) -> Trial:
+        return self._request("POST", "/v1/studies/%s/trials/%s/heartbeat" % (_q(study_id), _q(trial_id)))
+
+    def get_trial(self, study_id: str, trial_id: str) -> Trial:
+        return self._request("GET", "/v1/studies/%s/trials/%s" % (_q(study_id), _q(trial_id)))
+
+    def best(self, study_id: str) -> Trial:
+        return self._request("GET", "/v1/studies/%s/best" % _q(study_id))
+
+    def trials(self, study_id: str, state: Optional[str] = None) -> List[Trial]:
+        """Every trial of the study by number (all pages), optionally only those in one state."""
+        out: List[Trial] = []
+        cursor = None
+        while True:
+            page = self._request(
+                "GET",
+                "/v1/studies/%s/trials" % _q(study_id),
+                query={"state": state, "limit": 1000, "cursor": cursor},
+            )
+            out.extend(page["trials"])
+            cursor = page.get("nextCursor")
+            if not cursor:
+                return out
+
+    # transport
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        query: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, str]] = None,
+        retry: str = _ALWAYS,
+    ) -> Any:
+        url = self.url + path
+        pairs = {k: v for k, v in (query or {}).items() if v is not None}
+        if pairs:
+            url += "?" + urllib.parse.urlencode(pairs)
+        all_headers = {"accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body, allow_nan=False).encode("utf-8")
+            all_headers["content-type"] = "application/json"
+        if self.api_key:
+            all_headers["authorization"] = "Bearer %s" % self.api_key
+        all_headers.update(headers or {})
+
+        attempt = 0
+        while True:
+            last = attempt >= self.retries
+            request = urllib.request.Request(url, data=data, method=method, headers=all_headers)
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                    text = response.read().decode("utf-8")
+                    return json.loads(text) if text else None
+            except urllib.error.HTTPError as err:
+                text = err.read().decode("utf-8", "replace")
+                if err.code >= 500 and retry == _ALWAYS and not last:
+                    self._sleep(attempt)
+                    attempt += 1
+                    continue
+                raise PosteriorError(err.code, _problem(text), err.reason or text[:200]) from None
+            except (OSError, http.client.HTTPException) as err:
+                if last or (retry == _REFUSED_ONLY and not _refused(err)):
+                    raise PosteriorUnreachableError("cannot reach Posterior at %s: %s" % (self.url, _reason(err))) from err
+                self._sleep(attempt)
+                attempt += 1
+
+    def _sleep(self, attempt: int) -> None:
+        # Full jitter: workers that failed together do not retry together.
+        time.sleep(random.uniform(0, min(10.0, self.backoff * 2**attempt)))
+
+
+def _q(segment: str) -> str:
+    return urllib.parse.quote(segment, safe="")
+
+
+def _problem(text: str) -> Optional[Dict[str, Any]]:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _reason(err: BaseException) -> str:
+    reason = getattr(err, "reason", None)
+    return str(reason if reason is not None else err)
+
+
+def _refused(err: BaseException) -> bool:
+    return isinstance(getattr(err, "reason", err), ConnectionRefusedError)
+
+
+# the loop
+
+
+class TuneResult:
+    """What ``tune`` did: the study, the trials it ran (completed or failed) and the best trial."""
+
+    def __init__(self, study: Study, trials: List[Trial], best: Optional[Trial]):
+        self.study = study
+        self.trials = trials
+        self.best = best
+
+    def __repr__(self) -> str:
+        return "TuneResult(study=%r, trials=%d, best=%r)" % (self.study["id"], len(self.trials), self.best)
+
+
+class _Heartbeat:
+    """Renews a trial's lease from a background thread while the objective runs."""
+
+    def __init__(self, client: Client, study_id: str, trial_id: str, every: float):
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(client, study_id, trial_id, every), name="posterior-heartbeat", daemon=True
+        )
+
+    def __enter__(self) -> "_Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self, client: Client, study_id: str, trial_id: str, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                client.heartbeat(study_id, trial_id)
+            except PosteriorError as err:
+                # NOTE: a missed heartbeat is not fatal (at worst the trial turns stale, and
+                # observing a stale trial still completes it): stop only when it cannot succeed.
+                if err.status < 500:
+                    return
+            except PosteriorUnreachableError:
+                pass
+
+
+def tune(
+    client: Client,
+    study: Any,
+    objective: Callable[[Params], float],
+    n_trials: int,
+    heartbeat_seconds: Optional[float] = None,
+    worker_id: Optional[str] = None,
+    on_trial: Optional[Callable[[Trial], None]] = None,
+) -> TuneResult:
+    """Runs ``n_trials`` rounds of suggest -> ``objective(params)`` -> observe.
+
+    ``study`` is a study id, or a dict with ``name``, ``parameters``, ``objective`` (and
+    optionally ``options``) that is created, or found when it exists with the same
+    definition. While the objective runs, a background thread sends a heartbeat every
+    ``heartbeat_seconds`` (default: a third of the study's ``leaseSeconds``). An objective
+    that raises, or returns something that is not a finite number, is reported as a failed
+    trial with the error's message, and the loop goes on. It stops early when a finite
+    search space has no unused point left.
+    """
+    if isinstance(study, str):
+        study_body = client.get_study(study)
+    else:
+        study_body = client._request("POST", "/v1/studies", study)
+    study_id = study_body["id"]
+    every = heartbeat_seconds if heartbeat_seconds is not None else study_body["options"]["leaseSeconds"] / 3.0
+    worker = worker_id or uuid.uuid4().hex[:8]
+    ran: List[Trial] = []
+
+    for _ in range(n_trials):
+        try:
+            trials = client.suggest(study_id, idempotency_key="%s-%s" % (worker, uuid.uuid4()))
+        except PosteriorError as err:
+            if err.code == "SEARCH_SPACE_EXHAUSTED":
+                break
+            raise
+        trial = trials[0]
+        value: Any = None
+        reason: Optional[str] = None
+        with _Heartbeat(client, study_id, trial["id"], every):
+            try:
+                value = objective(trial["params"])
+            except Exception as err:  # noqa: BLE001 -- any failure of the user's run is reported, not raised
+                reason = str(err) or type(err).__name__
+        if reason is None and not _finite(value):
+            reason = "the objective returned %r, not a finite number" % (value,)
+        if reason is None:
+            done = client.observe(study_id, trial["id"], float(value))
+        else:
+            done = client.fail(study_id, trial["id"], reason)
+        ran.append(done)
+        if on_trial is not None:
+            on_trial(done)
+
+    try:
+        best: Optional[Trial] = client.best(study_id)
+    except PosteriorError as err:
+        if err.code != "NO_COMPLETED_TRIALS":
+            raise
+        best = None
+    return TuneResult(study_body, ran, best)
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    try:
+        # numpy and torch scalars are not int or float, but convert cleanly
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
