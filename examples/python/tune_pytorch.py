@@ -1,0 +1,148 @@
+"""Tune a PyTorch CNN on CIFAR-10 with one worker per GPU. Documented, not run in CI.
+
+On a machine with PyTorch, torchvision and N GPUs, with Posterior reachable:
+
+    POSTERIOR_URL=http://posterior.internal:8080 POSTERIOR_API_KEY=... \\
+        python3 examples/python/tune_pytorch.py --trials-per-worker 8 --epochs 5
+
+starts one worker process per visible GPU (or --workers N). Every worker creates the same
+study (by name and definition the service returns the existing one), then loops suggest ->
+train -> observe on its own GPU. The service leases a different point to each worker and
+models the pending ones, so N workers explore N points at once. Heartbeats keep a long
+epoch from being taken for a dead worker; a run that crashes (CUDA out of memory, a
+diverging loss) is reported as a failed trial and its point is not suggested again.
+
+Workers on several machines work the same way: run this script on each one.
+The data set is downloaded by torchvision into --data on first use.
+"""
+
+import argparse
+import math
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
+
+import torch  # noqa: E402
+import torch.multiprocessing as mp  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.data import DataLoader, random_split  # noqa: E402
+from torchvision import datasets, transforms  # noqa: E402
+
+from posterior import Client, tune  # noqa: E402
+
+STUDY = {
+    "name": "cifar10-cnn",
+    "parameters": [
+        {"name": "lr", "type": "float", "low": 1e-4, "high": 1e-1, "log": True},
+        {"name": "weight_decay", "type": "float", "low": 1e-6, "high": 1e-2, "log": True},
+        {"name": "batch_size", "type": "ordinal", "values": [64, 128, 256, 512]},
+        {"name": "width", "type": "int", "low": 16, "high": 128, "log": True},
+        {"name": "dropout", "type": "float", "low": 0.0, "high": 0.5},
+        {"name": "optimizer", "type": "categorical", "choices": ["sgd", "adamw"]},
+    ],
+    "objective": {"name": "val_loss", "goal": "minimize"},
+    # A trial is expected to take minutes: a 10-minute lease, renewed every ~3 minutes.
+    "options": {"leaseSeconds": 600},
+}
+
+
+def make_model(width, dropout):
+    def block(cin, cout):
+        return nn.Sequential(
+            nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+            nn.Conv2d(cout, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+            nn.MaxPool2d(2),
+        )
+
+    return nn.Sequential(
+        block(3, width), block(width, 2 * width), block(2 * width, 4 * width),
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(4 * width, 10),
+    )
+
+
+def load_data(root):
+    normalize = transforms.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
+    train_tf = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
+                                   transforms.ToTensor(), normalize])
+    full = datasets.CIFAR10(root, train=True, download=True, transform=train_tf)
+    # A fixed split, the same in every worker: tuning never looks at the test set.
+    train, val = random_split(full, [45_000, 5_000], generator=torch.Generator().manual_seed(0))
+    return train, val
+
+
+def train_and_validate(params, data, device, epochs):
+    train, val = data
+    model = make_model(params["width"], params["dropout"]).to(device)
+    bs = int(params["batch_size"])
+    train_loader = DataLoader(train, batch_size=bs, shuffle=True, num_workers=4, pin_memory=True, drop_last=True)
+    val_loader = DataLoader(val, batch_size=512, num_workers=4, pin_memory=True)
+    if params["optimizer"] == "sgd":
+        opt = torch.optim.SGD(model.parameters(), lr=params["lr"], momentum=0.9, nesterov=True,
+                              weight_decay=params["weight_decay"])
+    else:
+        opt = torch.optim.AdamW(model.parameters(), lr=params["lr"], weight_decay=params["weight_decay"])
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=params["lr"], total_steps=epochs * len(train_loader))
+    loss_fn = nn.CrossEntropyLoss()
+
+    for _ in range(epochs):
+        model.train()
+        for x, y in train_loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            if not math.isfinite(loss.item()):
+                raise RuntimeError("training diverged: loss is %s" % loss.item())
+            loss.backward()
+            opt.step()
+            sched.step()
+
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for x, y in val_loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            total += loss_fn(model(x), y).item() * len(y)
+            n += len(y)
+    return total / n
+
+
+def worker(rank, args):
+    device = torch.device("cuda:%d" % rank if torch.cuda.is_available() else "cpu")
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    data = load_data(args.data)
+    client = Client(os.environ.get("POSTERIOR_URL", "http://127.0.0.1:8080"), os.environ.get("POSTERIOR_API_KEY"))
+
+    def objective(params):
+        try:
+            return train_and_validate(params, data, device, args.epochs)
+        finally:
+            if device.type == "cuda":
+                torch.cuda.empty_cache()  # an out-of-memory trial must not starve the next one
+
+    result = tune(
+        client, STUDY, objective, n_trials=args.trials_per_worker, worker_id="gpu%d" % rank,
+        on_trial=lambda t: print("[gpu%d] trial %d %s %s" % (rank, t["number"], t["state"],
+                                                             t.get("value", t.get("failureReason"))), flush=True),
+    )
+    if rank == 0 and result.best:
+        print("best val_loss %.4f with %s" % (result.best["value"], result.best["params"]), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--workers", type=int, default=max(1, torch.cuda.device_count()))
+    parser.add_argument("--trials-per-worker", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--data", default=os.path.expanduser("~/.cache/cifar10"))
+    args = parser.parse_args()
+    datasets.CIFAR10(args.data, train=True, download=True)  # download once, before the workers start
+    if args.workers == 1:
+        worker(0, args)
+    else:
+        mp.spawn(worker, args=(args,), nprocs=args.workers, join=True)
+
+
+if __name__ == "__main__":
+    main()

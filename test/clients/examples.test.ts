@@ -1,0 +1,66 @@
+/** The examples that CI runs, against a live server that requires the API key they read from the environment. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { Posterior, type Study } from '../../clients/typescript/index.js';
+import { hasJq, hasPython, hasSklearn, startLiveServer, systemPython, type LiveServer } from './live-server.js';
+
+const run = promisify(execFile);
+const python = hasPython();
+const sklearn = python && hasSklearn();
+const jq = hasJq();
+const apiKey = 'examples-key';
+let server: LiveServer;
+let client: Posterior;
+
+beforeAll(async () => {
+  server = await startLiveServer({ API_KEYS: apiKey });
+  client = new Posterior({ url: server.url, apiKey });
+});
+afterAll(() => server.stop());
+
+const env = () => ({ ...process.env, POSTERIOR_URL: server.url, POSTERIOR_API_KEY: apiKey });
+
+async function studyNamed(name: string): Promise<Study> {
+  const { studies } = await client.listStudies();
+  const study = studies.find((s) => s.name === name);
+  if (!study) throw new Error(`no study named ${name}`);
+  return study;
+}
+
+test.skipIf(!python)('quickstart.py runs a complete loop and prints the best trial', async () => {
+  const { stdout } = await run(systemPython, ['examples/python/quickstart.py'], { env: env(), timeout: 60_000 });
+  const study = await studyNamed('quickstart');
+  expect(study.trialCounts).toMatchObject({ completed: 20, pending: 0, failed: 0 });
+  const best = await client.best(study.id);
+  expect(stdout).toContain(`best loss ${best.value!.toFixed(4)}`);
+});
+
+test.skipIf(!sklearn)('tune_sklearn.py tunes an SVM on digits: 15 trials, a best accuracy above 0.9', async () => {
+  const { stdout } = await run(systemPython, ['examples/python/tune_sklearn.py'], { env: env(), timeout: 120_000 });
+  const study = await studyNamed('svc-digits');
+  expect(study.trialCounts).toMatchObject({ completed: 15, pending: 0 });
+  const best = await client.best(study.id);
+  // Sobol' points alone reach ~0.95 on this space; 0.9 leaves room for any seed.
+  expect(best.value).toBeGreaterThan(0.9);
+  expect(stdout).toMatch(/best 3-fold accuracy 0\.9\d{3}/);
+}, 120_000);
+
+test.skipIf(!python)('tune_pytorch.py compiles (it needs GPUs and is not run here)', async () => {
+  await run(systemPython, ['-m', 'py_compile', 'examples/python/tune_pytorch.py']);
+});
+
+test.skipIf(!jq)('examples/shell/loop.sh runs its curl + jq loop and prints the best', async () => {
+  const { stdout } = await run('bash', ['examples/shell/loop.sh'], { env: { ...env(), TRIALS: '6' }, timeout: 60_000 });
+  const study = await studyNamed('shell-loop');
+  expect(study.trialCounts).toMatchObject({ completed: 6, pending: 0 });
+  const trials = await client.allTrials(study.id);
+  for (const t of trials) expect(t.value).toBeCloseTo(((t.params.x as number) - 0.3) ** 2 + 0.5 * ((t.params.y as number) + 1) ** 2, 5);
+  expect(stdout).toContain(`best loss ${(await client.best(study.id)).value}`);
+});
+
+test.skipIf(!jq)('examples/shell/loop.sh without the API key prints the problem and exits 1', async () => {
+  const err = await run('bash', ['examples/shell/loop.sh'], { env: { ...env(), POSTERIOR_API_KEY: '' } }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ code: 1 });
+  expect((err as { stderr: string }).stderr).toContain('UNAUTHORIZED (401)');
+});
