@@ -4,8 +4,9 @@
  */
 import { pino } from 'pino';
 import { createApp } from './api/app.js';
+import { createMetrics } from './api/metrics.js';
 import { loadConfig } from './config.js';
-import { DesignSuggester } from './domain/design-suggester.js';
+import { GpSuggester } from './domain/gp-suggester.js';
 import { openDatabase, sqlitePath } from './storage/database.js';
 import { applyMigrations } from './storage/migrator.js';
 import { SqliteStore } from './storage/sqlite-store.js';
@@ -18,10 +19,13 @@ const applied = applyMigrations(db);
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
 const store = new SqliteStore(db);
+const clock = { now: () => Date.now() };
+const metrics = createMetrics(store, clock);
 const app = createApp({
-  deps: { store, clock: { now: () => Date.now() }, suggester: new DesignSuggester() },
+  deps: { store, clock, suggester: new GpSuggester({ metrics, log: logger }) },
   logger,
   apiKeys: config.apiKeys,
+  metrics,
 });
 
 const server = app.listen(config.port, config.host, () => {

@@ -31,5 +31,7 @@ export function trialBody(trial: Trial, now: number): TrialBody {
   if (trial.failureReason !== null) body.failureReason = trial.failureReason;
   if (trial.completedAt !== null) body.completedAt = iso(trial.completedAt);
   if (trial.leaseExpiresAt !== null) body.leaseExpiresAt = iso(trial.leaseExpiresAt);
+  if (trial.prediction !== null) body.prediction = trial.prediction;
+  if (trial.acquisition !== null) body.acquisition = trial.acquisition;
   return body;
 }

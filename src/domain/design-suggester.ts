@@ -29,11 +29,18 @@ export class DesignSuggester implements Suggester {
   }
 }
 
+export type DesignOptions = {
+  /** Skip the Sobol design and draw uniformly (for fallbacks once the design is done). */
+  randomOnly?: boolean;
+  /** Keys of points chosen earlier in the same request, to be avoided like existing trials. */
+  alsoTaken?: string[];
+};
+
 /** The synchronous core of `DesignSuggester`, reused by model-based suggesters for their first points. */
-export function designSuggestions(request: SuggestionRequest): Suggestion[] {
+export function designSuggestions(request: SuggestionRequest, options: DesignOptions = {}): Suggestion[] {
   const { study, trials, count, firstNumber } = request;
   const encoding = createEncoding(study.parameters);
-  const used = new Set(trials.map((t) => t.paramsKey));
+  const used = new Set([...trials.map((t) => t.paramsKey), ...(options.alsoTaken ?? [])]);
   const size = finiteSize(study.parameters);
   if (size !== null && used.size + count > size) {
     throw new ProblemError(
@@ -48,7 +55,7 @@ export function designSuggestions(request: SuggestionRequest): Suggestion[] {
   const out: Suggestion[] = [];
   let sobol: Float64Array[] | null = null;
   for (let i = 0; i < count; i++) {
-    if (designed < study.options.initialTrials) {
+    if (!options.randomOnly && designed < study.options.initialTrials) {
       sobol ??= sobolSequence(study.parameters.length, study.options.initialTrials + used.size + count, createRng(study.options.seed).fork(SOBOL_STREAM));
       const params = firstUnused(sobol, encoding, used);
       if (params) {

@@ -93,6 +93,8 @@ function recordExternal(deps: Deps, studyId: string, observation: { params: Para
       createdAt: now,
       completedAt: now,
       leaseExpiresAt: null,
+      prediction: null,
+      acquisition: null,
     };
     store.insertTrial(trial);
     return trial;

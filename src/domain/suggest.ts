@@ -58,6 +58,8 @@ export async function suggest(deps: Deps, input: SuggestInput): Promise<Trial[]>
         createdAt: now,
         completedAt: null,
         leaseExpiresAt: now + study.options.leaseSeconds * 1000,
+        prediction: s.prediction ?? null,
+        acquisition: s.acquisition ?? null,
       }));
       for (const trial of trials) store.insertTrial(trial);
       if (input.idempotencyKey !== undefined) {

@@ -19,7 +19,12 @@ export type SuggestionRequest = {
   now: number;
 };
 
-export type Suggestion = { params: Params; source: TrialSource };
+export type Suggestion = {
+  params: Params;
+  source: TrialSource;
+  prediction?: { mean: number; std: number };
+  acquisition?: number;
+};
 
 export interface Suggester {
   /**

@@ -25,6 +25,10 @@ export type Trial = {
   createdAt: number;
   completedAt: number | null;
   leaseExpiresAt: number | null;
+  /** The model's posterior of the objective at `params` when it was suggested (objective units). */
+  prediction: { mean: number; std: number } | null;
+  /** log EI at `params` when it was suggested. */
+  acquisition: number | null;
 };
 
 export type TrialCounts = { pending: number; completed: number; failed: number; stale: number; total: number };

@@ -27,6 +27,9 @@ export type TrialRow = {
   created_at: number;
   completed_at: number | null;
   lease_expires_at: number | null;
+  prediction_mean: number | null;
+  prediction_std: number | null;
+  acquisition: number | null;
 };
 
 export function studyFromRow(row: StudyRow): Study {
@@ -67,5 +70,10 @@ export function trialFromRow(row: TrialRow): Trial {
     createdAt: row.created_at,
     completedAt: row.completed_at,
     leaseExpiresAt: row.lease_expires_at,
+    prediction:
+      row.prediction_mean !== null && row.prediction_std !== null
+        ? { mean: row.prediction_mean, std: row.prediction_std }
+        : null,
+    acquisition: row.acquisition,
   };
 }

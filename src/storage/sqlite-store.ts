@@ -11,7 +11,8 @@ import { migrationsApplied, readMigrations, type Migration } from './migrator.js
 import { studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from './rows.js';
 
 const TRIAL_COLUMNS = `t.id, s.id AS study_id, t.number, t.params, t.params_key, t.state, t.value,
-  t.failure_reason, t.source, t.created_at, t.completed_at, t.lease_expires_at`;
+  t.failure_reason, t.source, t.created_at, t.completed_at, t.lease_expires_at, t.prediction_mean,
+  t.prediction_std, t.acquisition`;
 const TRIALS_OF_STUDY = `FROM trials t JOIN studies s ON s.seq = t.study_seq WHERE s.id = @studyId`;
 
 /** SQL for "the trial's effective state is @state at @now" (stale is derived, see domain/trial.ts). */
@@ -43,9 +44,10 @@ export class SqliteStore implements Store {
       trialById: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.id = @trialId`),
       nextNumber: p(`SELECT COALESCE(MAX(t.number) + 1, 0) AS next ${TRIALS_OF_STUDY}`),
       insertTrial: p(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, failure_reason,
-          source, created_at, completed_at, lease_expires_at)
+          source, created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition)
         VALUES (@id, (SELECT seq FROM studies WHERE id = @studyId), @number, @params, @paramsKey, @state, @value,
-          @failureReason, @source, @createdAt, @completedAt, @leaseExpiresAt)`),
+          @failureReason, @source, @createdAt, @completedAt, @leaseExpiresAt, @predictionMean, @predictionStd,
+          @acquisition)`),
       updateTrial: p(`UPDATE trials SET state = @state, value = @value, failure_reason = @failureReason,
           completed_at = @completedAt, lease_expires_at = @leaseExpiresAt WHERE id = @id`),
       bestMin: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.state = 'completed' ORDER BY t.value ASC, t.number LIMIT 1`),
@@ -144,7 +146,13 @@ export class SqliteStore implements Store {
   }
 
   insertTrial(trial: Trial): void {
-    this.stmt.insertTrial.run({ ...trial, params: JSON.stringify(trial.params) });
+    const { prediction, ...rest } = trial;
+    this.stmt.insertTrial.run({
+      ...rest,
+      params: JSON.stringify(trial.params),
+      predictionMean: prediction?.mean ?? null,
+      predictionStd: prediction?.std ?? null,
+    });
   }
 
   updateTrial(trial: Trial): void {

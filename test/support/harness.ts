@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
-import { DesignSuggester } from '../../src/domain/design-suggester.js';
+import { createMetrics, type Metrics } from '../../src/api/metrics.js';
+import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
 import type { Suggester } from '../../src/domain/suggester.js';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
 import { applyMigrations } from '../../src/storage/migrator.js';
@@ -19,27 +20,36 @@ export type Harness = {
   clock: { now(): number; advance(ms: number): void };
   db: SqliteDatabase;
   store: SqliteStore;
+  metrics: Metrics;
+  warnings: { obj: object; msg: string }[];
   close(): void;
 };
 
-export function startHarness(options: { apiKeys?: string[]; suggester?: Suggester } = {}): Harness {
+export function startHarness(options: { apiKeys?: string[]; suggester?: Suggester; engine?: Engine } = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-test-'));
   const db = openDatabase(`sqlite:${join(dir, 'test.db')}`);
   applyMigrations(db);
   const store = new SqliteStore(db);
   let t = Date.parse('2026-01-01T00:00:00Z');
   const clock = { now: () => t, advance: (ms: number) => void (t += ms) };
+  const metrics = createMetrics(store, clock);
+  const warnings: { obj: object; msg: string }[] = [];
+  const log = { warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
+  const suggester = options.suggester ?? new GpSuggester({ metrics, log, ...(options.engine ? { engine: options.engine } : {}) });
   const app = createApp({
-    deps: { store, clock, suggester: options.suggester ?? new DesignSuggester() },
+    deps: { store, clock, suggester },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     apiKeys: options.apiKeys,
     validateResponses: true,
+    metrics,
   });
   return {
     request: supertest(app),
     clock,
     db,
     store,
+    metrics,
+    warnings,
     close() {
       db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,120 @@
+/**
+ * The default suggester: the study's scrambled Sobol design first, then the Gaussian-
+ * process engine (`bo/engine.ts`, Matérn-5/2 + log EI) conditioned on every completed
+ * trial and, by kriging believer, on every pending one.
+ *
+ * A numerical failure never reaches the client as a 500: the point falls back to a
+ * seeded random draw with `source: "random-fallback"`, a warning log line with the reason
+ * and a metric.
+ */
+import { createEncoding, paramsKey } from '../bo/encoding.js';
+import { EngineError, suggestNext, type FittedHyperparameters, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
+import { designSuggestions } from './design-suggester.js';
+import type { EngineMetrics } from './ports.js';
+import type { Suggester, Suggestion, SuggestionRequest } from './suggester.js';
+import { effectiveState } from './trial.js';
+
+export type Engine = (input: SuggestInput) => SuggestOutput;
+export type WarnLog = { warn(obj: object, msg: string): void };
+
+/** Studies whose last fit is kept to warm-start the next one. */
+const MAX_WARM_STARTS = 256;
+
+export class GpSuggester implements Suggester {
+  private readonly engine: Engine;
+  private readonly metrics: EngineMetrics;
+  private readonly log: WarnLog;
+  /** Last fitted hyperparameters by study id, oldest first (insertion order) for eviction. */
+  private readonly warm = new Map<string, FittedHyperparameters>();
+
+  constructor(options: { metrics: EngineMetrics; log: WarnLog; engine?: Engine }) {
+    this.engine = options.engine ?? suggestNext;
+    this.metrics = options.metrics;
+    this.log = options.log;
+  }
+
+  async suggest(request: SuggestionRequest): Promise<Suggestion[]> {
+    const { study, trials, count, now } = request;
+    const active = trials.filter((t) => t.state !== 'failed').length;
+    const designCount = Math.max(0, Math.min(count, study.options.initialTrials - active));
+    const design = designCount > 0 ? designSuggestions({ ...request, count: designCount }) : [];
+    if (designCount === count) return design;
+
+    const observations = trials
+      .filter((t) => t.state === 'completed' && t.value !== null)
+      .map((t) => ({ params: t.params, value: t.value as number }));
+    const pending = [
+      ...trials.filter((t) => effectiveState(t, now) === 'pending').map((t) => t.params),
+      ...design.map((s) => s.params),
+    ];
+    const rest = count - designCount;
+    if (observations.length === 0) {
+      // Every design point is still running: nothing to model yet, so keep exploring.
+      return [...design, ...this.random(request, design, rest, 'random')];
+    }
+
+    const started = performance.now();
+    try {
+      const output = this.engine({
+        space: study.parameters,
+        goal: study.objective.goal,
+        observations,
+        pending,
+        count: rest,
+        seed: engineSeed(study.options.seed, request.firstNumber),
+        ...(this.warm.has(study.id) ? { previous: this.warm.get(study.id) } : {}),
+      });
+      this.metrics.observeFit((performance.now() - started) / 1000);
+      this.remember(study.id, output.hyperparameters);
+      const suggestions = this.withoutTaken(request, [...design, ...output.suggestions]);
+      return suggestions;
+    } catch (err) {
+      const reason = err instanceof EngineError ? err.reason : 'unexpected-error';
+      if (reason === 'space-exhausted') return [...design, ...this.random(request, design, rest, 'random')];
+      this.metrics.countFallback(reason);
+      this.log.warn({ err, studyId: study.id, reason }, 'GP suggestion failed; falling back to a random point');
+      return [...design, ...this.random(request, design, rest, 'random-fallback')];
+    }
+  }
+
+  /**
+   * The engine avoids observed and pending points; failed and stale trials are not part of
+   * its input, so a suggestion equal to one of them is replaced by a random point here.
+   */
+  private withoutTaken(request: SuggestionRequest, suggestions: Suggestion[]): Suggestion[] {
+    const encoding = createEncoding(request.study.parameters);
+    const taken = new Set(request.trials.map((t) => t.paramsKey));
+    const out: Suggestion[] = [];
+    for (const s of suggestions) {
+      let chosen = s;
+      if (taken.has(paramsKey(encoding, s.params))) {
+        this.metrics.countFallback('duplicate-of-failed-or-stale');
+        [chosen] = this.random(request, out, 1, 'random-fallback') as [Suggestion];
+      }
+      out.push(chosen);
+      taken.add(paramsKey(encoding, chosen.params));
+    }
+    return out;
+  }
+
+  /** `count` seeded uniform draws, avoiding the trials and the points chosen `before` in this request. */
+  private random(request: SuggestionRequest, before: Suggestion[], count: number, source: 'random' | 'random-fallback'): Suggestion[] {
+    const encoding = createEncoding(request.study.parameters);
+    const points = designSuggestions(
+      { ...request, firstNumber: request.firstNumber + before.length, count },
+      { randomOnly: true, alsoTaken: before.map((s) => paramsKey(encoding, s.params)) },
+    );
+    return points.map((p) => ({ params: p.params, source }));
+  }
+
+  private remember(studyId: string, hyperparameters: FittedHyperparameters): void {
+    this.warm.delete(studyId);
+    this.warm.set(studyId, hyperparameters);
+    if (this.warm.size > MAX_WARM_STARTS) this.warm.delete(this.warm.keys().next().value as string);
+  }
+}
+
+/** A per-request engine seed: the study's seed and the number of the first new trial. */
+export function engineSeed(seed: number, firstNumber: number): number {
+  return seed * 2 ** 20 + (firstNumber % 2 ** 20);
+}

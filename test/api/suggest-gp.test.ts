@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { EngineError } from '../../src/bo/engine.js';
+import { startHarness, type Harness } from '../support/harness.js';
+
+let h: Harness;
+afterEach(() => h.close());
+
+const quadratic = {
+  name: 'quadratic',
+  parameters: [
+    { name: 'x', type: 'float', low: -2, high: 2 },
+    { name: 'y', type: 'float', low: -2, high: 2 },
+  ],
+  objective: { goal: 'minimize' },
+  options: { seed: 11, initialTrials: 5 },
+};
+const f = (p: { x: number; y: number }) => 100 + (p.x - 0.5) ** 2 + (p.y + 0.25) ** 2;
+
+async function runLoop(h: Harness, studyId: string, steps: number) {
+  const trials = [];
+  for (let i = 0; i < steps; i++) {
+    const { body } = await h.request.post(`/v1/studies/${studyId}/suggest`).send({});
+    const trial = body.trials[0];
+    await h.request.post(`/v1/studies/${studyId}/observe`).send({ trialId: trial.id, value: f(trial.params) });
+    trials.push(trial);
+  }
+  return trials;
+}
+
+describe('the GP engine behind suggest', () => {
+  test('takes over after the initial design and explains each suggestion in the objective\'s units', async () => {
+    h = startHarness();
+    const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
+    const trials = await runLoop(h, study, 12);
+    expect(trials.map((t) => t.source)).toEqual([...Array(5).fill('initial'), ...Array(7).fill('gp-logei')]);
+    for (const t of trials.slice(5)) {
+      expect(t.prediction.mean).toBeGreaterThan(90);
+      expect(t.prediction.mean).toBeLessThan(110);
+      expect(t.prediction.std).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(t.acquisition)).toBe(true);
+    }
+    const best = (await h.request.get(`/v1/studies/${study}/best`)).body;
+    expect(best.value).toBeLessThan(100.1);
+    const stored = (await h.request.get(`/v1/studies/${study}/trials/${trials[8].id}`)).body;
+    expect(stored.prediction).toEqual(trials[8].prediction);
+  });
+
+  test('same seed and same observations give the same suggestion', async () => {
+    h = startHarness();
+    const a = (await h.request.post('/v1/studies').send(quadratic)).body.id;
+    const b = (await h.request.post('/v1/studies').send({ ...quadratic, name: 'twin' })).body.id;
+    const ta = await runLoop(h, a, 8);
+    const tb = await runLoop(h, b, 8);
+    expect(tb.map((t) => t.params)).toEqual(ta.map((t) => t.params));
+  });
+
+  test('a batch that straddles the end of the design is part design, part GP, all distinct', async () => {
+    h = startHarness();
+    const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
+    await runLoop(h, study, 3);
+    const { body } = await h.request.post(`/v1/studies/${study}/suggest`).send({ count: 5 });
+    expect(body.trials.map((t: { source: string }) => t.source)).toEqual(['initial', 'initial', 'gp-logei', 'gp-logei', 'gp-logei']);
+    expect(new Set(body.trials.map((t: { params: unknown }) => JSON.stringify(t.params))).size).toBe(5);
+  });
+
+  test.each([
+    ['an EngineError', () => new EngineError('numerical-failure', 'Cholesky gave up'), 'numerical-failure'],
+    ['an unexpected error', () => new TypeError('x is undefined'), 'unexpected-error'],
+  ])('%s degrades to a random point with a warning and a metric, never a 500', async (_name, error, reason) => {
+    h = startHarness({
+      engine: () => {
+        throw error();
+      },
+    });
+    const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
+    const trials = await runLoop(h, study, 7);
+    expect(trials.slice(5).map((t) => t.source)).toEqual(['random-fallback', 'random-fallback']);
+    expect(h.warnings).toHaveLength(2);
+    expect(h.warnings[0]).toMatchObject({ obj: { reason, studyId: study } });
+    const metrics = await h.request.get('/metrics');
+    expect(metrics.text).toContain(`posterior_suggestion_fallbacks_total{reason="${reason}"} 2`);
+  });
+
+  test('failed trials are left out of the model and never suggested again, until the space runs out', async () => {
+    h = startHarness();
+    const study = (
+      await h.request.post('/v1/studies').send({
+        name: 'grid',
+        parameters: [
+          { name: 'a', type: 'int', low: 0, high: 2 },
+          { name: 'b', type: 'categorical', choices: ['p', 'q', 'r'] },
+        ],
+        objective: { goal: 'maximize' },
+        options: { seed: 3, initialTrials: 2 },
+      })
+    ).body.id;
+    const seen = new Set<string>();
+    for (let i = 0; i < 9; i++) {
+      const res = await h.request.post(`/v1/studies/${study}/suggest`).send({});
+      expect(res.status).toBe(200);
+      const trial = res.body.trials[0];
+      const key = JSON.stringify(trial.params);
+      expect(seen.has(key)).toBe(false);
+      seen.add(key);
+      const body = i % 3 === 1 ? { trialId: trial.id, failed: true } : { trialId: trial.id, value: trial.params.a + (trial.params.b === 'q' ? 1 : 0) };
+      await h.request.post(`/v1/studies/${study}/observe`).send(body);
+    }
+    expect((await h.request.post(`/v1/studies/${study}/suggest`).send({})).body.code).toBe('SEARCH_SPACE_EXHAUSTED');
+  });
+});
