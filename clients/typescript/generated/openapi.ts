@@ -471,6 +471,17 @@ export interface components {
             completedAt?: string;
             /** Format: date-time */
             leaseExpiresAt?: string;
+            /**
+             * @description What the model expected when it suggested this trial: the posterior mean and
+             *     standard deviation of the objective, in the objective's own units. Only on
+             *     `gp-logei` trials.
+             */
+            prediction?: {
+                mean: number;
+                std: number;
+            };
+            /** @description Log expected improvement at the suggested point when it was chosen. Only on `gp-logei` trials. */
+            acquisition?: number;
         };
         SuggestRequest: {
             /** @default 1 */
