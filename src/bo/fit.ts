@@ -12,10 +12,10 @@
  * BoTorch's fit_gpytorch_mll minimizes with scipy's L-BFGS-B); it does not
  * move the optimum but makes the gradient tolerance independent of n.
  *
- * Starts, in order: the previous fit (if given), the prior mode, then `restarts`
- * draws from the prior (prior.ts) made with the caller's rng. The best final J
- * wins; ties keep the earlier start, so a warm start is preferred when no
- * other start is strictly better.
+ * Starts, in order: the previous fit (if given), the prior mode (by default only
+ * when there is no previous fit), then `restarts` draws from the prior (prior.ts)
+ * made with the caller's rng. The best final J wins; ties keep the earlier
+ * start, so a warm start is preferred when no other start is strictly better.
  */
 
 import { packHyperparameters, unpackHyperparameters, type Hyperparameters } from './gp.js';
@@ -40,11 +40,25 @@ export interface FitOptions {
   restarts?: number;
   /** L-BFGS iterations per start. Default 100. */
   maxIterations?: number;
+  /**
+   * Also start from the prior mode. Default: true without `previous`, false with it
+   * (a warm start that converged stays converged in a few evaluations; another
+   * full start would cost ~30 likelihood evaluations, see bench/gp-latency.ts).
+   */
+  includePriorMode?: boolean;
+  /**
+   * Fit on at most this many observations, drawn uniformly without replacement
+   * with the rng (the model is still conditioned on all of them by the caller).
+   * Default: all. NOTE: one likelihood + gradient costs O(n³): 0.7 s at n = 1000
+   * against 12 ms at n = 250 on the 2-core box (bench/gp-latency.ts), so the
+   * 1 s budget at n = 1000 needs a subset (or reusing the previous fit).
+   */
+  maxPoints?: number;
 }
 
 export interface FitResult {
   hyperparameters: Hyperparameters;
-  /** log p(y | X, θ) + log p(θ) at the returned θ (not divided by n). */
+  /** log p(y | X, θ) + log p(θ) at the returned θ (not divided by n; on the subset if maxPoints applied). */
   logPosterior: number;
   /** Likelihood evaluations summed over all starts. */
   evaluations: number;
@@ -78,10 +92,13 @@ export function fitHyperparameters(X: Float64Array, y: Float64Array, isCategoric
   const n = y.length;
   if (X.length !== n * d) throw new RangeError(`fitHyperparameters: X has ${X.length} entries, expected ${n}·${d}`);
   const { lower, upper } = hyperparameterBounds(d);
-  const objective = negativeLogPosterior(X, y, isCategorical);
+  const subset = options.maxPoints !== undefined && n > options.maxPoints ? subsample(X, y, d, options.maxPoints, options.rng) : { X, y };
+  const objective = negativeLogPosterior(subset.X, subset.y, isCategorical);
+  const nFit = subset.y.length;
   const starts: Float64Array[] = [];
-  if (options.previous && options.previous.logLengthscales.length === d) starts.push(clampToBounds(packHyperparameters(options.previous)));
-  starts.push(priorMode(d));
+  const warm = options.previous !== undefined && options.previous.logLengthscales.length === d;
+  if (warm) starts.push(clampToBounds(packHyperparameters(options.previous!)));
+  if (options.includePriorMode ?? !warm) starts.push(priorMode(d));
   const restarts = options.restarts ?? (options.previous ? 0 : 2);
   for (let r = 0; r < restarts; r++) starts.push(samplePrior(d, options.rng));
 
@@ -96,5 +113,25 @@ export function fitHyperparameters(X: Float64Array, y: Float64Array, isCategoric
       best = res.x;
     }
   }
-  return { hyperparameters: unpackHyperparameters(best), logPosterior: -bestValue * Math.max(n, 1), evaluations };
+  return { hyperparameters: unpackHyperparameters(best), logPosterior: -bestValue * Math.max(nFit, 1), evaluations };
+}
+
+/** k rows of (X, y) drawn uniformly without replacement (partial Fisher–Yates), in their original order. */
+function subsample(X: Float64Array, y: Float64Array, d: number, k: number, rng: NormalSource): { X: Float64Array; y: Float64Array } {
+  const n = y.length;
+  const idx = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.min(n - i - 1, Math.floor(rng.uniform() * (n - i)));
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
+  }
+  const chosen = idx.slice(0, k).sort((a, b) => a - b);
+  const Xs = new Float64Array(k * d);
+  const ys = new Float64Array(k);
+  chosen.forEach((r, i) => {
+    Xs.set(X.subarray(r * d, r * d + d), i * d);
+    ys[i] = y[r]!;
+  });
+  return { X: Xs, y: ys };
 }

@@ -33,6 +33,8 @@ export interface LikelihoodWorkspace {
   readonly factor: Float64Array;
   /** (n, n): Ky⁻¹, then W. */
   readonly inverse: Float64Array;
+  /** (n, n): L⁻ᵀ while inverting. */
+  readonly scratch: Float64Array;
   readonly alpha: Float64Array;
   /** (d + 1). */
   readonly kernelGrad: Float64Array;
@@ -40,7 +42,7 @@ export interface LikelihoodWorkspace {
 
 export function likelihoodWorkspace(n: number, d: number): LikelihoodWorkspace {
   return {
-    n, d, factor: new Float64Array(n * n), inverse: new Float64Array(n * n), alpha: new Float64Array(n), kernelGrad: new Float64Array(d + 1),
+    n, d, factor: new Float64Array(n * n), inverse: new Float64Array(n * n), scratch: new Float64Array(n * n), alpha: new Float64Array(n), kernelGrad: new Float64Array(d + 1),
   };
 }
 
@@ -84,7 +86,7 @@ export function logMarginalLikelihood(
   const value = -0.5 * quad - logDiag - n * HALF_LOG_2PI;
   if (!grad) return value;
 
-  const W = inverseFromCholesky(L, n, w.inverse);
+  const W = inverseFromCholesky(L, n, w.inverse, w.scratch);
   let trace = 0;
   let sumAlpha = 0;
   for (let a = 0; a < n; a++) {

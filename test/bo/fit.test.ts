@@ -83,3 +83,14 @@ describe('fitHyperparameters', () => {
     }
   });
 });
+
+describe('fitHyperparameters on a subset', () => {
+  it('fits on maxPoints observations drawn with the rng and still finds the relevant dimension', () => {
+    const { X, y, isCategorical } = data(120, 3, 11);
+    const r = fitHyperparameters(X, y, isCategorical, { rng: createRng(1), maxPoints: 40 });
+    const ell = Array.from(r.hyperparameters.logLengthscales, Math.exp);
+    expect(ell[0]! * 5).toBeLessThan(ell[2]!);
+    const again = fitHyperparameters(X, y, isCategorical, { rng: createRng(1), maxPoints: 40 });
+    expect(again.logPosterior).toBe(r.logPosterior);
+  });
+});
