@@ -1,3 +1,5 @@
+import { defaultEngineThreads } from './workers/engine-pool.js';
+
 /** The environment, parsed once and validated at start-up: a bad value stops the server with a clear message. */
 
 export type Config = {
@@ -6,11 +8,13 @@ export type Config = {
   databaseUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   apiKeys: string[];
+  /** Worker threads that run the GP engine. */
+  engineThreads: number;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads: number = defaultEngineThreads()): Config {
   const problems: string[] = [];
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be an integer 0..65535, got '${env.PORT}'`);
@@ -22,6 +26,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     .split(',')
     .map((k) => k.trim())
     .filter((k) => k.length > 0);
+  const engineThreads = Number(env.ENGINE_THREADS ?? defaultThreads);
+  if (!Number.isInteger(engineThreads) || engineThreads < 1 || engineThreads > 64) {
+    problems.push(`ENGINE_THREADS must be an integer 1..64, got '${env.ENGINE_THREADS}'`);
+  }
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys };
+  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads };
 }

@@ -7,9 +7,11 @@ import { createApp } from './api/app.js';
 import { createMetrics } from './api/metrics.js';
 import { loadConfig } from './config.js';
 import { GpSuggester } from './domain/gp-suggester.js';
+import { KeyedMutex } from './domain/keyed-mutex.js';
 import { openDatabase, sqlitePath } from './storage/database.js';
 import { applyMigrations } from './storage/migrator.js';
 import { SqliteStore } from './storage/sqlite-store.js';
+import { createEnginePool } from './workers/engine-pool.js';
 
 const config = loadConfig();
 const logger = pino({ level: config.logLevel, base: { service: 'posterior' } });
@@ -21,8 +23,14 @@ if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const store = new SqliteStore(db);
 const clock = { now: () => Date.now() };
 const metrics = createMetrics(store, clock);
+const pool = createEnginePool(config.engineThreads);
 const app = createApp({
-  deps: { store, clock, suggester: new GpSuggester({ metrics, log: logger }) },
+  deps: {
+    store,
+    clock,
+    suggester: new GpSuggester({ metrics, log: logger, engine: pool.run }),
+    studyLocks: new KeyedMutex(),
+  },
   logger,
   apiKeys: config.apiKeys,
   metrics,
@@ -31,7 +39,10 @@ const app = createApp({
 const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  logger.info({ host: config.host, port, database: sqlitePath(config.databaseUrl), auth: config.apiKeys.length > 0 }, 'listening');
+  logger.info(
+    { host: config.host, port, database: sqlitePath(config.databaseUrl), auth: config.apiKeys.length > 0, engineThreads: config.engineThreads },
+    'listening',
+  );
 });
 
 let stopping = false;
@@ -41,9 +52,11 @@ function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down');
   // Stop accepting connections, let in-flight requests finish, then close the database.
   server.close(() => {
-    db.close();
-    logger.info('stopped');
-    process.exit(0);
+    void pool.close().finally(() => {
+      db.close();
+      logger.info('stopped');
+      process.exit(0);
+    });
   });
   server.closeIdleConnections();
   setTimeout(() => {

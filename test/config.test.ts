@@ -2,12 +2,13 @@ import { expect, test } from 'vitest';
 import { loadConfig } from '../src/config.js';
 
 test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth', () => {
-  expect(loadConfig({})).toEqual({
+  expect(loadConfig({}, 1)).toEqual({
     port: 8080,
     host: '127.0.0.1',
     databaseUrl: 'sqlite:./data/posterior.db',
     logLevel: 'info',
     apiKeys: [],
+    engineThreads: 1,
   });
 });
 

@@ -14,7 +14,7 @@ import type { EngineMetrics } from './ports.js';
 import type { Suggester, Suggestion, SuggestionRequest } from './suggester.js';
 import { effectiveState } from './trial.js';
 
-export type Engine = (input: SuggestInput) => SuggestOutput;
+export type Engine = (input: SuggestInput) => SuggestOutput | Promise<SuggestOutput>;
 export type WarnLog = { warn(obj: object, msg: string): void };
 
 /** Studies whose last fit is kept to warm-start the next one. */
@@ -55,7 +55,7 @@ export class GpSuggester implements Suggester {
 
     const started = performance.now();
     try {
-      const output = this.engine({
+      const output = await this.engine({
         space: study.parameters,
         goal: study.objective.goal,
         observations,

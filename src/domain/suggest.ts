@@ -1,8 +1,10 @@
 /**
- * The suggest use case. The suggester works on a snapshot outside any transaction (a
- * model fit can take a while); the new trials are then written in one short
- * transaction that first checks that no concurrent request took one of the points in
- * the meantime, and otherwise starts over from a fresh snapshot.
+ * The suggest use case. Requests on one study take turns (`deps.studyLocks`), so each
+ * suggestion is conditioned on every trial the previous one leased; different studies
+ * run side by side. The suggester works on a snapshot outside any transaction (a model
+ * fit can take a while); the new trials are then written in one short transaction that
+ * first checks that no one took one of the points in the meantime (another server
+ * process on the same file), and otherwise starts over from a fresh snapshot.
  */
 import { createEncoding, paramsKey } from '../bo/encoding.js';
 import type { Deps } from './deps.js';
@@ -16,7 +18,11 @@ const MAX_ATTEMPTS = 8;
 
 export type SuggestInput = { studyId: string; count: number; idempotencyKey?: string };
 
-export async function suggest(deps: Deps, input: SuggestInput): Promise<Trial[]> {
+export function suggest(deps: Deps, input: SuggestInput): Promise<Trial[]> {
+  return deps.studyLocks.run(input.studyId, () => suggestUnlocked(deps, input));
+}
+
+async function suggestUnlocked(deps: Deps, input: SuggestInput): Promise<Trial[]> {
   const { store, clock } = deps;
   const requestHash = `suggest:count=${input.count}`;
   const replayed = replay(deps, input, requestHash);

@@ -10,6 +10,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
 import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
+import { KeyedMutex } from '../../src/domain/keyed-mutex.js';
 import type { Suggester } from '../../src/domain/suggester.js';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
 import { applyMigrations } from '../../src/storage/migrator.js';
@@ -37,7 +38,7 @@ export function startHarness(options: { apiKeys?: string[]; suggester?: Suggeste
   const log = { warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
   const suggester = options.suggester ?? new GpSuggester({ metrics, log, ...(options.engine ? { engine: options.engine } : {}) });
   const app = createApp({
-    deps: { store, clock, suggester },
+    deps: { store, clock, suggester, studyLocks: new KeyedMutex() },
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     apiKeys: options.apiKeys,
     validateResponses: true,
