@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * `posterior`: the service's command line (`npx posterior --help`). Runs the server, or
+ * talks to one at --url.
+ *
+ * Exit codes: 0 ok; 1 the API refused the request (4xx); 2 usage error;
+ * 3 the server is unreachable or failed (5xx).
+ */
+import { parseCommandLine, usage, UsageError } from './args.js';
+import { ApiError, connect, UnreachableError } from './client.js';
+import { formatProblem, type Out } from './output.js';
+import { serveCommand } from './serve.js';
+import { studiesCommand } from './studies.js';
+import { bestCommand, exportCommand, observeCommand, suggestCommand } from './trials.js';
+
+const exitCodes = { ok: 0, api: 1, usage: 2, unavailable: 3 } as const;
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out): Promise<number> {
+  let json = argv.includes('--json');
+  try {
+    const line = parseCommandLine(argv, env);
+    json = line.global.json;
+    const command = line.positionals[0];
+    if (line.help) {
+      out.write(usage);
+      return exitCodes.ok;
+    }
+    if (command === 'serve') {
+      await serveCommand(line, env);
+      return exitCodes.ok;
+    }
+    const api = connect(line.global);
+    switch (command) {
+      case 'studies':
+        await studiesCommand(api, line, out, readStdin);
+        break;
+      case 'suggest':
+        await suggestCommand(api, line, out);
+        break;
+      case 'observe':
+        await observeCommand(api, line, out);
+        break;
+      case 'best':
+        await bestCommand(api, line, out);
+        break;
+      case 'export':
+        await exportCommand(api, line, out);
+        break;
+      case undefined:
+        throw new UsageError('a command is needed');
+      default:
+        throw new UsageError(`unknown command \`${command}\``);
+    }
+    return exitCodes.ok;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err.write(`error: ${e.message}\nrun \`posterior --help\` for the commands and options\n`);
+      return exitCodes.usage;
+    }
+    if (e instanceof ApiError) {
+      if (json && e.problem) err.write(`${JSON.stringify(e.problem)}\n`);
+      else err.write(`${formatProblem(e.status, e.problem)}\n`);
+      return e.status >= 500 ? exitCodes.unavailable : exitCodes.api;
+    }
+    if (e instanceof UnreachableError) {
+      err.write(`error: ${e.message}\nis the server running? start one with \`npx posterior serve\`\n`);
+      return exitCodes.unavailable;
+    }
+    throw e;
+  }
+}
+
+const stdout: Out = { write: (text) => void process.stdout.write(text) };
+const stderr: Out = { write: (text) => void process.stderr.write(text) };
+// After `serve` the server's listening socket keeps the process alive until a signal.
+process.exitCode = await main(process.argv.slice(2), process.env, stdout, stderr);
