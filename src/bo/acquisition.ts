@@ -27,6 +27,7 @@
  * mpmath down to z = −1e6 in test/bo/acquisition.test.ts.
  */
 
+import { posteriorWithGradient, type GaussianProcess, type PosteriorWorkspace } from './gp.js';
 import { log1mexp, logNormalCdf, logNormalPdf, normalCdf, normalPdf, erfcx } from './normal.js';
 
 const SQRT_HALF_PI = 1.2533141373155003; // √(π/2)
@@ -109,4 +110,25 @@ export function logExpectedImprovementWithGradient(mean: number, std: number, be
   grad[0] = cdfOverH / std;
   grad[1] = phiOverH / std;
   return Math.log(std) + logh;
+}
+
+const meanStdGrad = new Float64Array(2);
+
+/**
+ * log EI of the GP at one point x and its gradient w.r.t. x, by the chain rule
+ *   ∂ logEI/∂x_j = ∂logEI/∂μ · ∂μ/∂x_j + ∂logEI/∂σ · ∂s²/∂x_j / (2σ),   σ = √s².
+ * O(n² + n d) (one posteriorWithGradient), no allocation.
+ * @param x     shape (d), xUnit.
+ * @param best  incumbent (largest) standardized observation, maximization.
+ * @param ws    posteriorWorkspace(gp); holds μ, s² and their gradients afterwards.
+ * @param grad  out, shape (d); 0 on categorical dims.
+ */
+export function logExpectedImprovementAt(gp: GaussianProcess, x: Float64Array, best: number, ws: PosteriorWorkspace, grad: Float64Array): number {
+  posteriorWithGradient(gp, x, ws);
+  const std = Math.sqrt(ws.variance);
+  const value = logExpectedImprovementWithGradient(ws.mean, std, best, meanStdGrad);
+  const gMean = meanStdGrad[0]!;
+  const gVar = meanStdGrad[1]! / (2 * std);
+  for (let j = 0; j < gp.d; j++) grad[j] = gMean * ws.dMean[j]! + gVar * ws.dVariance[j]!;
+  return value;
 }

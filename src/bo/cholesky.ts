@@ -121,9 +121,7 @@ export function choleskyWithJitter(K: Float64Array, n: number, options: Cholesky
 export function solveLowerInPlace(L: Float64Array, n: number, b: Float64Array): Float64Array {
   for (let i = 0; i < n; i++) {
     const ri = i * n;
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= L[ri + k]! * b[k]!;
-    b[i] = s / L[ri + i]!;
+    b[i] = (b[i]! - dot(L, ri, b, 0, i)) / L[ri + i]!;
   }
   return b;
 }

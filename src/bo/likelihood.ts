@@ -29,11 +29,11 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 export interface LikelihoodWorkspace {
   readonly n: number;
   readonly d: number;
-  /** (n, n): Ky, then L in place. */
+  /** (n, n): L. */
   readonly factor: Float64Array;
   /** (n, n): Ky⁻¹, then W. */
   readonly inverse: Float64Array;
-  /** (n, n): L⁻ᵀ while inverting. */
+  /** (n, n): Ky, then L⁻ᵀ while inverting. */
   readonly scratch: Float64Array;
   readonly alpha: Float64Array;
   /** (d + 1). */
@@ -66,11 +66,12 @@ export function logMarginalLikelihood(
   const kern = matern52(theta.subarray(0, d), theta[d]!, isCategorical);
   const noise = Math.exp(theta[d + 1]!);
   const c = theta[d + 2]!;
-  const Ky = kernelMatrix(kern, X, n, w.factor);
+  // Ky goes into scratch (free until the inverse) so the factor need not alias it.
+  const Ky = kernelMatrix(kern, X, n, w.scratch);
   for (let i = 0; i < n; i++) Ky[i * n + i] = Ky[i * n + i]! + noise;
   let L: Float64Array;
   try {
-    L = choleskyWithJitter(Ky, n, {}, Ky).L;
+    L = choleskyWithJitter(Ky, n, {}, w.factor).L;
   } catch (e) {
     if (e instanceof NotPositiveDefiniteError) return -Infinity;
     throw e;
