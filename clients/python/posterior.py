@@ -167,6 +167,12 @@ class Client:
             if not cursor:
                 return out
 
+    def export(self, study_id: str, format: str = "json") -> Any:
+        """The study and all its trials: a dict for ``format="json"``, CSV text for ``format="csv"``."""
+        return self._request(
+            "GET", "/v1/studies/%s/export" % _q(study_id), query={"format": format}, raw=(format == "csv")
+        )
+
     # transport
 
     def _request(
@@ -177,6 +183,7 @@ class Client:
         query: Optional[Dict[str, Any]] = None,
         headers: Optional[Dict[str, str]] = None,
         retry: str = _ALWAYS,
+        raw: bool = False,
     ) -> Any:
         url = self.url + path
         pairs = {k: v for k, v in (query or {}).items() if v is not None}
@@ -198,6 +205,8 @@ class Client:
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
                     text = response.read().decode("utf-8")
+                    if raw:
+                        return text
                     return json.loads(text) if text else None
             except urllib.error.HTTPError as err:
                 text = err.read().decode("utf-8", "replace")

@@ -145,6 +145,27 @@ export class Posterior {
     return this.send('always', () => this.api.GET('/v1/studies/{studyId}/trials', { params: { path: { studyId }, query } }));
   }
 
+  /** The study and every one of its trials, in one answer. */
+  async exportJson(studyId: string): Promise<{ study: Study; trials: Trial[] }> {
+    const body = await this.send('always', () =>
+      this.api.GET('/v1/studies/{studyId}/export', { params: { path: { studyId }, query: { format: 'json' } } }),
+    );
+    // The operation answers JSON or CSV; format=json asks for the JSON one.
+    if (typeof body === 'string') throw new Error('the export answered CSV to format=json');
+    return body;
+  }
+
+  /** Every trial as CSV: one row per trial, one `params.<name>` column per parameter. */
+  exportCsv(studyId: string): Promise<string> {
+    return this.send('always', () =>
+      this.api.GET('/v1/studies/{studyId}/export', {
+        params: { path: { studyId }, query: { format: 'csv' } },
+        headers: { accept: 'text/csv' },
+        parseAs: 'text',
+      }),
+    );
+  }
+
   /** Every trial of a study, following `nextCursor`. */
   async allTrials(studyId: string, state?: TrialState): Promise<Trial[]> {
     const all: Trial[] = [];

@@ -53,6 +53,11 @@ describe('Posterior client', () => {
     expect((await client.best(study.id)).id).toBe(a!.id);
     expect((await client.trials(study.id, { state: 'failed' })).trials.map((t) => t.id)).toEqual([b!.id]);
     expect(await client.allTrials(study.id)).toHaveLength(3);
+    const exported = await client.exportJson(study.id);
+    expect(exported.trials.map((t) => t.state)).toEqual(['completed', 'failed', 'completed']);
+    const csv = (await client.exportCsv(study.id)).trimEnd().split('\n');
+    expect(csv[0]).toMatch(/^number,id,state,value,.*,params\.x,params\.k$/);
+    expect(csv).toHaveLength(4);
 
     await client.deleteStudy(study.id);
     await expect(client.getStudy(study.id)).rejects.toMatchObject({ status: 404, code: 'STUDY_NOT_FOUND' });

@@ -50,6 +50,10 @@ def every_method_answers_with_the_wire_body():
     assert [t["id"] for t in client.trials(study["id"], state="failed")] == [b["id"]]
     assert len(client.trials(study["id"])) == 3
     assert client.get_trial(study["id"], a["id"])["value"] == 0.25
+    assert [t["state"] for t in client.export(study["id"])["trials"]] == ["completed", "failed", "completed"]
+    csv = client.export(study["id"], format="csv").splitlines()
+    assert csv[0].startswith("number,id,state,value,") and csv[0].endswith(",params.x,params.k"), csv[0]
+    assert len(csv) == 4, csv
     client.delete_study(study["id"])
     try:
         client.get_study(study["id"])
