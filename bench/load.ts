@@ -1,0 +1,157 @@
+/**
+ * Load benchmark (issue 4): simulated asynchronous training workers against a real
+ * server process over HTTP on localhost. Each worker loops suggest → "train" (a random
+ * 50–200 ms sleep) → observe on one of the studies, until the time is up. A probe hits
+ * /healthz every 50 ms throughout, to show whether the event loop stays free.
+ *
+ *   npm run bench:load -- [--workers 16] [--studies 4] [--seconds 60] [--dim 6]
+ *
+ * Prints a markdown table: requests per second, p50/p95/p99 per endpoint, errors and
+ * duplicate points (both must be 0).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    workers: { type: 'string', default: '16' },
+    studies: { type: 'string', default: '4' },
+    seconds: { type: 'string', default: '60' },
+    dim: { type: 'string', default: '6' },
+  },
+});
+const WORKERS = Number(args.workers);
+const STUDIES = Number(args.studies);
+const SECONDS = Number(args.seconds);
+const DIM = Number(args.dim);
+
+/** A smooth synthetic objective on [0,1]^d (a shifted sphere with a ripple), min 0 at 0.3·1. */
+const objective = (x: number[]) => x.reduce((s, v, i) => s + (v - 0.3) ** 2 + 0.05 * (1 - Math.cos(8 * Math.PI * (v - 0.3))) * (i % 2), 0);
+
+async function startServer(dbDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dbDir, 'load.db')}`, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number; level?: number };
+        if (entry.msg === 'listening') resolve(`http://127.0.0.1:${entry.port}`);
+        else if ((entry.level ?? 0) >= 40) console.error(line);
+      } catch {
+        /* not JSON */
+      }
+    });
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const latencies = new Map<string, number[]>();
+let errors = 0;
+const errorSamples: string[] = [];
+
+async function call(endpoint: string, url: string, method: string, body?: unknown): Promise<any> {
+  const started = performance.now();
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  if (!latencies.has(endpoint)) latencies.set(endpoint, []);
+  latencies.get(endpoint)!.push(ms);
+  if (!res.ok) {
+    errors++;
+    if (errorSamples.length < 5) errorSamples.push(`${endpoint} ${res.status} ${text.slice(0, 200)}`);
+    return null;
+  }
+  return text ? JSON.parse(text) : null;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
+};
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'posterior-load-'));
+  const server = await startServer(dir);
+  const studyIds: string[] = [];
+  for (let s = 0; s < STUDIES; s++) {
+    const study = await call('POST /v1/studies', `${server.url}/v1/studies`, 'POST', {
+      name: `load-${s}`,
+      parameters: Array.from({ length: DIM }, (_, i) => ({ name: `x${i}`, type: 'float', low: 0, high: 1 })),
+      objective: { goal: 'minimize' },
+      options: { seed: 1000 + s },
+    });
+    studyIds.push(study.id);
+  }
+
+  const deadline = Date.now() + SECONDS * 1000;
+  let probing = true;
+  const probe = (async () => {
+    while (probing) {
+      await call('GET /healthz', `${server.url}/healthz`, 'GET');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+
+  const worker = async (w: number) => {
+    const study = studyIds[w % STUDIES]!;
+    while (Date.now() < deadline) {
+      const s = await call('POST suggest', `${server.url}/v1/studies/${study}/suggest`, 'POST', {});
+      const trial = s?.trials?.[0];
+      if (!trial) continue;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
+      const x = Array.from({ length: DIM }, (_, i) => trial.params[`x${i}`] as number);
+      await call('POST observe', `${server.url}/v1/studies/${study}/observe`, 'POST', { trialId: trial.id, value: objective(x) });
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+  const elapsed = (performance.now() - started) / 1000;
+  probing = false;
+  await probe;
+
+  let duplicates = 0;
+  let trials = 0;
+  const best: number[] = [];
+  for (const id of studyIds) {
+    const all = await call('GET trials', `${server.url}/v1/studies/${id}/trials?limit=1000`, 'GET');
+    const keys = all.trials.map((t: { params: unknown }) => JSON.stringify(t.params));
+    duplicates += keys.length - new Set(keys).size;
+    trials += keys.length;
+    best.push((await call('GET best', `${server.url}/v1/studies/${id}/best`, 'GET')).value);
+  }
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+
+  const total = [...latencies.entries()].filter(([k]) => k === 'POST suggest' || k === 'POST observe').reduce((n, [, v]) => n + v.length, 0);
+  console.log(`\n${WORKERS} workers, ${STUDIES} studies, d = ${DIM}, ${SECONDS} s, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+  console.log('| endpoint | requests | p50 ms | p95 ms | p99 ms |');
+  console.log('| --- | --- | --- | --- | --- |');
+  for (const endpoint of ['POST suggest', 'POST observe', 'GET /healthz']) {
+    const xs = latencies.get(endpoint) ?? [];
+    console.log(`| ${endpoint} | ${xs.length} | ${quantile(xs, 0.5).toFixed(1)} | ${quantile(xs, 0.95).toFixed(1)} | ${quantile(xs, 0.99).toFixed(1)} |`);
+  }
+  console.log(`\nsuggest + observe: ${(total / elapsed).toFixed(1)} requests/s; trials: ${trials}; errors: ${errors}; duplicate points: ${duplicates}`);
+  console.log(`best value per study: ${best.map((b) => b.toFixed(4)).join(', ')}`);
+  if (errorSamples.length > 0) console.log(`first errors:\n  ${errorSamples.join('\n  ')}`);
+  if (errors > 0 || duplicates > 0) process.exitCode = 1;
+}
+
+await main();
