@@ -212,7 +212,9 @@ export function minimizeBox(
       if (!changed) break;
       fTrial = fg(xTrial, gTrial);
       evaluations++;
-      if (Number.isFinite(fTrial) && fTrial <= f + ARMIJO_C1 * moved) {
+      // Projection can make gᵀ(x(t) − x) positive for a non-diagonal H; min(·, 0)
+      // keeps the accepted sequence monotone (f never increases).
+      if (Number.isFinite(fTrial) && fTrial <= f + ARMIJO_C1 * Math.min(moved, 0)) {
         accepted = true;
         break;
       }

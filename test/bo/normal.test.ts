@@ -43,6 +43,15 @@ describe('normal distribution functions against mpmath (80 digits)', () => {
     expect(worst(erfcx, golden.x, golden.erfcx).eps).toBeLessThan(4);
   });
 
+  it('agrees with scipy.special.erfcx within 4ε everywhere in the table', () => {
+    expect(worst(erfcx, golden.x, golden.scipy_erfcx).eps).toBeLessThan(4);
+  });
+
+  it('agrees with scipy.special.ndtr within 8ε for z ≥ −3 (below, scipy loses z²ε/2 to the rounding of z/√2; we do not)', () => {
+    const idx = golden.z.map((_, i) => i).filter((i) => golden.z[i]! >= -3);
+    expect(worst(normalCdf, idx.map((i) => golden.z[i]!), idx.map((i) => golden.scipy_ndtr[i]!)).eps).toBeLessThan(8);
+  });
+
   it('computes erfc(x) within 8ε relative until it underflows', () => {
     const idx = golden.x.map((_, i) => i).filter((i) => golden.erfc[i]! > 1e-300);
     expect(worst(erfc, idx.map((i) => golden.x[i]!), idx.map((i) => golden.erfc[i]!)).eps).toBeLessThan(8);
