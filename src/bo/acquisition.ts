@@ -27,7 +27,7 @@
  * mpmath down to z = −1e6 in test/bo/acquisition.test.ts.
  */
 
-import { posteriorWithGradient, type GaussianProcess, type PosteriorWorkspace } from './gp.js';
+import { posteriorWithGradient, posteriorWithGradientBatch, type BatchPosteriorWorkspace, type GaussianProcess, type PosteriorWorkspace } from './gp.js';
 import { log1mexp, logNormalCdf, logNormalPdf, normalCdf, normalPdf, erfcx } from './normal.js';
 
 const SQRT_HALF_PI = 1.2533141373155003; // √(π/2)
@@ -131,4 +131,35 @@ export function logExpectedImprovementAt(gp: GaussianProcess, x: Float64Array, b
   const gVar = meanStdGrad[1]! / (2 * std);
   for (let j = 0; j < gp.d; j++) grad[j] = gMean * ws.dMean[j]! + gVar * ws.dVariance[j]!;
   return value;
+}
+
+/**
+ * logExpectedImprovementAt for m points at once (one batched posterior).
+ * @param Z       (m, d) row-major, xUnit; m ≤ ws.capacity.
+ * @param values  out, shape (m): log EI(z_j).
+ * @param grads   out, shape (m, d): ∂ log EI(z_j)/∂z_jl at j·d + l.
+ * @returns Σ_j log EI(z_j) (the objective of a joint multi-start optimization).
+ */
+export function logExpectedImprovementBatch(
+  gp: GaussianProcess,
+  Z: Float64Array,
+  m: number,
+  best: number,
+  ws: BatchPosteriorWorkspace,
+  values: Float64Array,
+  grads: Float64Array,
+): number {
+  posteriorWithGradientBatch(gp, Z, m, ws);
+  const d = gp.d;
+  let total = 0;
+  for (let j = 0; j < m; j++) {
+    const std = Math.sqrt(ws.variance[j]!);
+    const v = logExpectedImprovementWithGradient(ws.mean[j]!, std, best, meanStdGrad);
+    values[j] = v;
+    total += v;
+    const gMean = meanStdGrad[0]!;
+    const gVar = meanStdGrad[1]! / (2 * std);
+    for (let l = 0; l < d; l++) grads[j * d + l] = gMean * ws.dMean[j * d + l]! + gVar * ws.dVariance[j * d + l]!;
+  }
+  return total;
 }

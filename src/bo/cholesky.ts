@@ -162,6 +162,26 @@ export function solveLowerMatrixInPlace(L: Float64Array, n: number, B: Float64Ar
   return B;
 }
 
+/**
+ * X = L⁻ᵀ·B for m right-hand sides stored as the columns of B (n×m row-major),
+ * in place. O(n²·m); reads L by rows and updates rows of B (contiguous in m).
+ */
+export function solveLowerTransposeMatrixInPlace(L: Float64Array, n: number, B: Float64Array, m: number): Float64Array {
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    const bi = i * m;
+    const inv = 1 / L[ri + i]!;
+    for (let c = 0; c < m; c++) B[bi + c] = B[bi + c]! * inv;
+    for (let k = 0; k < i; k++) {
+      const lik = L[ri + k]!;
+      if (lik === 0) continue;
+      const bk = k * m;
+      for (let c = 0; c < m; c++) B[bk + c] = B[bk + c]! - lik * B[bi + c]!;
+    }
+  }
+  return B;
+}
+
 /** log det(L·Lᵀ) = 2 Σ_i log L_ii. */
 export function logDetFromCholesky(L: Float64Array, n: number): number {
   let s = 0;

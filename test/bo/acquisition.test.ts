@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { logExpectedImprovement, logExpectedImprovementAt, logExpectedImprovementWithGradient, logH } from '../../src/bo/acquisition.js';
-import { gaussianProcess, posteriorWorkspace } from '../../src/bo/gp.js';
+import { logExpectedImprovement, logExpectedImprovementAt, logExpectedImprovementBatch, logExpectedImprovementWithGradient, logH } from '../../src/bo/acquisition.js';
+import { batchPosteriorWorkspace, gaussianProcess, posteriorWorkspace } from '../../src/bo/gp.js';
 
 const EPS = 2 ** -52;
 const golden = JSON.parse(readFileSync(new URL('../fixtures/log-ei-golden.json', import.meta.url), 'utf8')) as {
@@ -105,5 +105,29 @@ describe('logExpectedImprovementAt (GP + chain rule)', () => {
         expect(Math.abs(g[j]! - fd)).toBeLessThan(1e-5 * Math.max(1, Math.abs(fd)));
       }
     }
+  });
+});
+
+describe('logExpectedImprovementBatch', () => {
+  it('returns per-point values and gradients equal to the single-point path, and their sum', () => {
+    const d = 2;
+    const X = Float64Array.from([0.1, 0.2, 0.5, 0.9, 0.8, 0.4, 0.3, 0.6, 0.65, 0.15]);
+    const y = Float64Array.from([0.2, -1, 1.5, 0.3, -0.4]);
+    const gp = gaussianProcess(X, y, new Uint8Array(d), { logLengthscales: Float64Array.from([-1.5, -1]), logSignalVariance: 0, logNoiseVariance: -8, mean: 0 });
+    const Z = Float64Array.from([0.4, 0.5, 0.81, 0.41, 0.5, 0.5, 0.99, 0.01]);
+    const values = new Float64Array(4);
+    const grads = new Float64Array(8);
+    const total = logExpectedImprovementBatch(gp, Z, 4, 1.5, batchPosteriorWorkspace(gp, 4), values, grads);
+    const ws = posteriorWorkspace(gp);
+    const g = new Float64Array(d);
+    let sum = 0;
+    for (let j = 0; j < 4; j++) {
+      const v = logExpectedImprovementAt(gp, Z.subarray(j * d, j * d + d), 1.5, ws, g);
+      sum += v;
+      expect(values[j]).toBeCloseTo(v, 12);
+      expect(grads[j * d]).toBeCloseTo(g[0]!, 9);
+      expect(grads[j * d + 1]).toBeCloseTo(g[1]!, 9);
+    }
+    expect(total).toBeCloseTo(sum, 11);
   });
 });
