@@ -13,7 +13,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
 
-from posterior import Client, tune  # noqa: E402
+from posterior import Client, PosteriorError, PosteriorUnreachableError, tune  # noqa: E402
 
 
 def objective(params):
@@ -38,11 +38,14 @@ def main():
         study,
         objective,
         n_trials=int(os.environ.get("TRIALS", "20")),
-        on_trial=lambda t: print("trial %3d  loss %8.4f  %s" % (t["number"], t["value"], t["params"])),
+        on_trial=lambda t: print("trial %3d  loss %-10.4g  %s" % (t["number"], t["value"], t["params"])),
     )
     best = result.best
-    print("study %s: best loss %.4f at %s (trial %d)" % (result.study["id"], best["value"], best["params"], best["number"]))
+    print("study %s: best loss %.4g at %s (trial %d)" % (result.study["id"], best["value"], best["params"], best["number"]))
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except (PosteriorError, PosteriorUnreachableError) as err:
+        sys.exit("error: %s" % err)

@@ -33,7 +33,8 @@ test.skipIf(!python)('quickstart.py runs a complete loop and prints the best tri
   const study = await studyNamed('quickstart');
   expect(study.trialCounts).toMatchObject({ completed: 20, pending: 0, failed: 0 });
   const best = await client.best(study.id);
-  expect(stdout).toContain(`best loss ${best.value!.toFixed(4)}`);
+  expect(stdout).toContain(`study ${study.id}: best loss `);
+  expect(stdout).toContain(`(trial ${best.number})\n`);
 });
 
 test.skipIf(!sklearn)('tune_sklearn.py tunes an SVM on digits: 15 trials, a best accuracy above 0.9', async () => {
