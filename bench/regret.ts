@@ -5,7 +5,8 @@
  *   npm run bench:regret                                  all problems, 16 seeds
  *   npm run bench:regret -- --seeds 4 --problems branin   quick iteration
  *   flags: --seeds N  --problems a,b  --jobs J (worker processes, default 2)
- *          --warp none|yeo-johnson (engine output warp; default: the engine's)
+ *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
+ *          --per-seed (also print every seed's final regret)
  *
  * Protocol per (problem, seed): a scrambled Sobol' design of n0 = max(5, 2d + 2)
  * points (designPoint), then suggestNext one point at a time (count 1, no pending,
@@ -109,7 +110,7 @@ async function main(): Promise<void> {
   const jobs = Math.max(1, Number(flag('jobs') ?? 2));
   const names = flag('problems')?.split(',') ?? PROBLEMS.map((p) => p.name);
   const warpFlag = flag('warp');
-  const warp = warpFlag === 'none' || warpFlag === 'yeo-johnson' ? warpFlag : null;
+  const warp = warpFlag === 'none' || warpFlag === 'yeo-johnson' || warpFlag === 'half-rank' ? warpFlag : null;
   const problems = names.map((n) => {
     const p = PROBLEMS.find((q) => q.name === n);
     if (!p) throw new Error(`unknown problem ${n}; known: ${PROBLEMS.map((q) => q.name).join(', ')}`);
@@ -148,6 +149,12 @@ async function main(): Promise<void> {
       `| ${p.name} | ${p.space.length} | ${p.budget} | ${fmt(quantile(e, 0.5))} | [${fmt(quantile(e, 0.25))}, ${fmt(quantile(e, 0.75))}] | ${fmt(quantile(q, 0.5))} | [${fmt(quantile(q, 0.25))}, ${fmt(quantile(q, 0.75))}] | ` +
         `${p.reference ? fmt(p.reference.botorch) : '–'} | ${p.reference ? fmt(p.reference.random) : '–'} | ${quantile(ms, 0.5).toFixed(0)} (${Math.max(...ms).toFixed(0)}) | ${failures} |`,
     );
+  }
+  if (process.argv.includes('--per-seed')) {
+    for (const p of problems) {
+      const rs = results.filter((r) => r.problem === p.name).sort((a, b) => a.seed - b.seed);
+      console.log(`${p.name} per seed: ${rs.map((r) => fmt(r.regret)).join(' ')}`);
+    }
   }
   console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s, ${jobs} worker(s)`);
 }
