@@ -35,7 +35,7 @@ test.skipIf(!python)('quickstart.py runs a complete loop and prints the best tri
   const best = await client.best(study.id);
   expect(stdout).toContain(`study ${study.id}: best loss `);
   expect(stdout).toContain(`(trial ${best.number})\n`);
-});
+}, 60_000);
 
 test.skipIf(!sklearn)('tune_sklearn.py tunes an SVM on digits: 15 trials, a best accuracy above 0.9', async () => {
   const { stdout } = await run(systemPython, ['examples/python/tune_sklearn.py'], { env: env(), timeout: 120_000 });
@@ -58,7 +58,7 @@ test.skipIf(!jq)('examples/shell/loop.sh runs its curl + jq loop and prints the 
   const trials = await client.allTrials(study.id);
   for (const t of trials) expect(t.value).toBeCloseTo(((t.params.x as number) - 0.3) ** 2 + 0.5 * ((t.params.y as number) + 1) ** 2, 5);
   expect(stdout).toContain(`best loss ${(await client.best(study.id)).value}`);
-});
+}, 60_000);
 
 test.skipIf(!jq)('examples/shell/loop.sh without the API key prints the problem and exits 1', async () => {
   const err = await run('bash', ['examples/shell/loop.sh'], { env: { ...env(), POSTERIOR_API_KEY: '' } }).catch((e: unknown) => e);

@@ -114,10 +114,10 @@ describe('tune()', () => {
   test('heartbeats every third of the lease while the objective runs, so a long run never turns stale', async () => {
     const counts = new Map<string, number>();
     const counted = new Posterior({ url: server.url, apiKey, fetch: countingFetch(counts) });
-    // leaseSeconds 1 → a heartbeat every ~333 ms; the run takes 2.2 leases.
-    const study = await counted.createStudy(space('tune-heartbeat', { leaseSeconds: 1 }));
+    // leaseSeconds 2 → a heartbeat every ~667 ms; the run takes 2.25 leases.
+    const study = await counted.createStudy(space('tune-heartbeat', { leaseSeconds: 2 }));
     const result = await tune({ client: counted, study: study.id, trials: 1 }, async (params, trial) => {
-      await new Promise((resolve) => setTimeout(resolve, 2200));
+      await new Promise((resolve) => setTimeout(resolve, 4500));
       const now = await counted.api.GET('/v1/studies/{studyId}/trials/{trialId}', {
         params: { path: { studyId: study.id, trialId: trial.id } },
       });

@@ -122,11 +122,11 @@ def tune_reports_a_raising_objective_as_a_failed_trial_and_goes_on():
 
 @check
 def tune_heartbeats_in_the_background_so_a_long_run_stays_pending():
-    study = client.create_study("py-heartbeat", SPACE, options={"leaseSeconds": 1})
+    study = client.create_study("py-heartbeat", SPACE, options={"leaseSeconds": 2})
     seen = []
 
     def objective(params):
-        time.sleep(2.2)  # more than two leases
+        time.sleep(4.5)  # more than two leases
         pending = client.trials(study["id"], state="pending")
         seen.append(len(pending))
         return params["x"]
