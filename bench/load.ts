@@ -63,7 +63,9 @@ const latencies = new Map<string, number[]>();
 let errors = 0;
 const errorSamples: string[] = [];
 
-async function call(endpoint: string, url: string, method: string, body?: unknown): Promise<any> {
+type Json = { id: string; value: number; trials: { id: string; params: Record<string, number> }[] };
+
+async function call(endpoint: string, url: string, method: string, body?: unknown): Promise<Json | null> {
   const started = performance.now();
   const res = await fetch(url, {
     method,
@@ -79,7 +81,7 @@ async function call(endpoint: string, url: string, method: string, body?: unknow
     if (errorSamples.length < 5) errorSamples.push(`${endpoint} ${res.status} ${text.slice(0, 200)}`);
     return null;
   }
-  return text ? JSON.parse(text) : null;
+  return text ? (JSON.parse(text) as Json) : null;
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -98,7 +100,7 @@ async function main() {
       objective: { goal: 'minimize' },
       options: { seed: 1000 + s },
     });
-    studyIds.push(study.id);
+    studyIds.push(study!.id);
   }
 
   const deadline = Date.now() + SECONDS * 1000;
@@ -114,10 +116,10 @@ async function main() {
     const study = studyIds[w % STUDIES]!;
     while (Date.now() < deadline) {
       const s = await call('POST suggest', `${server.url}/v1/studies/${study}/suggest`, 'POST', {});
-      const trial = s?.trials?.[0];
+      const trial = s?.trials[0];
       if (!trial) continue;
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
-      const x = Array.from({ length: DIM }, (_, i) => trial.params[`x${i}`] as number);
+      const x = Array.from({ length: DIM }, (_, i) => trial.params[`x${i}`] ?? NaN);
       await call('POST observe', `${server.url}/v1/studies/${study}/observe`, 'POST', { trialId: trial.id, value: objective(x) });
     }
   };
@@ -132,10 +134,10 @@ async function main() {
   const best: number[] = [];
   for (const id of studyIds) {
     const all = await call('GET trials', `${server.url}/v1/studies/${id}/trials?limit=1000`, 'GET');
-    const keys = all.trials.map((t: { params: unknown }) => JSON.stringify(t.params));
+    const keys = (all?.trials ?? []).map((t) => JSON.stringify(t.params));
     duplicates += keys.length - new Set(keys).size;
     trials += keys.length;
-    best.push((await call('GET best', `${server.url}/v1/studies/${id}/best`, 'GET')).value);
+    best.push((await call('GET best', `${server.url}/v1/studies/${id}/best`, 'GET'))?.value ?? NaN);
   }
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
