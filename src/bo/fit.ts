@@ -38,7 +38,15 @@ export interface FitOptions {
   previous?: Hyperparameters;
   /** Number of extra starts drawn from the prior. Default 2 without `previous`, 0 with it. */
   restarts?: number;
-  /** L-BFGS iterations per start. Default 100. */
+  /**
+   * L-BFGS iterations per start. Default 100 (runs to scipy-like tolerances).
+   * NOTE: a warm start barely needs them. With `previous` fitted before the
+   * last 2% of points arrived (n = 100 and 250, d = 6, bench/gp-latency.ts data),
+   * the gap to the fully converged log posterior was 0.03 nats after 0
+   * iterations, 2e-3 after 5, 1e-4 to 6e-4 after 8, and 0 after 20 (20–22
+   * evaluations). So `maxIterations: 8` on warm starts costs < 1e-3 nats and
+   * saves ~60% of the fit time.
+   */
   maxIterations?: number;
   /**
    * Also start from the prior mode. Default: true without `previous`, false with it
