@@ -84,12 +84,16 @@ const PERTURBATION_SCALES = [0.05, 0.2];
 const BATCH = 512;
 
 /**
- * Default N: 512 for d ≤ 4 growing to 2048 at d ≥ 16 (more volume to cover),
- * divided by 2 for n > 200 and by 4 for n > 400 (each point costs O(n²)).
- * NOTE: measured in bench/regret.ts and the engine latency test; see engine.ts.
+ * Default N: 512 for d ≤ 8 (BoTorch's usual raw_samples), 1024 for d ≤ 16 and
+ * 2048 above (more volume to cover), halved for n > 200 and quartered for
+ * n > 400 (each raw point costs O(n²)), never below 128.
+ * NOTE: at n = 100, d = 6 the raw batch dominates the optimizer's time: 1024
+ * raw points cost ≈ 24 ms of a 35 ms call, 512 cost ≈ 8 ms, and the best log EI
+ * found was the same over 7 seeds (2-core box, loaded); bench/regret.ts on
+ * hartmann6 showed no loss either (see the commit that set these numbers).
  */
 export function rawSampleCount(n: number, d: number): number {
-  const byDim = d <= 4 ? 512 : d <= 8 ? 1024 : 2048;
+  const byDim = d <= 8 ? 512 : d <= 16 ? 1024 : 2048;
   const byN = n > 400 ? 4 : n > 200 ? 2 : 1;
   return Math.max(128, Math.floor(byDim / byN));
 }

@@ -138,7 +138,7 @@ describe('maximizeLogEi', () => {
 
   it('uses fewer raw candidates as n grows and more as d grows', () => {
     expect(rawSampleCount(50, 2)).toBe(512);
-    expect(rawSampleCount(50, 6)).toBe(1024);
+    expect(rawSampleCount(50, 6)).toBe(512);
     expect(rawSampleCount(1000, 6)).toBeLessThan(rawSampleCount(100, 6));
     expect(rawSampleCount(50, 20)).toBeGreaterThan(rawSampleCount(50, 6));
   });
