@@ -7,25 +7,28 @@
  * | g      | ∇f(x)                                           | (n)   |
  * | P(·)   | projection onto the box, P(z)_i = min(u_i, max(l_i, z_i)) | |
  * | B      | binding set {i : x_i = l_i ∧ g_i > 0} ∪ {i : x_i = u_i ∧ g_i < 0} | |
- * | Z      | diagonal 0/1 mask, Z_ii = 0 for i ∈ B           | (n,n) |
- * | H      | L-BFGS inverse-Hessian approximation, m pairs   | (n,n) |
+ * | F      | free set, the complement of B                   |       |
+ * | B_k    | L-BFGS Hessian approximation from m pairs, compact form | (n,n) |
  * | s, y   | x_{k+1} − x_k, g_{k+1} − g_k                     | (n)   |
  *
- * NOTE: this is a projected L-BFGS with binding-set identification, not the
- * full L-BFGS-B of Byrd, Lu, Nocedal & Zhu (1995). The direction is
- * d = −Z·H·Z·g and the step is a backtracking Armijo search along the
- * projection arc x(t) = P(x + t·d) (Bertsekas 1982, "Projected Newton methods
- * for optimization problems with simple constraints", SIAM J. Control Optim.
- * 20(2); Kim, Sra & Dhillon 2010, "Tackling box-constrained optimization via a
- * new projected quasi-Newton approach", SIAM J. Sci. Comput. 32(6)).
- * Why: because H is positive definite (pairs with sᵀy ≤ ε·yᵀy are skipped),
- * gᵀd = −(Zg)ᵀH(Zg) < 0 whenever the projected gradient is non-zero, so every
- * step is a descent step and the Armijo arc search is globally convergent
- * (Bertsekas, Prop. 2). The generalized Cauchy point + subspace minimization of
- * L-BFGS-B buys faster active-set identification on problems with thousands
- * of variables; ours have at most a few dozen (acquisition over d dims,
- * hyperparameters d + 3) and the arc search already lands variables exactly on
- * their bounds in one step. About 200 lines instead of about 1500.
+ * NOTE: this is a projected quasi-Newton method with binding-set
+ * identification (Bertsekas 1982, "Projected Newton methods for optimization
+ * problems with simple constraints", SIAM J. Control Optim. 20(2); Kim, Sra &
+ * Dhillon 2010, SIAM J. Sci. Comput. 32(6)), not the full L-BFGS-B of Byrd,
+ * Lu, Nocedal & Zhu (1995). The direction is the reduced quasi-Newton step
+ * d_F = −(B_k)_FF⁻¹ g_F, d_B = 0, computed with the same Woodbury formula
+ * L-BFGS-B uses for its subspace minimization, but taken from x instead of
+ * from the generalized Cauchy point; the step is a backtracking Armijo search
+ * along the projection arc x(t) = P(x + t·d).
+ * Why: (B_k)_FF is a principal submatrix of a positive definite matrix (pairs
+ * with sᵀy ≤ ε·yᵀy are skipped), so gᵀd < 0 whenever the projected gradient
+ * is non-zero and the Armijo arc search converges (Bertsekas, Prop. 2). It is
+ * about a third of the code of L-BFGS-B. Evidence (test/fixtures/lbfgsb-golden.json,
+ * Rosenbrock on boxes that cut off the minimizer): 25 and 28 iterations where
+ * scipy's L-BFGS-B takes 13 and 22, to the same minimizer. The simpler masked
+ * two-loop direction −Z·H·Z·g (H = B⁻¹, restricted after inversion) needed 65
+ * and 47: once a bound is active, the restriction of the inverse is not the
+ * inverse of the restriction.
  *
  * Non-finite f (NaN, ±Infinity) at a trial point is a failed trial: the step
  * shrinks by 10× and the gradient there is ignored. Iterates never leave the
@@ -89,6 +92,113 @@ function projectedGradientNorm(x: Float64Array, g: Float64Array, lower: Float64A
 }
 
 /**
+ * out_F = B_F⁻¹ g_F, the reduced quasi-Newton step on the free set F (0 elsewhere),
+ * with B = θI − W·K_mid⁻¹·Wᵀ (compact L-BFGS, Byrd, Nocedal & Schnabel 1994,
+ * "Representations of quasi-Newton matrices and their use in limited memory
+ * methods", Math. Program. 63, eq. 3.5), W = [Y, θS], K_mid = [[−D, Lᵀ], [L, θSᵀS]],
+ * D = diag(s_iᵀy_i), L_ab = s_aᵀy_b for a > b. By Sherman–Morrison–Woodbury
+ * (as in L-BFGS-B's subspace step, Byrd et al. 1995, eq. 5.11):
+ *   B_F⁻¹ r = r/θ + W_F (K_mid − W_FᵀW_F/θ)⁻¹ W_Fᵀ r / θ².
+ * O(n k² + k³) for k stored pairs. Returns false if the 2k×2k solve breaks down.
+ */
+function reducedNewtonStep(
+  n: number, g: Float64Array, free: Uint8Array, S: Float64Array[], Y: Float64Array[], head: number, k: number, m: number,
+  gamma: number, mid: Float64Array, sy: Float64Array, ss: Float64Array, u: Float64Array, out: Float64Array,
+): boolean {
+  const theta = 1 / gamma;
+  const k2 = 2 * k;
+  for (let a = 0; a < k; a++) {
+    const sa = S[(head + a) % m]!;
+    for (let b = 0; b < k; b++) {
+      const sb = S[(head + b) % m]!;
+      const yb = Y[(head + b) % m]!;
+      let v1 = 0;
+      let v2 = 0;
+      for (let i = 0; i < n; i++) {
+        v1 += sa[i]! * yb[i]!;
+        v2 += sa[i]! * sb[i]!;
+      }
+      sy[a * k + b] = v1;
+      ss[a * k + b] = v2;
+    }
+  }
+  // Column c of W: c < k → y_c, c ≥ k → θ·s_{c−k}. Entries over the free rows only.
+  const col = (c: number): Float64Array => (c < k ? Y[(head + c) % m]! : S[(head + c - k) % m]!);
+  const scale = (c: number): number => (c < k ? 1 : theta);
+  for (let c1 = 0; c1 < k2; c1++) {
+    const w1 = col(c1);
+    const f1 = scale(c1);
+    let ur = 0;
+    for (let i = 0; i < n; i++) if (free[i]) ur += w1[i]! * g[i]!;
+    u[c1] = f1 * ur;
+    for (let c2 = 0; c2 <= c1; c2++) {
+      const w2 = col(c2);
+      let p = 0;
+      for (let i = 0; i < n; i++) if (free[i]) p += w1[i]! * w2[i]!;
+      p *= f1 * scale(c2);
+      let kmid: number;
+      if (c1 < k) kmid = c1 === c2 ? -sy[c1 * k + c1]! : 0; // −D (c2 ≤ c1 < k)
+      else if (c2 < k) kmid = c1 - k > c2 ? sy[(c1 - k) * k + c2]! : 0; // L block
+      else kmid = theta * ss[(c1 - k) * k + (c2 - k)]!;
+      const v = kmid - p / theta;
+      mid[c1 * k2 + c2] = v;
+      mid[c2 * k2 + c1] = v;
+    }
+  }
+  if (!solveDenseInPlace(mid, u, k2)) return false;
+  for (let i = 0; i < n; i++) {
+    if (!free[i]) {
+      out[i] = 0;
+      continue;
+    }
+    let wv = 0;
+    for (let c = 0; c < k2; c++) wv += scale(c) * col(c)[i]! * u[c]!;
+    out[i] = g[i]! / theta + wv / (theta * theta);
+  }
+  for (let i = 0; i < n; i++) if (!Number.isFinite(out[i]!)) return false;
+  return true;
+}
+
+/** Solve A·x = b (A: k×k row-major, overwritten) by Gaussian elimination with partial pivoting; x into b. */
+function solveDenseInPlace(A: Float64Array, b: Float64Array, k: number): boolean {
+  for (let c = 0; c < k; c++) {
+    let p = c;
+    let best = Math.abs(A[c * k + c]!);
+    for (let r = c + 1; r < k; r++) {
+      const v = Math.abs(A[r * k + c]!);
+      if (v > best) {
+        best = v;
+        p = r;
+      }
+    }
+    if (!(best > 0) || !Number.isFinite(best)) return false;
+    if (p !== c) {
+      for (let j = 0; j < k; j++) {
+        const t = A[c * k + j]!;
+        A[c * k + j] = A[p * k + j]!;
+        A[p * k + j] = t;
+      }
+      const t = b[c]!;
+      b[c] = b[p]!;
+      b[p] = t;
+    }
+    const piv = A[c * k + c]!;
+    for (let r = c + 1; r < k; r++) {
+      const f = A[r * k + c]! / piv;
+      if (f === 0) continue;
+      for (let j = c; j < k; j++) A[r * k + j] = A[r * k + j]! - f * A[c * k + j]!;
+      b[r] = b[r]! - f * b[c]!;
+    }
+  }
+  for (let c = k - 1; c >= 0; c--) {
+    let v = b[c]!;
+    for (let j = c + 1; j < k; j++) v -= A[c * k + j]! * b[j]!;
+    b[c] = v / A[c * k + c]!;
+  }
+  return true;
+}
+
+/**
  * argmin_{l ≤ x ≤ u} f(x) by projected L-BFGS (see module NOTE).
  *
  * @param fg  returns f(x) and writes ∇f(x) into grad (length n). May return a
@@ -125,11 +235,13 @@ export function minimizeBox(
   // Circular memory of (s, y, ρ = 1/yᵀs).
   const S: Float64Array[] = [];
   const Y: Float64Array[] = [];
-  const rho = new Float64Array(m);
-  const alpha = new Float64Array(m);
+  const mid = new Float64Array(4 * m * m); // K_mid − P/θ, (2k × 2k)
+  const sy = new Float64Array(m * m); // s_aᵀ y_b, oldest first
+  const ss = new Float64Array(m * m); // s_aᵀ s_b
+  const u = new Float64Array(2 * m);
   let head = 0; // index of the oldest pair
   let stored = 0;
-  let gamma = 1; // H0 = γ·I with γ = sᵀy / yᵀy of the newest pair
+  let gamma = 1; // 1/θ: B0 = θ·I with θ = yᵀy / sᵀy of the newest pair
 
   const d = new Float64Array(n);
   const free = new Uint8Array(n);
@@ -150,27 +262,9 @@ export function minimizeBox(
       free[i] = (xi <= lower[i]! && gi > 0) || (xi >= upper[i]! && gi < 0) || lower[i] === upper[i] ? 0 : 1;
     }
 
-    // Two-loop recursion on q = Z·g, then d = −Z·(H·q).
-    for (let i = 0; i < n; i++) d[i] = free[i] ? g[i]! : 0;
-    for (let k = stored - 1; k >= 0; k--) {
-      const j = (head + k) % m;
-      const s = S[j]!;
-      const yv = Y[j]!;
-      let a = 0;
-      for (let i = 0; i < n; i++) a += s[i]! * d[i]!;
-      a *= rho[j]!;
-      alpha[j] = a;
-      for (let i = 0; i < n; i++) d[i] = d[i]! - a * yv[i]!;
-    }
-    for (let i = 0; i < n; i++) d[i] = d[i]! * gamma;
-    for (let k = 0; k < stored; k++) {
-      const j = (head + k) % m;
-      const s = S[j]!;
-      const yv = Y[j]!;
-      let b = 0;
-      for (let i = 0; i < n; i++) b += yv[i]! * d[i]!;
-      b = alpha[j]! - rho[j]! * b;
-      for (let i = 0; i < n; i++) d[i] = d[i]! + b * s[i]!;
+    // d ← B_F⁻¹ g_F on the free set (negated below); B in compact form, see the module NOTE.
+    if (stored === 0 || !reducedNewtonStep(n, g, free, S, Y, head, stored, m, gamma, mid, sy, ss, u, d)) {
+      for (let i = 0; i < n; i++) d[i] = free[i] ? gamma * g[i]! : 0;
     }
     let slope = 0;
     let dNorm = 0;
@@ -241,17 +335,17 @@ export function minimizeBox(
     }
 
     // Curvature pair; skipped when sᵀy is not safely positive so H stays PD.
-    let sy = 0;
-    let yy = 0;
+    let sTy = 0;
+    let yTy = 0;
     for (let i = 0; i < n; i++) {
       const si = xTrial[i]! - x[i]!;
       const yi = gTrial[i]! - g[i]!;
       sTmp[i] = si;
       yTmp[i] = yi;
-      sy += si * yi;
-      yy += yi * yi;
+      sTy += si * yi;
+      yTy += yi * yi;
     }
-    if (sy > CURVATURE_EPS * yy && Number.isFinite(sy) && yy > 0) {
+    if (sTy > CURVATURE_EPS * yTy && Number.isFinite(sTy) && yTy > 0) {
       const slot = stored < m ? (head + stored) % m : head;
       const sOld = S[slot] ?? new Float64Array(n);
       const yOld = Y[slot] ?? new Float64Array(n);
@@ -259,8 +353,7 @@ export function minimizeBox(
       Y[slot] = yTmp;
       sTmp = sOld;
       yTmp = yOld;
-      rho[slot] = 1 / sy;
-      gamma = sy / yy;
+      gamma = sTy / yTy;
       if (stored < m) stored++;
       else head = (head + 1) % m;
     }
