@@ -6,7 +6,7 @@
  * |--------|------------------------------------------------------------------|--------|-----------|
  * | v_i    | an observed objective value, as the user reported it             | (n)    | objective |
  * | s      | +1 to maximize, −1 to minimize                                   |        |           |
- * | y_i    | s·v_i standardized: (s·v_i − m)/sd, then optionally warped by T  | (n)    | yStd      |
+ * | y_i    | T(s·v_i), standardized to mean 0 and variance 1                  | (n)    | yStd      |
  * | T      | output warp: half-rank (default), Yeo–Johnson (λ by MLE) or none |        |           |
  * | X      | encoded observations                                             | (n, d) | xUnit     |
  * | P      | encoded pending trials                                           | (p, d) | xUnit     |
@@ -16,7 +16,7 @@
  * Steps (Optuna's GPSampler and BoTorch's SingleTaskGP + LogEI, kriging
  * believer for pending and batch points as in Ginsbourger et al. 2010,
  * "Kriging is well-suited to parallelize optimization"):
- *  1. encode and validate; y = T((s·v − m)/sd).
+ *  1. encode and validate; y = standardized T(s·v).
  *  2. θ = argmax log p(y | X, θ) + log p(θ); the GP conditioned on (X, y).
  *  3. For every pending x_p: append (x_p, μ(x_p)) with θ fixed. Because the
  *     fantasy equals the current mean, appending them one by one or all at once
@@ -186,8 +186,10 @@ interface OutputTransform {
 }
 
 /**
- * y = T((s·v − m)/sd): m, sd the mean and standard deviation of s·v (sd = 1
- * when all equal); with Yeo–Johnson, ψ_λ̂ then standardized again.
+ * none: y = (s·v − m)/sd, m and sd the mean and standard deviation of s·v
+ * (sd = 1 when all values are equal; so also for n < 3, where no warp applies).
+ * half-rank: y = standardized halfRankWarp(s·v).
+ * yeo-johnson: y = standardized ψ_λ̂((s·v − m)/sd).
  * toObjective maps the latent's mean and μ ± s through the inverse: the mean
  * is the image of μ (the posterior median in objective units when T is not the
  * identity) and std is half the width of the image of [μ − s, μ + s].
@@ -202,11 +204,13 @@ function outputTransform(values: number[], sign: number, warp: OutputWarp): Outp
   const identity: OutputTransform = { y: z, toObjective: (mu, s) => ({ mean: sign * (m + sd * mu), std: sd * s }) };
   if (warp === 'none' || n < 3 || sdRaw === 0) return identity;
   if (warp === 'half-rank') {
-    const { w, inverse } = halfRankWarp(z);
+    // On s·v itself, not on z: the warp is affine-equivariant, and a huge bad
+    // value would otherwise dominate m and sd and round the good values together.
+    const { w, inverse } = halfRankWarp(raw);
     const wm = w.reduce((a, b) => a + b, 0) / n;
     const wsdRaw = Math.sqrt(w.reduce((a, b) => a + (b - wm) ** 2, 0) / n);
     const wsd = wsdRaw > 0 ? wsdRaw : 1;
-    const back = (t: number) => sign * (m + sd * inverse(wm + wsd * t));
+    const back = (t: number) => sign * inverse(wm + wsd * t);
     return { y: w.map((v) => (v - wm) / wsd), toObjective: (mu, s) => ({ mean: back(mu), std: Math.abs(back(mu + s) - back(mu - s)) / 2 }) };
   }
   let lambda = 1;
