@@ -94,6 +94,52 @@ describe('minimizeBox', () => {
     );
   });
 
+  it('accepts only steps that do not increase f, on random coupled quadratics with random boxes (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }).chain((n) =>
+          fc.tuple(
+            fc.constant(n),
+            fc.array(fc.double({ min: -2, max: 2, noNaN: true }), { minLength: n * n, maxLength: n * n }),
+            fc.array(fc.double({ min: -3, max: 3, noNaN: true }), { minLength: n, maxLength: n }),
+          ),
+        ),
+        ([n, gEntries, b]) => {
+          // A = GGᵀ + 0.01 I, f = ½xᵀAx − bᵀx; runs capped at more and more iterations must not end higher.
+          const A = new Float64Array(n * n);
+          for (let i = 0; i < n; i++)
+            for (let j = 0; j < n; j++) {
+              let s = i === j ? 0.01 : 0;
+              for (let k = 0; k < n; k++) s += gEntries[i * n + k]! * gEntries[j * n + k]!;
+              A[i * n + j] = s;
+            }
+          const fg = (x: Float64Array, g: Float64Array): number => {
+            let f = 0;
+            for (let i = 0; i < n; i++) {
+              let ax = 0;
+              for (let j = 0; j < n; j++) ax += A[i * n + j]! * x[j]!;
+              g[i] = ax - b[i]!;
+              f += 0.5 * x[i]! * ax - b[i]! * x[i]!;
+            }
+            return f;
+          };
+          const lo = new Float64Array(n).fill(-0.5);
+          const hi = new Float64Array(n).fill(0.7);
+          const x0 = new Float64Array(n).fill(0.1);
+          const f0 = fg(x0, new Float64Array(n));
+          let previous = Infinity;
+          for (const it of [1, 2, 3, 5, 8, 13, 50]) {
+            const r = minimizeBox(fg, x0, lo, hi, { maxIterations: it });
+            expect(r.f).toBeLessThanOrEqual(f0);
+            expect(r.f).toBeLessThanOrEqual(previous + 1e-12 * Math.max(1, Math.abs(previous)));
+            previous = r.f;
+          }
+        },
+      ),
+      { seed: 31, numRuns: 150 },
+    );
+  });
+
   it('projects a starting point that lies outside the box', () => {
     const r = minimizeBox(quadratic(f64(0.2), f64(1)), f64(7), f64(0), f64(1));
     expect(r.x[0]).toBeCloseTo(0.2, 6);
