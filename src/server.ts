@@ -8,6 +8,7 @@ import { createMetrics } from './api/metrics.js';
 import { loadConfig } from './config.js';
 import { GpSuggester } from './domain/gp-suggester.js';
 import { KeyedMutex } from './domain/keyed-mutex.js';
+import { PreparedSuggestions } from './domain/prepared-suggestions.js';
 import { openDatabase, sqlitePath } from './storage/database.js';
 import { applyMigrations } from './storage/migrator.js';
 import { SqliteStore } from './storage/sqlite-store.js';
@@ -30,6 +31,7 @@ const app = createApp({
     clock,
     suggester: new GpSuggester({ metrics, log: logger, engine: pool.run }),
     studyLocks: new KeyedMutex(),
+    prepared: new PreparedSuggestions(),
   },
   logger,
   apiKeys: config.apiKeys,

@@ -1,6 +1,15 @@
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { Clock, Store } from './ports.js';
+import type { PreparedSuggestions } from './prepared-suggestions.js';
 import type { Suggester } from './suggester.js';
 
 /** What every use case is given: its ports, assembled once by the composition root. */
-export type Deps = { store: Store; clock: Clock; suggester: Suggester; studyLocks: KeyedMutex };
+export type Deps = {
+  store: Store;
+  clock: Clock;
+  suggester: Suggester;
+  /** One turn at a time per study for suggest and prepare (domain/suggest.ts). */
+  studyLocks: KeyedMutex;
+  /** Suggestions computed after an observation, waiting for the next suggest. */
+  prepared: PreparedSuggestions;
+};

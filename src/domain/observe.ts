@@ -12,22 +12,26 @@ export type Observation =
   | { trialId: string; failed: true; reason?: string }
   | { params: Params; value: number };
 
-/** The trial as it is after the observation, and whether a new trial was created. */
-export function observe(deps: Deps, studyId: string, observation: Observation): { trial: Trial; created: boolean } {
+/**
+ * The trial as it is after the observation, whether a new trial was created, and whether
+ * anything changed at all (a repeated observation is a no-op).
+ */
+export function observe(deps: Deps, studyId: string, observation: Observation): { trial: Trial; created: boolean; changed: boolean } {
   if ('value' in observation && !Number.isFinite(observation.value)) {
     throw new ProblemError('VALIDATION_FAILED', 'value must be a finite number', [
       { pointer: '#/value', detail: 'must be a finite number' },
     ]);
   }
-  if ('params' in observation) return { trial: recordExternal(deps, studyId, observation), created: true };
-  return { trial: updatePending(deps, studyId, observation), created: false };
+  if ('params' in observation) return { trial: recordExternal(deps, studyId, observation), created: true, changed: true };
+  const { trial, changed } = updatePending(deps, studyId, observation);
+  return { trial, created: false, changed };
 }
 
 function updatePending(
   deps: Deps,
   studyId: string,
   observation: { trialId: string; value: number } | { trialId: string; failed: true; reason?: string },
-): Trial {
+): { trial: Trial; changed: boolean } {
   const { store, clock } = deps;
   return store.transaction(() => {
     requireStudy(deps, studyId);
@@ -36,7 +40,7 @@ function updatePending(
     const state = effectiveState(trial, now);
 
     if ('failed' in observation) {
-      if (state === 'failed') return trial;
+      if (state === 'failed') return { trial, changed: false };
       if (state === 'completed') {
         throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} is already completed with value ${trial.value}`);
       }
@@ -48,11 +52,11 @@ function updatePending(
         leaseExpiresAt: null,
       };
       store.updateTrial(failed);
-      return failed;
+      return { trial: failed, changed: true };
     }
 
     if (state === 'completed') {
-      if (trial.value === observation.value) return trial;
+      if (trial.value === observation.value) return { trial, changed: false };
       throw new ProblemError(
         'TRIAL_VALUE_CONFLICT',
         `trial ${trial.id} was completed with value ${trial.value}, not ${observation.value}`,
@@ -62,7 +66,7 @@ function updatePending(
     if (state === 'failed') throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was reported failed`);
     const completed: Trial = { ...trial, state: 'completed', value: observation.value, completedAt: now, leaseExpiresAt: null };
     store.updateTrial(completed);
-    return completed;
+    return { trial: completed, changed: true };
   });
 }
 

@@ -35,6 +35,8 @@ export interface Store {
   allTrials(studyId: string): Trial[];
   findTrial(studyId: string, trialId: string): Trial | undefined;
   findTrialsByIds(studyId: string, trialIds: string[]): Trial[];
+  /** Those of `keys` that some trial of the study already has (any state). */
+  takenParamsKeys(studyId: string, keys: string[]): string[];
   /** The next free trial number of the study. */
   nextTrialNumber(studyId: string): number;
   insertTrial(trial: Trial): void;

@@ -10,7 +10,9 @@ import { createEncoding, paramsKey } from '../bo/encoding.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId } from './ids.js';
+import { snapshotFingerprint } from './prepared-suggestions.js';
 import { requireStudy } from './studies.js';
+import type { Suggestion, SuggestionRequest } from './suggester.js';
 import type { Trial } from './trial.js';
 
 /** Fresh snapshots tried before giving up; each retry means another request won a race. */
@@ -30,24 +32,23 @@ async function suggestUnlocked(deps: Deps, input: SuggestInput): Promise<Trial[]
 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const study = requireStudy(deps, input.studyId);
-    const snapshot = store.allTrials(study.id);
-    const firstNumber = store.nextTrialNumber(study.id);
-    const suggestions = await deps.suggester.suggest({
+    const request: SuggestionRequest = {
       study,
-      trials: snapshot,
-      firstNumber,
+      trials: store.allTrials(study.id),
+      firstNumber: store.nextTrialNumber(study.id),
       count: input.count,
       now: clock.now(),
-    });
+    };
+    const prepared = input.count === 1 ? deps.prepared.take(study.id, snapshotFingerprint(request.trials, request.now)) : undefined;
+    const suggestions: Suggestion[] = prepared ? [prepared] : await deps.suggester.suggest(request);
     const encoding = createEncoding(study.parameters);
 
     const written = store.transaction((): Trial[] | null => {
       const again = replay(deps, input, requestHash);
       if (again) return again;
       requireStudy(deps, study.id);
-      const taken = new Set(store.allTrials(study.id).map((t) => t.paramsKey));
       const keys = suggestions.map((s) => paramsKey(encoding, s.params));
-      if (keys.some((k) => taken.has(k))) return null;
+      if (store.takenParamsKeys(study.id, keys).length > 0) return null;
 
       const now = clock.now();
       let number = store.nextTrialNumber(study.id);
@@ -92,4 +93,28 @@ function replay(deps: Deps, input: SuggestInput, requestHash: string): Trial[] |
   }
   const byId = new Map(deps.store.findTrialsByIds(input.studyId, record.trialIds).map((t) => [t.id, t]));
   return record.trialIds.map((id) => byId.get(id)).filter((t): t is Trial => t !== undefined);
+}
+
+/**
+ * Computes the study's next single suggestion in the background (after an observation),
+ * so that the next `suggest` finds it ready. Takes the study's turn like a suggest does.
+ * Never throws: a failure only means the next suggest computes its point itself.
+ */
+export function prepareNext(deps: Deps, studyId: string): Promise<void> {
+  return deps.studyLocks
+    .run(studyId, async () => {
+      const study = deps.store.findStudy(studyId);
+      if (!study) return;
+      const now = deps.clock.now();
+      const trials = deps.store.allTrials(studyId);
+      const [suggestion] = await deps.suggester.suggest({
+        study,
+        trials,
+        firstNumber: deps.store.nextTrialNumber(studyId),
+        count: 1,
+        now,
+      });
+      if (suggestion) deps.prepared.put(studyId, snapshotFingerprint(trials, now), suggestion);
+    })
+    .catch(() => undefined);
 }

@@ -42,6 +42,7 @@ export class SqliteStore implements Store {
           COUNT(*) AS total ${TRIALS_OF_STUDY}`),
       allTrials: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} ORDER BY t.number`),
       trialById: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.id = @trialId`),
+      keyTaken: p(`SELECT 1 AS taken FROM trials WHERE study_seq = (SELECT seq FROM studies WHERE id = ?) AND params_key = ? LIMIT 1`),
       nextNumber: p(`SELECT COALESCE(MAX(t.number) + 1, 0) AS next ${TRIALS_OF_STUDY}`),
       insertTrial: p(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, failure_reason,
           source, created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition)
@@ -139,6 +140,10 @@ export class SqliteStore implements Store {
 
   findTrialsByIds(studyId: string, trialIds: string[]): Trial[] {
     return trialIds.map((id) => this.findTrial(studyId, id)).filter((t): t is Trial => t !== undefined);
+  }
+
+  takenParamsKeys(studyId: string, keys: string[]): string[] {
+    return keys.filter((key) => this.stmt.keyTaken.get(studyId, key) !== undefined);
   }
 
   nextTrialNumber(studyId: string): number {

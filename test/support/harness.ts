@@ -11,6 +11,8 @@ import { createApp } from '../../src/api/app.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
 import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
 import { KeyedMutex } from '../../src/domain/keyed-mutex.js';
+import { PreparedSuggestions } from '../../src/domain/prepared-suggestions.js';
+import type { Deps } from '../../src/domain/deps.js';
 import type { Suggester } from '../../src/domain/suggester.js';
 import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
 import { applyMigrations } from '../../src/storage/migrator.js';
@@ -22,6 +24,7 @@ export type Harness = {
   db: SqliteDatabase;
   store: SqliteStore;
   metrics: Metrics;
+  deps: Deps;
   warnings: { obj: object; msg: string }[];
   close(): void;
 };
@@ -37,8 +40,9 @@ export function startHarness(options: { apiKeys?: string[]; suggester?: Suggeste
   const warnings: { obj: object; msg: string }[] = [];
   const log = { warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
   const suggester = options.suggester ?? new GpSuggester({ metrics, log, ...(options.engine ? { engine: options.engine } : {}) });
+  const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions() };
   const app = createApp({
-    deps: { store, clock, suggester, studyLocks: new KeyedMutex() },
+    deps,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     apiKeys: options.apiKeys,
     validateResponses: true,
@@ -50,6 +54,7 @@ export function startHarness(options: { apiKeys?: string[]; suggester?: Suggeste
     db,
     store,
     metrics,
+    deps,
     warnings,
     close() {
       db.close();

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
 import { observe } from '../../domain/observe.js';
-import { suggest } from '../../domain/suggest.js';
+import { prepareNext, suggest } from '../../domain/suggest.js';
 import type { TrialState } from '../../domain/trial.js';
 import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trials.js';
 import type { Metrics } from '../metrics.js';
@@ -28,9 +28,10 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
   });
 
   router.post('/v1/studies/:studyId/observe', (req, res) => {
-    const { trial, created } = observe(deps, req.params.studyId, req.body as ObserveBody);
+    const { trial, created, changed } = observe(deps, req.params.studyId, req.body as ObserveBody);
     if (created) res.status(201).location(`/v1/studies/${req.params.studyId}/trials/${trial.id}`);
     res.json(trialBody(trial, now()));
+    if (changed) void prepareNext(deps, req.params.studyId);
   });
 
   router.get('/v1/studies/:studyId/trials', (req, res) => {
