@@ -89,7 +89,8 @@ describe('suggestNext', () => {
     const first = suggestNext(input).suggestions[0]!;
     const second = suggestNext({ ...input, pending: [first.params] }).suggestions[0]!;
     const distance = Math.hypot((first.params.a as number) - (second.params.a as number), (first.params.b as number) - (second.params.b as number));
-    expect(distance).toBeGreaterThan(1e-3);
+    // Measured 0.011 (the range is 2 wide): kriging believer removes the EI at the pending point, not around it.
+    expect(distance).toBeGreaterThan(5e-3);
     // The fantasy removes most of the improvement expected at the pending point.
     expect(second.acquisition).toBeLessThanOrEqual(first.acquisition + 1e-9);
   });
