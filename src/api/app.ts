@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
+import { statelessRouter } from './routes/stateless.js';
 import { specForValidation } from './spec.js';
 import { studiesRouter } from './routes/studies.js';
 import { trialsRouter } from './routes/trials.js';
@@ -67,6 +68,7 @@ export function createApp(options: AppOptions): Express {
   app.use(studiesRouter(deps));
   app.use(trialsRouter(deps, metrics));
   app.use(exportRouter(deps));
+  app.use(statelessRouter(deps));
   app.use(() => {
     throw new ProblemError('NOT_FOUND');
   });

@@ -35,6 +35,7 @@ export class GpSuggester implements Suggester {
 
   async suggest(request: SuggestionRequest): Promise<Suggestion[]> {
     const { study, trials, count, now } = request;
+    const warmStart = request.warmStart ?? true;
     const active = trials.filter((t) => t.state !== 'failed').length;
     const designCount = Math.max(0, Math.min(count, study.options.initialTrials - active));
     const design = designCount > 0 ? designSuggestions({ ...request, count: designCount }) : [];
@@ -62,10 +63,10 @@ export class GpSuggester implements Suggester {
         pending,
         count: rest,
         seed: engineSeed(study.options.seed, request.firstNumber),
-        ...(this.warm.has(study.id) ? { previous: this.warm.get(study.id) } : {}),
+        ...(warmStart && this.warm.has(study.id) ? { previous: this.warm.get(study.id) } : {}),
       });
       this.metrics.observeFit((performance.now() - started) / 1000);
-      this.remember(study.id, output.hyperparameters);
+      if (warmStart) this.remember(study.id, output.hyperparameters);
       const suggestions = this.withoutTaken(request, [...design, ...output.suggestions]);
       return suggestions;
     } catch (err) {

@@ -17,6 +17,8 @@ export type SuggestionRequest = {
   count: number;
   /** Epoch ms of the snapshot, to tell pending from stale. */
   now: number;
+  /** Whether a model suggester may reuse and remember this study's last fit (default true). */
+  warmStart?: boolean;
 };
 
 export type Suggestion = {

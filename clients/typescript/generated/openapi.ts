@@ -112,6 +112,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/suggest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suggest from a search space and observations sent in the body; nothing is stored.
+         * @description For clients that keep their own history. The answer depends on the body alone:
+         *     the same body gives the same suggestions. The first `initialTrials` points (counting
+         *     observations and pending points) come from the scrambled Sobol design of `seed`,
+         *     the rest from the Gaussian-process engine. Observations whose `params` do not fit
+         *     the space are answered with `422 INVALID_PARAMS` and a pointer to the field.
+         */
+        post: operations["suggestStateless"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/studies/{studyId}": {
         parameters: {
             query?: never;
@@ -483,6 +507,38 @@ export interface components {
             /** @description Log expected improvement at the suggested point when it was chosen. Only on `gp-logei` trials. */
             acquisition?: number;
         };
+        StatelessSuggestRequest: {
+            /** @description The search space, under the same rules as a study's. */
+            parameters: components["schemas"]["Parameter"][];
+            objective: components["schemas"]["Objective"];
+            observations: {
+                params: {
+                    [key: string]: components["schemas"]["ParamValue"];
+                };
+                value: number;
+            }[];
+            /** @description Points being evaluated now; suggestions avoid them and their neighbourhood. */
+            pending?: {
+                [key: string]: components["schemas"]["ParamValue"];
+            }[];
+            /** @default 1 */
+            count?: number;
+            /** @default 0 */
+            seed?: number;
+            /** @description Size of the initial design. Default max(5, 2·d + 2). */
+            initialTrials?: number;
+        };
+        Suggestion: {
+            params: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
+            source: components["schemas"]["TrialSource"];
+            prediction?: {
+                mean: number;
+                std: number;
+            };
+            acquisition?: number;
+        };
         SuggestRequest: {
             /** @default 1 */
             count?: number;
@@ -761,6 +817,38 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Study"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+        };
+    };
+    suggestStateless: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StatelessSuggestRequest"];
+            };
+        };
+        responses: {
+            /** @description The suggestions; none equals an observed or pending point. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        suggestions: components["schemas"]["Suggestion"][];
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

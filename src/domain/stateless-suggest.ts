@@ -1,0 +1,76 @@
+/**
+ * One-shot suggestions from a body that carries its own history (`POST /v1/suggest`). The
+ * body is turned into a transient study and trials, so that exactly the same suggester
+ * runs as for a stored study; nothing is written and nothing is remembered.
+ */
+import { createEncoding, paramsKey, validateParams } from '../bo/encoding.js';
+import type { Goal, ParamSpec, Params } from '../bo/search-space.js';
+import type { Deps } from './deps.js';
+import { ProblemError, type FieldError } from './errors.js';
+import { searchSpaceErrors } from './search-space-rules.js';
+import { defaultInitialTrials, normalizeParameters, type Study, DEFAULT_LEASE_SECONDS } from './study.js';
+import type { Suggestion } from './suggester.js';
+import type { Trial } from './trial.js';
+
+export type StatelessRequest = {
+  parameters: ParamSpec[];
+  objective: { name?: string; goal: Goal };
+  observations: { params: Params; value: number }[];
+  pending?: Params[];
+  count?: number;
+  seed?: number;
+  initialTrials?: number;
+};
+
+export async function suggestStateless(deps: Pick<Deps, 'suggester' | 'clock'>, body: StatelessRequest): Promise<Suggestion[]> {
+  const spaceErrors = searchSpaceErrors(body.parameters);
+  if (spaceErrors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', spaceErrors[0]?.detail, spaceErrors);
+  const parameters = normalizeParameters(body.parameters);
+  const encoding = createEncoding(parameters);
+
+  const errors: FieldError[] = [];
+  body.observations.forEach((o, i) => {
+    for (const e of validateParams(encoding, o.params)) errors.push({ pointer: `#/observations/${i}/params${e.pointer}`, detail: e.message });
+    if (!Number.isFinite(o.value)) errors.push({ pointer: `#/observations/${i}/value`, detail: 'must be a finite number' });
+  });
+  (body.pending ?? []).forEach((p, i) => {
+    for (const e of validateParams(encoding, p)) errors.push({ pointer: `#/pending/${i}${e.pointer}`, detail: e.message });
+  });
+  if (errors.length > 0) throw new ProblemError('INVALID_PARAMS', errors[0]?.detail, errors);
+
+  const now = deps.clock.now();
+  const study: Study = {
+    id: '',
+    name: '',
+    parameters,
+    objective: { name: body.objective.name ?? 'value', goal: body.objective.goal },
+    options: {
+      seed: body.seed ?? 0,
+      initialTrials: body.initialTrials ?? defaultInitialTrials(parameters.length),
+      leaseSeconds: DEFAULT_LEASE_SECONDS,
+    },
+    state: 'active',
+    createdAt: now,
+  };
+  const trial = (params: Params, number: number, value: number | null): Trial => ({
+    id: `t${number}`,
+    studyId: '',
+    number,
+    params,
+    paramsKey: paramsKey(encoding, params),
+    state: value === null ? 'pending' : 'completed',
+    value,
+    failureReason: null,
+    source: 'external',
+    createdAt: now,
+    completedAt: value === null ? null : now,
+    leaseExpiresAt: null,
+    prediction: null,
+    acquisition: null,
+  });
+  const trials = [
+    ...body.observations.map((o, i) => trial(o.params, i, o.value)),
+    ...(body.pending ?? []).map((p, i) => trial(p, body.observations.length + i, null)),
+  ];
+  return deps.suggester.suggest({ study, trials, firstNumber: trials.length, count: body.count ?? 1, now, warmStart: false });
+}
