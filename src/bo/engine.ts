@@ -10,6 +10,7 @@
  * | T      | output warp, output-transform.ts (half-rank by default)          |        |           |
  * | X      | encoded observations                                             | (n, d) | xUnit     |
  * | P      | encoded pending trials                                           | (p, d) | xUnit     |
+ * | E      | excluded points: never returned, not conditioned on              |        | params    |
  * | θ      | MAP hyperparameters (fit.ts), warm-started from `previous`       | (d+3)  |           |
  * | best   | max_i y_i (observations only, never fantasies)                   |        | yStd      |
  *
@@ -22,13 +23,14 @@
  *     fantasy equals the current mean, appending them one by one or all at once
  *     gives the same model.
  *  4. For k = 1..count: x_k = argmax log EI (acquisition-optimizer.ts), never an
- *     observed, pending or already suggested point; append (x_k, μ(x_k)).
+ *     observed, pending, excluded or already suggested point; append (x_k, μ(x_k)).
+ *     A finite space that runs out after k ≥ 1 points ends the batch there.
  *  5. decode; report μ and s at x_k back in objective units.
  *
  * Deterministic: every random draw comes from createRng(seed) forks.
  */
 
-import { AcquisitionOptimizerError, maximizeLogEi } from './acquisition-optimizer.js';
+import { AcquisitionOptimizerError, maximizeLogEi, type LogEiMaximum } from './acquisition-optimizer.js';
 import { NotPositiveDefiniteError } from './cholesky.js';
 import { createEncoding, encode, paramsKey, validateParams, type Encoding } from './encoding.js';
 import { fitHyperparameters } from './fit.js';
@@ -68,6 +70,13 @@ export interface SuggestInput {
   goal: Goal;
   observations: { params: Params; value: number }[];
   pending: Params[];
+  /**
+   * E: points never to return, which the GP does not condition on (the
+   * service's failed and stale trials: their outcome is unknown, but a second
+   * try of the same point is wasted work). Entries that are not valid params
+   * of the space are ignored: no suggestion can equal them.
+   */
+  exclude?: Params[];
   /** Number of suggestions, ≥ 1. */
   count: number;
   /** Safe integer; same seed and inputs → same output. */
@@ -86,6 +95,7 @@ export interface Suggestion {
 }
 
 export interface SuggestOutput {
+  /** `count` of them, or fewer (≥ 1) when a finite space runs out. */
   suggestions: Suggestion[];
   hyperparameters: FittedHyperparameters;
 }
@@ -159,11 +169,13 @@ function numerically<T>(what: string, f: () => T): T {
 }
 
 /**
- * The next `count` points to evaluate (see the module doc for the steps).
+ * The next `count` points to evaluate (see the module doc for the steps); fewer,
+ * but at least one, when a finite space has fewer than `count` points left.
  * @throws EngineError: 'invalid-input' (space, params, values, count or seed),
  *   'no-observations' (n = 0: use a space-filling design instead),
  *   'numerical-failure' (the GP could not be fitted or conditioned),
- *   'space-exhausted' (a finite space has no unobserved, non-pending point left).
+ *   'space-exhausted' (a finite space has no point left that is neither observed,
+ *   pending nor excluded).
  */
 export function suggestNext(input: SuggestInput, options: EngineOptions = {}): SuggestOutput {
   let enc: Encoding;
@@ -182,7 +194,11 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     if (!Number.isFinite(o.value)) throw new EngineError('invalid-input', `observation ${i} has the non-finite value ${o.value}`);
   });
   const pendingX = input.pending.map((p, i) => checkedParams(enc, p, `pending ${i}`));
-  const exclude = new Set<string>([...input.observations.map((o) => paramsKey(enc, o.params)), ...input.pending.map((p) => paramsKey(enc, p))]);
+  const exclude = new Set<string>([
+    ...input.observations.map((o) => paramsKey(enc, o.params)),
+    ...input.pending.map((p) => paramsKey(enc, p)),
+    ...(input.exclude ?? []).filter((p) => validateParams(enc, p).length === 0).map((p) => paramsKey(enc, p)),
+  ]);
 
   const rng = createRng(input.seed);
   const sign = input.goal === 'maximize' ? 1 : -1;
@@ -210,7 +226,14 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
 
   const suggestions: Suggestion[] = [];
   for (let k = 0; k < input.count; k++) {
-    const r = numerically('acquisition optimization', () => maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude }));
+    let r: LogEiMaximum;
+    try {
+      r = numerically('acquisition optimization', () => maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude }));
+    } catch (e) {
+      // A finite space ran out part-way through the batch: the points so far are still good.
+      if (k > 0 && e instanceof EngineError && e.reason === 'space-exhausted') break;
+      throw e;
+    }
     if (!Number.isFinite(r.mean) || !Number.isFinite(r.variance)) throw new EngineError('numerical-failure', 'non-finite posterior at the suggestion');
     suggestions.push({ params: r.params, source: 'gp-logei', prediction: transform.toObjective(r.mean, Math.sqrt(r.variance)), acquisition: r.logEi });
     exclude.add(paramsKey(enc, r.params));

@@ -123,6 +123,47 @@ describe('suggestNext', () => {
     expect((error as EngineError).reason).toBe('space-exhausted');
   });
 
+  it('never returns an excluded point, yet does not condition on it', () => {
+    const input = inputFor(quadraticSpace, quadratic, 10, 11);
+    const first = suggestNext(input);
+    const s = first.suggestions[0]!;
+    const avoided = suggestNext({ ...input, exclude: [s.params] });
+    expect(avoided.suggestions[0]!.params).not.toEqual(s.params);
+    // Unlike a pending point, an excluded one leaves the model alone: same fit, and
+    // excluding points the engine would not pick anyway changes nothing.
+    expect(avoided.hyperparameters).toEqual(first.hyperparameters);
+    const elsewhere = [{ a: -0.9, b: 0.9 }, { a: 0.5, b: 0.5 }, { a: 2, b: 0 }]; // the last is out of bounds: ignored
+    expect(suggestNext({ ...input, exclude: elsewhere })).toEqual(first);
+  });
+
+  it('treats excluded points like taken ones on a finite space', () => {
+    const space: ParamSpec[] = [
+      { name: 'k', type: 'int', low: 0, high: 2 },
+      { name: 'c', type: 'categorical', choices: ['x', 'y'] },
+    ];
+    const all: Params[] = [];
+    for (const k of [0, 1, 2]) for (const c of ['x', 'y']) all.push({ k, c });
+    const f = (p: Params) => (p.k as number) + (p.c === 'x' ? 1 : 0);
+    const input = { space, goal: 'minimize' as const, observations: all.slice(2).map((params) => ({ params, value: f(params) })), pending: [], count: 1, seed: 1 };
+    // all[0] = {k: 0, c: x} and all[1] = {k: 0, c: y} are left; y is the better guess.
+    expect(suggestNext(input).suggestions[0]!.params).toEqual(all[1]);
+    expect(suggestNext({ ...input, exclude: [all[1]!] }).suggestions[0]!.params).toEqual(all[0]);
+    expect(() => suggestNext({ ...input, exclude: [all[0]!, all[1]!] })).toThrow(expect.objectContaining({ reason: 'space-exhausted' }));
+  });
+
+  it('returns the points left when a finite space runs out part-way through a batch', () => {
+    const space: ParamSpec[] = [{ name: 'k', type: 'int', low: 0, high: 5 }];
+    const f = (p: Params) => ((p.k as number) - 2) ** 2;
+    const input = {
+      space, goal: 'minimize' as const, observations: [0, 3, 5].map((k) => ({ params: { k }, value: f({ k }) })),
+      pending: [{ k: 4 }], exclude: [{ k: 1 }], count: 4, seed: 2,
+    };
+    // Of 0..5, only 2 is neither observed, pending nor excluded.
+    expect(suggestNext(input).suggestions.map((s) => s.params)).toEqual([{ k: 2 }]);
+    expect(suggestNext({ ...input, exclude: [] }).suggestions.map((s) => s.params.k).sort()).toEqual([1, 2]);
+    expect(() => suggestNext({ ...input, exclude: [{ k: 1 }, { k: 2 }] })).toThrow(expect.objectContaining({ reason: 'space-exhausted' }));
+  });
+
   it('rejects invalid input with a typed error', () => {
     const input = inputFor(quadraticSpace, quadratic, 4, 1);
     const reason = (f: () => unknown) => {
