@@ -7,8 +7,6 @@
  *   flags: --seeds N  --problems a,b  --jobs J (worker processes, default 2)
  *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
  *          --per-seed (also print every seed's final regret)
- *          --latency 100,1000 (instead: wall time of suggestNext on n random
- *            hartmann6 points, d = 6; one cold call, then warm-started calls)
  *
  * Protocol per (problem, seed): a scrambled Sobol' design of n0 = max(5, 2d + 2)
  * points (designPoint), then suggestNext one point at a time (count 1, no pending,
@@ -17,7 +15,7 @@
  * uniformly random point, as the service does, and is counted. Random search
  * spends the same budget on designPoint of uniform draws.
  * Prints a markdown table of the median and quartiles of r over seeds, and the
- * median wall time per suggestNext call.
+ * median wall time per suggestNext call (for latency alone, npm run bench:latency).
  */
 
 import { fork } from 'node:child_process';
@@ -100,34 +98,7 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** p50 of suggestNext wall time at n observations of hartmann6 (d = 6), cold and warm-started. */
-function latency(ns: number[]): void {
-  const problem = PROBLEMS.find((p) => p.name === 'hartmann6')!;
-  const enc = createEncoding(problem.space);
-  console.log('| n | d | cold ms | warm ms p50 (min, max) |\n|---|---|---|---|');
-  for (const n of ns) {
-    const rng = createRng(n);
-    const observations = Array.from({ length: n }, () => {
-      const params = designPoint(enc, Array.from({ length: enc.dim }, () => rng.uniform()));
-      return { params, value: problem.f(params) + 0.01 * rng.normal() };
-    });
-    const input = { space: problem.space, goal: 'minimize' as const, observations, pending: [], count: 1, seed: 1 };
-    let t = performance.now();
-    const cold = suggestNext(input);
-    const coldMs = performance.now() - t;
-    const warm: number[] = [];
-    for (let r = 0; r < (n > 500 ? 3 : 9); r++) {
-      t = performance.now();
-      suggestNext({ ...input, seed: 2 + r, previous: cold.hyperparameters });
-      warm.push(performance.now() - t);
-    }
-    console.log(`| ${n} | ${enc.dim} | ${coldMs.toFixed(0)} | ${quantile(warm, 0.5).toFixed(0)} (${Math.min(...warm).toFixed(0)}, ${Math.max(...warm).toFixed(0)}) |`);
-  }
-}
-
 async function main(): Promise<void> {
-  const latencyFlag = flag('latency');
-  if (latencyFlag) return latency(latencyFlag.split(',').map(Number));
   if (process.argv.includes('--worker')) {
     process.on('message', (tasks: Task[]) => {
       const results = tasks.map(runTask);
