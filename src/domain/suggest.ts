@@ -1,7 +1,8 @@
 /**
  * The suggest use case. Requests on one study take turns (`deps.studyLocks`), so each
- * suggestion is conditioned on every trial the previous one leased; different studies
- * run side by side. The suggester works on a snapshot outside any transaction (a model
+ * suggestion is conditioned on every trial the previous one leased; requests that arrive
+ * while the study is busy are served together as one batch; different studies run side
+ * by side. The suggester works on a snapshot outside any transaction (a model
  * fit can take a while); the new trials are then written in one short transaction that
  * first checks that no one took one of the points in the meantime (another server
  * process on the same file), and otherwise starts over from a fresh snapshot.
@@ -10,46 +11,102 @@ import { createEncoding, paramsKey } from '../bo/encoding.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId } from './ids.js';
+import type { Outcome } from './keyed-mutex.js';
 import { snapshotFingerprint } from './prepared-suggestions.js';
 import { requireStudy } from './studies.js';
 import type { Suggestion, SuggestionRequest } from './suggester.js';
-import type { Trial } from './trial.js';
+import { effectiveState, type Trial } from './trial.js';
 
 /** Fresh snapshots tried before giving up; each retry means another request won a race. */
 const MAX_ATTEMPTS = 8;
 
 export type SuggestInput = { studyId: string; count: number; idempotencyKey?: string };
 
+/**
+ * Leases `count` new trials. Requests that queue up on one study while it is busy are
+ * served together, as one batch of the suggester: one model fit for all of them, each
+ * point conditioned on the ones before it.
+ */
 export function suggest(deps: Deps, input: SuggestInput): Promise<Trial[]> {
-  return deps.studyLocks.run(input.studyId, () => suggestUnlocked(deps, input));
+  return deps.studyLocks.batch(input.studyId, input, (inputs) => serveBatch(deps, inputs));
 }
 
-async function suggestUnlocked(deps: Deps, input: SuggestInput): Promise<Trial[]> {
-  const { store, clock } = deps;
-  const requestHash = `suggest:count=${input.count}`;
-  const replayed = replay(deps, input, requestHash);
-  if (replayed) return replayed;
+const requestHash = (input: SuggestInput) => `suggest:count=${input.count}`;
 
+async function serveBatch(deps: Deps, inputs: SuggestInput[]): Promise<Outcome<Trial[]>[]> {
+  const outcomes: (Outcome<Trial[]> | undefined)[] = inputs.map((input) => {
+    try {
+      const replayed = replay(deps, input);
+      return replayed ? { ok: true, value: replayed } : undefined;
+    } catch (error) {
+      return { ok: false, error };
+    }
+  });
+  // A key repeated inside the batch is served from its first request's trials.
+  const firstWithKey = new Map<string, number>();
+  const fresh: number[] = [];
+  inputs.forEach((input, i) => {
+    if (outcomes[i] !== undefined) return;
+    const key = input.idempotencyKey;
+    if (key !== undefined && firstWithKey.has(key)) return;
+    if (key !== undefined) firstWithKey.set(key, i);
+    fresh.push(i);
+  });
+
+  if (fresh.length > 0) {
+    try {
+      const trials = await leaseTrials(deps, fresh.map((i) => inputs[i] as SuggestInput));
+      fresh.forEach((i, k) => (outcomes[i] = { ok: true, value: trials[k] as Trial[] }));
+    } catch (error) {
+      for (const i of fresh) outcomes[i] = { ok: false, error };
+    }
+  }
+  return inputs.map((input, i) => {
+    const outcome = outcomes[i];
+    if (outcome) return outcome;
+    const first = outcomes[firstWithKey.get(input.idempotencyKey as string) as number];
+    if (!first?.ok) return first ?? { ok: false, error: new Error('unserved suggest') };
+    if (first.value.length !== input.count) {
+      return { ok: false, error: reusedKey(input.idempotencyKey as string) };
+    }
+    return first;
+  });
+}
+
+/**
+ * One suggester call and one transaction for every input; the trials of each input, in
+ * order. A lost race (another server process took a point or an idempotency key) starts
+ * over from a fresh snapshot, replaying the keys that are now recorded.
+ */
+async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][]> {
+  const { store, clock } = deps;
+  const studyId = (inputs[0] as SuggestInput).studyId;
+  const result: (Trial[] | null)[] = inputs.map(() => null);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const study = requireStudy(deps, input.studyId);
+    inputs.forEach((input, i) => (result[i] ??= replay(deps, input)));
+    const todo = inputs.map((input, i) => ({ input, i })).filter(({ i }) => result[i] === null);
+    if (todo.length === 0) return result as Trial[][];
+
+    const study = requireStudy(deps, studyId);
+    const total = todo.reduce((n, { input }) => n + input.count, 0);
     const request: SuggestionRequest = {
       study,
       trials: store.allTrials(study.id),
       firstNumber: store.nextTrialNumber(study.id),
-      count: input.count,
+      count: total,
       now: clock.now(),
     };
-    const prepared = input.count === 1 ? deps.prepared.take(study.id, snapshotFingerprint(request.trials, request.now)) : undefined;
+    const prepared = total === 1 ? deps.prepared.take(study.id, snapshotFingerprint(request.trials, request.now)) : undefined;
     const suggestions: Suggestion[] = prepared ? [prepared] : await deps.suggester.suggest(request);
     const encoding = createEncoding(study.parameters);
 
-    const written = store.transaction((): Trial[] | null => {
-      const again = replay(deps, input, requestHash);
-      if (again) return again;
+    const written = store.transaction((): boolean => {
       requireStudy(deps, study.id);
       const keys = suggestions.map((s) => paramsKey(encoding, s.params));
-      if (store.takenParamsKeys(study.id, keys).length > 0) return null;
-
+      if (store.takenParamsKeys(study.id, keys).length > 0) return false;
+      if (todo.some(({ input }) => input.idempotencyKey !== undefined && store.findIdempotencyKey(study.id, input.idempotencyKey))) {
+        return false;
+      }
       const now = clock.now();
       let number = store.nextTrialNumber(study.id);
       const trials = suggestions.map((s, i): Trial => ({
@@ -69,28 +126,33 @@ async function suggestUnlocked(deps: Deps, input: SuggestInput): Promise<Trial[]
         acquisition: s.acquisition ?? null,
       }));
       for (const trial of trials) store.insertTrial(trial);
-      if (input.idempotencyKey !== undefined) {
-        store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash, trialIds: trials.map((t) => t.id) }, now);
+      let offset = 0;
+      for (const { input, i } of todo) {
+        const mine = trials.slice(offset, (offset += input.count));
+        if (input.idempotencyKey !== undefined) {
+          store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash: requestHash(input), trialIds: mine.map((t) => t.id) }, now);
+        }
+        result[i] = mine;
       }
-      return trials;
+      return true;
     });
-    if (written) return written;
+    if (written) return result as Trial[][];
   }
   throw new Error(`suggest: ${MAX_ATTEMPTS} snapshots in a row lost the race to concurrent requests`);
 }
 
+function reusedKey(key: string): ProblemError {
+  return new ProblemError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key '${key}' was first used with a different request body`, [
+    { header: 'Idempotency-Key', detail: 'reused with a different body' },
+  ]);
+}
+
 /** The trials an earlier request with the same idempotency key created, as they are now. */
-function replay(deps: Deps, input: SuggestInput, requestHash: string): Trial[] | null {
+function replay(deps: Deps, input: SuggestInput): Trial[] | null {
   if (input.idempotencyKey === undefined) return null;
   const record = deps.store.findIdempotencyKey(input.studyId, input.idempotencyKey);
   if (!record) return null;
-  if (record.requestHash !== requestHash) {
-    throw new ProblemError(
-      'IDEMPOTENCY_KEY_REUSED',
-      `Idempotency-Key '${input.idempotencyKey}' was first used with a different request body`,
-      [{ header: 'Idempotency-Key', detail: 'reused with a different body' }],
-    );
-  }
+  if (record.requestHash !== requestHash(input)) throw reusedKey(input.idempotencyKey);
   const byId = new Map(deps.store.findTrialsByIds(input.studyId, record.trialIds).map((t) => [t.id, t]));
   return record.trialIds.map((id) => byId.get(id)).filter((t): t is Trial => t !== undefined);
 }
@@ -99,6 +161,11 @@ function replay(deps: Deps, input: SuggestInput, requestHash: string): Trial[] |
  * Computes the study's next single suggestion in the background (after an observation),
  * so that the next `suggest` finds it ready. Takes the study's turn like a suggest does.
  * Never throws: a failure only means the next suggest computes its point itself.
+ *
+ * NOTE: only when no other trial of the study is running. With other workers active, one
+ * of them almost always leases a trial before the observer asks again, the study changes,
+ * and the prepared point is dropped: bench:load showed that doubled the GP work per
+ * suggestion for nothing. A single sequential loop, where it pays, never has one.
  */
 export function prepareNext(deps: Deps, studyId: string): Promise<void> {
   return deps.studyLocks
@@ -107,6 +174,7 @@ export function prepareNext(deps: Deps, studyId: string): Promise<void> {
       if (!study) return;
       const now = deps.clock.now();
       const trials = deps.store.allTrials(studyId);
+      if (trials.some((t) => effectiveState(t, now) === 'pending')) return;
       const [suggestion] = await deps.suggester.suggest({
         study,
         trials,

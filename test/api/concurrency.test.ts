@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { json, startServer } from '../support/server-process.js';
@@ -49,6 +50,30 @@ describe('concurrent suggestions', () => {
     expect(new Set(trials.map((t) => t.source))).toEqual(new Set(['gp-logei']));
     const pending = await h.request.get(`/v1/studies/${study}/trials?state=pending&limit=1000`);
     expect(pending.body.trials).toHaveLength(32);
+  });
+
+  test('requests that queue up on a busy study are served as batches: fewer model fits than requests', async () => {
+    const calls: SuggestInput[] = [];
+    h = startHarness({
+      engine: async (input) => {
+        calls.push(input);
+        await new Promise((r) => setTimeout(r, 5));
+        return suggestNext(input);
+      },
+    });
+    const study = (await h.request.post('/v1/studies').send({ name: 'b', ...space })).body.id;
+    await warmUp(h.request, study, 8);
+    await h.deps.studyLocks.run(study, async () => undefined);
+    const before = calls.length;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => h!.request.post(`/v1/studies/${study}/suggest`).set('Idempotency-Key', `k${i % 6}`).send({})),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+    // Requests with the same key get the same trial; the six keys get six distinct points.
+    for (let i = 0; i < 6; i++) expect(answers[i + 6]!.body.trials[0].id).toBe(answers[i]!.body.trials[0].id);
+    expect(new Set(answers.map((a) => JSON.stringify(a.body.trials[0].params))).size).toBe(6);
+    expect(calls.length - before).toBeLessThan(6);
+    expect(calls.at(-1)!.count).toBeGreaterThan(1);
   });
 
   test('two server processes on one database file never lease the same point', async () => {

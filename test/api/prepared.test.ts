@@ -66,3 +66,15 @@ test('a prepared suggestion is dropped when another trial was leased in between,
   expect(calls.at(-1)!.pending).toContainEqual(other.body.trials[0].params);
   expect(next.body.trials[0].params).not.toEqual(other.body.trials[0].params);
 });
+
+test('nothing is prepared while other trials of the study are running', async () => {
+  const calls = countingHarness();
+  const id = (await h.request.post('/v1/studies').send(study)).body.id;
+  await loop(id, 6);
+  await settled(id);
+  const { body } = await h.request.post(`/v1/studies/${id}/suggest`).send({ count: 2 });
+  const before = calls.length;
+  await h.request.post(`/v1/studies/${id}/observe`).send({ trialId: body.trials[0].id, value: 0.5 });
+  await settled(id);
+  expect(calls.length).toBe(before);
+});

@@ -30,3 +30,27 @@ test('calls with different keys do not wait for each other', async () => {
   release();
   await blocked;
 });
+
+test('batch serves together the calls that queued while the key was held, one outcome each', async () => {
+  const mutex = new KeyedMutex();
+  const batches: number[][] = [];
+  const serve = async (items: number[]) => {
+    batches.push(items);
+    await tick();
+    return items.map((n) => (n === 3 ? { ok: false as const, error: new Error('three') } : { ok: true as const, value: n * 10 }));
+  };
+  const first = mutex.batch('a', 1, serve);
+  await tick(); // the first batch has started and holds the key
+  const rest = [2, 3, 4].map((n) => mutex.batch('a', n, serve));
+  const settled = await Promise.allSettled([first, ...rest]);
+  expect(batches).toEqual([[1], [2, 3, 4]]);
+  expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([10, 20, 'three', 40]);
+});
+
+test('a batch that throws rejects every call in it, and the key is free again afterwards', async () => {
+  const mutex = new KeyedMutex();
+  const failing = () => Promise.reject(new Error('boom'));
+  const results = await Promise.allSettled([mutex.batch('a', 1, failing), mutex.batch('a', 2, failing)]);
+  expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  await expect(mutex.batch('a', 5, async (items: number[]) => items.map((v) => ({ ok: true as const, value: v })))).resolves.toBe(5);
+});
