@@ -1,18 +1,22 @@
-// Fails when src/api/generated/openapi.ts is not what openapi-typescript makes of
-// openapi.yaml today. The generated file is committed (STYLE.md) and never edited;
-// fix drift with `npm run spec:types` (which passes the same option).
+// Fails when a file generated from openapi.yaml is not what openapi-typescript makes of
+// it today: the server's types (src/api/generated) and the TypeScript SDK's
+// (clients/typescript/generated). Generated files are committed and never edited
+// (STYLE.md); fix drift with `npm run spec:types`, which writes both with the same option.
 import { readFile } from 'node:fs/promises';
 import openapiTS, { astToString } from 'openapi-typescript';
 
-const generatedPath = new URL('../src/api/generated/openapi.ts', import.meta.url);
-const specPath = new URL('../openapi.yaml', import.meta.url);
+const GENERATED = ['src/api/generated/openapi.ts', 'clients/typescript/generated/openapi.ts'];
+const root = new URL('../', import.meta.url);
 
-const expected = astToString(await openapiTS(specPath, { defaultNonNullable: false }));
-const actual = await readFile(generatedPath, 'utf8');
+const expected = astToString(await openapiTS(new URL('openapi.yaml', root), { defaultNonNullable: false }));
 // The CLI adds a banner; compare the declarations only.
-const body = (text) => text.slice(text.indexOf('export '));
-if (body(actual).trim() !== body(expected).trim()) {
-  console.error('src/api/generated/openapi.ts is stale: run `npm run spec:types` and commit the result.');
+const body = (text) => text.slice(text.indexOf('export ')).trim();
+const stale = [];
+for (const path of GENERATED) {
+  if (body(await readFile(new URL(path, root), 'utf8')) !== body(expected)) stale.push(path);
+}
+if (stale.length > 0) {
+  console.error(`stale: ${stale.join(', ')}: run \`npm run spec:types\` and commit the result.`);
   process.exit(1);
 }
-console.log('spec types: up to date');
+console.log(`generated types up to date: ${GENERATED.join(', ')}`);
