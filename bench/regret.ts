@@ -1,19 +1,32 @@
 /**
  * Final simple regret of the engine (src/bo/engine.ts) against random search on
- * the problems of bench/problems.ts.
+ * the problems of bench/problems.ts, one point at a time and with parallel workers.
  *
- *   npm run bench:regret                                  all problems, 16 seeds
+ *   npm run bench:regret                                  every row below, 16 seeds
  *   npm run bench:regret -- --seeds 4 --problems branin   quick iteration
+ *   npm run bench:regret -- --problems hartmann6,hartmann6-batch4,hartmann6-async8
  *   flags: --seeds N  --problems a,b  --jobs J (worker processes, default 2)
  *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
  *          --per-seed (also print every seed's final regret)
  *
- * Protocol per (problem, seed): a scrambled Sobol' design of n0 = max(5, 2d + 2)
- * points (designPoint), then suggestNext one point at a time (count 1, no pending,
- * hyperparameters warm-started from the previous call) until the budget is
- * spent. Simple regret r = min_t f(x_t) − f*. An EngineError falls back to a
- * uniformly random point, as the service does, and is counted. Random search
- * spends the same budget on designPoint of uniform draws.
+ * A row is a problem name (sequential) or <problem>-batch<q> / <problem>-async<w>.
+ * Protocol per (row, seed): a scrambled Sobol' design of n0 = max(5, 2d + 2)
+ * points (designPoint), evaluated, then the engine until the budget is spent,
+ * hyperparameters always warm-started from the previous call:
+ *   sequential  suggestNext one point at a time (count 1, no pending).
+ *   batch<q>    synchronous batches: count q (the engine's kriging believer picks
+ *               the batch), all q evaluated before the next call; the last batch
+ *               is cut to the budget.
+ *   async<w>    w workers: w points are asked for one after another, each with
+ *               the ones before it pending; each point takes a training time
+ *               uniform in [0.5, 1.5] (seeded); whenever the earliest in flight
+ *               finishes it is observed and one new point is asked for with the
+ *               other w − 1 pending, until budget points were issued; all finish.
+ * Simple regret r = min_t f(x_t) − f* over all budget evaluations. An EngineError
+ * falls back to uniformly random points, as the service does, and is counted.
+ * Random search spends the same budget on designPoint of uniform draws (it is the
+ * same for every parallelism). "× seq" is the engine median over the sequential
+ * row's median when both are in the run.
  * Prints a markdown table of the median and quartiles of r over seeds, and the
  * median wall time per suggestNext call (for latency alone, npm run bench:latency).
  */
@@ -27,10 +40,28 @@ import type { Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
 import { PROBLEMS, type Problem } from './problems.js';
 
-interface Task { problem: string; seed: number; warp: OutputWarp | null }
-interface TaskResult { problem: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number }
+/** How the budget is spent: one at a time, synchronous batches of `width`, or `width` asynchronous workers. */
+interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
+interface Row { name: string; problem: Problem; parallelism: Parallelism }
+interface Task { row: string; seed: number; warp: OutputWarp | null }
+interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number }
 
-function runEngine(problem: Problem, seed: number, warp: OutputWarp | null): { regret: number; millis: number[]; failures: number } {
+/** Rows run by default: every problem sequentially, plus issue 4's batch and asynchronous Hartmann6. */
+const DEFAULT_ROWS = [...PROBLEMS.map((p) => p.name), 'hartmann6-batch4', 'hartmann6-async8'];
+
+function parseRow(name: string): Row {
+  const m = /^(.+)-(batch|async)(\d+)$/.exec(name);
+  const problemName = m ? m[1]! : name;
+  const problem = PROBLEMS.find((q) => q.name === problemName);
+  if (!problem) throw new Error(`unknown problem ${problemName}; known: ${PROBLEMS.map((q) => q.name).join(', ')} (suffix -batch<q> or -async<w> for parallel rows)`);
+  const width = m ? Number(m[3]) : 1;
+  if (!(width >= 1)) throw new Error(`row ${name}: the width must be at least 1`);
+  return { name, problem, parallelism: { mode: m ? (m[2] as 'batch' | 'async') : 'sequential', width } };
+}
+
+interface EngineRun { regret: number; millis: number[]; failures: number }
+
+function runEngine(problem: Problem, parallelism: Parallelism, seed: number, warp: OutputWarp | null): EngineRun {
   const enc = createEncoding(problem.space);
   const d = enc.dim;
   const n0 = Math.max(5, 2 * d + 2);
@@ -44,23 +75,51 @@ function runEngine(problem: Problem, seed: number, warp: OutputWarp | null): { r
   const millis: number[] = [];
   let failures = 0;
   let previous: FittedHyperparameters | undefined;
-  while (observations.length < problem.budget) {
-    let params: Params;
+  /** `count` points from the engine given `pending`, or random ones when it fails; `salt` varies the engine seed. */
+  const ask = (count: number, pending: Params[], salt: number): Params[] => {
     const t0 = performance.now();
+    let points: Params[];
     try {
       const out = suggestNext(
-        { space: problem.space, goal: 'minimize', observations, pending: [], count: 1, seed: seed * 1000 + observations.length, ...(previous ? { previous } : {}) },
+        { space: problem.space, goal: 'minimize', observations, pending, count, seed: seed * 1000 + salt, ...(previous ? { previous } : {}) },
         warp ? { outputWarp: warp } : {},
       );
       previous = out.hyperparameters;
-      params = out.suggestions[0]!.params;
+      points = out.suggestions.map((s) => s.params);
     } catch (e) {
       if (!(e instanceof EngineError)) throw e;
       failures++;
-      params = designPoint(enc, Array.from({ length: d }, () => fallback.uniform()));
+      points = [];
     }
+    while (points.length < count) points.push(designPoint(enc, Array.from({ length: d }, () => fallback.uniform())));
     millis.push(performance.now() - t0);
-    observations.push({ params, value: problem.f(params) });
+    return points;
+  };
+  const { mode, width } = parallelism;
+  if (mode === 'async') {
+    const clock = rng.fork(4);
+    const inFlight: { params: Params; finish: number }[] = [];
+    let issued = observations.length;
+    let now = 0;
+    const issue = (): void => {
+      const [params] = ask(1, inFlight.map((t) => t.params), issued);
+      inFlight.push({ params: params!, finish: now + 0.5 + clock.uniform() });
+      issued++;
+    };
+    while (issued < problem.budget && inFlight.length < width) issue();
+    while (inFlight.length > 0) {
+      let first = 0;
+      for (let i = 1; i < inFlight.length; i++) if (inFlight[i]!.finish < inFlight[first]!.finish) first = i;
+      const [done] = inFlight.splice(first, 1);
+      now = done!.finish;
+      observations.push({ params: done!.params, value: problem.f(done!.params) });
+      if (issued < problem.budget) issue();
+    }
+  } else {
+    while (observations.length < problem.budget) {
+      const count = mode === 'batch' ? Math.min(width, problem.budget - observations.length) : 1;
+      for (const params of ask(count, [], observations.length)) observations.push({ params, value: problem.f(params) });
+    }
   }
   const best = Math.min(...observations.map((o) => o.value));
   return { regret: best - problem.optimum, millis, failures };
@@ -77,9 +136,9 @@ function runRandom(problem: Problem, seed: number): number {
 }
 
 function runTask(task: Task): TaskResult {
-  const problem = PROBLEMS.find((p) => p.name === task.problem)!;
-  const engine = runEngine(problem, task.seed, task.warp);
-  return { problem: task.problem, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures };
+  const { problem, parallelism } = parseRow(task.row);
+  const engine = runEngine(problem, parallelism, task.seed, task.warp);
+  return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures };
 }
 
 /** Linear-interpolated quantile q of xs (type 7, as numpy's default). */
@@ -108,16 +167,11 @@ async function main(): Promise<void> {
   }
   const seeds = Number(flag('seeds') ?? 16);
   const jobs = Math.max(1, Number(flag('jobs') ?? 2));
-  const names = flag('problems')?.split(',') ?? PROBLEMS.map((p) => p.name);
   const warpFlag = flag('warp');
   const warp = warpFlag === 'none' || warpFlag === 'yeo-johnson' || warpFlag === 'half-rank' ? warpFlag : null;
-  const problems = names.map((n) => {
-    const p = PROBLEMS.find((q) => q.name === n);
-    if (!p) throw new Error(`unknown problem ${n}; known: ${PROBLEMS.map((q) => q.name).join(', ')}`);
-    return p;
-  });
+  const rows = (flag('problems')?.split(',') ?? DEFAULT_ROWS).map(parseRow);
   const tasks: Task[] = [];
-  for (const p of problems) for (let s = 0; s < seeds; s++) tasks.push({ problem: p.name, seed: s, warp });
+  for (const r of rows) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, warp });
   const chunks: Task[][] = Array.from({ length: jobs }, () => []);
   tasks.forEach((t, i) => chunks[i % jobs]!.push(t));
   const started = performance.now();
@@ -137,23 +191,29 @@ async function main(): Promise<void> {
   ).flat();
 
   console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}\n`);
-  console.log('| problem | d | budget | engine median | engine [q25, q75] | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const p of problems) {
-    const rs = results.filter((r) => r.problem === p.name);
+  console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const medianOf = (name: string): number | undefined => {
+    const e = results.filter((r) => r.row === name).map((r) => r.regret);
+    return e.length > 0 ? quantile(e, 0.5) : undefined;
+  };
+  for (const { name, problem: p, parallelism } of rows) {
+    const rs = results.filter((r) => r.row === name);
     const e = rs.map((r) => r.regret);
     const q = rs.map((r) => r.randomRegret);
     const ms = rs.flatMap((r) => r.millis);
     const failures = rs.reduce((a, r) => a + r.failures, 0);
+    const sequential = parallelism.mode === 'sequential' ? undefined : medianOf(p.name);
+    const ratio = sequential === undefined ? '–' : sequential > 0 ? `${(quantile(e, 0.5) / sequential).toFixed(2)}×` : '∞';
     console.log(
-      `| ${p.name} | ${p.space.length} | ${p.budget} | ${fmt(quantile(e, 0.5))} | [${fmt(quantile(e, 0.25))}, ${fmt(quantile(e, 0.75))}] | ${fmt(quantile(q, 0.5))} | [${fmt(quantile(q, 0.25))}, ${fmt(quantile(q, 0.75))}] | ` +
+      `| ${name} | ${p.space.length} | ${p.budget} | ${fmt(quantile(e, 0.5))} | [${fmt(quantile(e, 0.25))}, ${fmt(quantile(e, 0.75))}] | ${ratio} | ${fmt(quantile(q, 0.5))} | [${fmt(quantile(q, 0.25))}, ${fmt(quantile(q, 0.75))}] | ` +
         `${p.reference ? fmt(p.reference.botorch) : '–'} | ${p.reference ? fmt(p.reference.random) : '–'} | ${quantile(ms, 0.5).toFixed(0)} (${Math.max(...ms).toFixed(0)}) | ${failures} |`,
     );
   }
   if (process.argv.includes('--per-seed')) {
-    for (const p of problems) {
-      const rs = results.filter((r) => r.problem === p.name).sort((a, b) => a.seed - b.seed);
-      console.log(`${p.name} per seed: ${rs.map((r) => fmt(r.regret)).join(' ')}`);
+    for (const { name } of rows) {
+      const rs = results.filter((r) => r.row === name).sort((a, b) => a.seed - b.seed);
+      console.log(`${name} per seed: ${rs.map((r) => fmt(r.regret)).join(' ')}`);
     }
   }
   console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s, ${jobs} worker(s)`);
