@@ -12,7 +12,7 @@ import { createRng } from '../bo/rng.js';
 import type { ParamSpec, Params } from '../bo/search-space.js';
 import { sobolSequence } from '../bo/sobol.js';
 import { ProblemError } from './errors.js';
-import type { Suggester, Suggestion, SuggestionRequest } from './suggester.js';
+import type { Suggester, Suggestion, SuggestionRequest, SuggestionResult } from './suggester.js';
 
 /** Random draws tried for one point before the space is enumerated (finite spaces only). */
 const DRAWS_BEFORE_ENUMERATION = 64;
@@ -24,8 +24,8 @@ const SOBOL_STREAM = 1;
 const RANDOM_STREAM = 2;
 
 export class DesignSuggester implements Suggester {
-  async suggest(request: SuggestionRequest): Promise<Suggestion[]> {
-    return designSuggestions(request);
+  async suggest(request: SuggestionRequest): Promise<SuggestionResult> {
+    return { suggestions: designSuggestions(request) };
   }
 }
 

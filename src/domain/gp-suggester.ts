@@ -11,21 +11,19 @@ import { createEncoding, paramsKey } from '../bo/encoding.js';
 import { EngineError, suggestNext, type FittedHyperparameters, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
 import { designSuggestions } from './design-suggester.js';
 import type { EngineMetrics } from './ports.js';
-import type { Suggester, Suggestion, SuggestionRequest } from './suggester.js';
+import type { Suggester, Suggestion, SuggestionRequest, SuggestionResult } from './suggester.js';
 import { effectiveState } from './trial.js';
+
+/** Tags the stored model state: GP hyperparameters from `bo/engine.ts`. */
+const MODEL_KIND = 'gp-matern52-v1';
 
 export type Engine = (input: SuggestInput) => SuggestOutput | Promise<SuggestOutput>;
 export type WarnLog = { warn(obj: object, msg: string): void };
-
-/** Studies whose last fit is kept to warm-start the next one. */
-const MAX_WARM_STARTS = 256;
 
 export class GpSuggester implements Suggester {
   private readonly engine: Engine;
   private readonly metrics: EngineMetrics;
   private readonly log: WarnLog;
-  /** Last fitted hyperparameters by study id, oldest first (insertion order) for eviction. */
-  private readonly warm = new Map<string, FittedHyperparameters>();
 
   constructor(options: { metrics: EngineMetrics; log: WarnLog; engine?: Engine }) {
     this.engine = options.engine ?? suggestNext;
@@ -33,13 +31,12 @@ export class GpSuggester implements Suggester {
     this.log = options.log;
   }
 
-  async suggest(request: SuggestionRequest): Promise<Suggestion[]> {
+  async suggest(request: SuggestionRequest): Promise<SuggestionResult> {
     const { study, trials, count, now } = request;
-    const warmStart = request.warmStart ?? true;
     const active = trials.filter((t) => t.state !== 'failed').length;
     const designCount = Math.max(0, Math.min(count, study.options.initialTrials - active));
     const design = designCount > 0 ? designSuggestions({ ...request, count: designCount }) : [];
-    if (designCount === count) return design;
+    if (designCount === count) return { suggestions: design };
 
     const observations = trials
       .filter((t) => t.state === 'completed' && t.value !== null)
@@ -51,9 +48,10 @@ export class GpSuggester implements Suggester {
     const rest = count - designCount;
     if (observations.length === 0) {
       // Every design point is still running: nothing to model yet, so keep exploring.
-      return [...design, ...this.random(request, design, rest, 'random')];
+      return { suggestions: [...design, ...this.random(request, design, rest, 'random')] };
     }
 
+    const previous = request.model?.kind === MODEL_KIND ? (request.model.state as FittedHyperparameters) : undefined;
     const started = performance.now();
     try {
       const output = await this.engine({
@@ -63,18 +61,19 @@ export class GpSuggester implements Suggester {
         pending,
         count: rest,
         seed: engineSeed(study.options.seed, request.firstNumber),
-        ...(warmStart && this.warm.has(study.id) ? { previous: this.warm.get(study.id) } : {}),
+        ...(previous ? { previous } : {}),
       });
       this.metrics.observeFit((performance.now() - started) / 1000);
-      if (warmStart) this.remember(study.id, output.hyperparameters);
-      const suggestions = this.withoutTaken(request, [...design, ...output.suggestions]);
-      return suggestions;
+      return {
+        suggestions: this.withoutTaken(request, [...design, ...output.suggestions]),
+        model: { kind: MODEL_KIND, state: output.hyperparameters },
+      };
     } catch (err) {
       const reason = err instanceof EngineError ? err.reason : 'unexpected-error';
-      if (reason === 'space-exhausted') return [...design, ...this.random(request, design, rest, 'random')];
+      if (reason === 'space-exhausted') return { suggestions: [...design, ...this.random(request, design, rest, 'random')] };
       this.metrics.countFallback(reason);
       this.log.warn({ err, studyId: study.id, reason }, 'GP suggestion failed; falling back to a random point');
-      return [...design, ...this.random(request, design, rest, 'random-fallback')];
+      return { suggestions: [...design, ...this.random(request, design, rest, 'random-fallback')] };
     }
   }
 
@@ -108,11 +107,6 @@ export class GpSuggester implements Suggester {
     return points.map((p) => ({ params: p.params, source }));
   }
 
-  private remember(studyId: string, hyperparameters: FittedHyperparameters): void {
-    this.warm.delete(studyId);
-    this.warm.set(studyId, hyperparameters);
-    if (this.warm.size > MAX_WARM_STARTS) this.warm.delete(this.warm.keys().next().value as string);
-  }
 }
 
 /** A per-request engine seed: the study's seed and the number of the first new trial. */

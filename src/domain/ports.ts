@@ -4,6 +4,7 @@
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
 import type { Study } from './study.js';
+import type { ModelState } from './suggester.js';
 import type { Trial, TrialCounts, TrialState } from './trial.js';
 
 export interface Clock {
@@ -44,6 +45,10 @@ export interface Store {
   updateTrial(trial: Trial): void;
   /** The best completed trial by goal, the earliest on ties. */
   bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined;
+
+  /** The study's last fitted model, as `saveStudyModel` stored it. */
+  studyModel(studyId: string): ModelState | undefined;
+  saveStudyModel(studyId: string, model: ModelState): void;
 
   /** Trials of every study by effective state at `now`, and the number of studies: for metrics. */
   totals(now: number): { trials: Record<TrialState, number>; studies: number };

@@ -5,26 +5,26 @@
  * trials, same states, same values): then it is the very point a fresh computation would
  * give, conditioned on the same pending trials. Otherwise it is dropped.
  */
-import type { Suggestion } from './suggester.js';
+import type { SuggestionResult } from './suggester.js';
 import { effectiveState, type Trial } from './trial.js';
 
 /** Studies with a prepared suggestion kept at once; the oldest is dropped first. */
 const MAX_PREPARED = 512;
 
 export class PreparedSuggestions {
-  private readonly byStudy = new Map<string, { fingerprint: string; suggestion: Suggestion }>();
+  private readonly byStudy = new Map<string, { fingerprint: string; result: SuggestionResult }>();
 
-  put(studyId: string, fingerprint: string, suggestion: Suggestion): void {
+  put(studyId: string, fingerprint: string, result: SuggestionResult): void {
     this.byStudy.delete(studyId);
-    this.byStudy.set(studyId, { fingerprint, suggestion });
+    this.byStudy.set(studyId, { fingerprint, result });
     if (this.byStudy.size > MAX_PREPARED) this.byStudy.delete(this.byStudy.keys().next().value as string);
   }
 
   /** The prepared suggestion if it was made for exactly this snapshot; it is used at most once. */
-  take(studyId: string, fingerprint: string): Suggestion | undefined {
+  take(studyId: string, fingerprint: string): SuggestionResult | undefined {
     const entry = this.byStudy.get(studyId);
     this.byStudy.delete(studyId);
-    return entry?.fingerprint === fingerprint ? entry.suggestion : undefined;
+    return entry?.fingerprint === fingerprint ? entry.result : undefined;
   }
 }
 

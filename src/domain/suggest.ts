@@ -14,7 +14,7 @@ import { newId } from './ids.js';
 import type { Outcome } from './keyed-mutex.js';
 import { snapshotFingerprint } from './prepared-suggestions.js';
 import { requireStudy } from './studies.js';
-import type { Suggestion, SuggestionRequest } from './suggester.js';
+import type { SuggestionRequest, SuggestionResult } from './suggester.js';
 import { effectiveState, type Trial } from './trial.js';
 
 /** Fresh snapshots tried before giving up; each retry means another request won a race. */
@@ -89,15 +89,18 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
 
     const study = requireStudy(deps, studyId);
     const total = todo.reduce((n, { input }) => n + input.count, 0);
+    const model = store.studyModel(study.id);
     const request: SuggestionRequest = {
       study,
       trials: store.allTrials(study.id),
       firstNumber: store.nextTrialNumber(study.id),
       count: total,
       now: clock.now(),
+      ...(model ? { model } : {}),
     };
     const prepared = total === 1 ? deps.prepared.take(study.id, snapshotFingerprint(request.trials, request.now)) : undefined;
-    const suggestions: Suggestion[] = prepared ? [prepared] : await deps.suggester.suggest(request);
+    const proposal: SuggestionResult = prepared ?? (await deps.suggester.suggest(request));
+    const suggestions = proposal.suggestions;
     const encoding = createEncoding(study.parameters);
 
     const written = store.transaction((): boolean => {
@@ -126,6 +129,7 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
         acquisition: s.acquisition ?? null,
       }));
       for (const trial of trials) store.insertTrial(trial);
+      if (proposal.model) store.saveStudyModel(study.id, proposal.model);
       let offset = 0;
       for (const { input, i } of todo) {
         const mine = trials.slice(offset, (offset += input.count));
@@ -175,14 +179,16 @@ export function prepareNext(deps: Deps, studyId: string): Promise<void> {
       const now = deps.clock.now();
       const trials = deps.store.allTrials(studyId);
       if (trials.some((t) => effectiveState(t, now) === 'pending')) return;
-      const [suggestion] = await deps.suggester.suggest({
+      const model = deps.store.studyModel(studyId);
+      const result = await deps.suggester.suggest({
         study,
         trials,
         firstNumber: deps.store.nextTrialNumber(studyId),
         count: 1,
         now,
+        ...(model ? { model } : {}),
       });
-      if (suggestion) deps.prepared.put(studyId, snapshotFingerprint(trials, now), suggestion);
+      deps.prepared.put(studyId, snapshotFingerprint(trials, now), result);
     })
     .catch(() => undefined);
 }

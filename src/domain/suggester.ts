@@ -17,8 +17,17 @@ export type SuggestionRequest = {
   count: number;
   /** Epoch ms of the snapshot, to tell pending from stale. */
   now: number;
-  /** Whether a model suggester may reuse and remember this study's last fit (default true). */
-  warmStart?: boolean;
+  /** The study's last fitted model, as a suggester returned it, to warm-start from. */
+  model?: ModelState;
+};
+
+/** A suggester's fitted model, opaque to the use cases, stored with the study as JSON. */
+export type ModelState = { kind: string; state: unknown };
+
+export type SuggestionResult = {
+  suggestions: Suggestion[];
+  /** The model fitted for these suggestions, to be stored with the study; absent when none was fitted. */
+  model?: ModelState;
 };
 
 export type Suggestion = {
@@ -33,5 +42,5 @@ export interface Suggester {
    * `count` distinct points, none equal to the point of any trial in the snapshot.
    * Throws `ProblemError('SEARCH_SPACE_EXHAUSTED')` when a finite space has fewer unused points.
    */
-  suggest(request: SuggestionRequest): Promise<Suggestion[]>;
+  suggest(request: SuggestionRequest): Promise<SuggestionResult>;
 }

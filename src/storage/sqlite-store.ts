@@ -5,6 +5,7 @@
 import { ProblemError } from '../domain/errors.js';
 import type { IdempotencyRecord, Page, Store } from '../domain/ports.js';
 import type { Study } from '../domain/study.js';
+import type { ModelState } from '../domain/suggester.js';
 import type { Trial, TrialCounts, TrialState } from '../domain/trial.js';
 import type { SqliteDatabase } from './database.js';
 import { migrationsApplied, readMigrations, type Migration } from './migrator.js';
@@ -58,6 +59,8 @@ export class SqliteStore implements Store {
       insertKey: p(`INSERT INTO idempotency_keys (study_seq, key, request_hash, trial_ids, created_at)
         VALUES ((SELECT seq FROM studies WHERE id = ?), ?, ?, ?, ?)`),
       ping: p('SELECT 1 AS one'),
+      model: p('SELECT model FROM studies WHERE id = ?'),
+      saveModel: p('UPDATE studies SET model = ? WHERE id = ?'),
       totals: p(`SELECT
           COALESCE(SUM(${STATE_FILTER.pending}), 0) AS pending, COALESCE(SUM(${STATE_FILTER.stale}), 0) AS stale,
           COALESCE(SUM(${STATE_FILTER.completed}), 0) AS completed, COALESCE(SUM(${STATE_FILTER.failed}), 0) AS failed,
@@ -175,6 +178,15 @@ export class SqliteStore implements Store {
     const stmt = goal === 'minimize' ? this.stmt.bestMin : this.stmt.bestMax;
     const row = stmt.get({ studyId }) as TrialRow | undefined;
     return row && trialFromRow(row);
+  }
+
+  studyModel(studyId: string): ModelState | undefined {
+    const row = this.stmt.model.get(studyId) as { model: string | null } | undefined;
+    return row?.model ? (JSON.parse(row.model) as ModelState) : undefined;
+  }
+
+  saveStudyModel(studyId: string, model: ModelState): void {
+    this.stmt.saveModel.run(JSON.stringify(model), studyId);
   }
 
   totals(now: number): { trials: Record<TrialState, number>; studies: number } {

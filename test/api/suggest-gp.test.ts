@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { EngineError } from '../../src/bo/engine.js';
+import { EngineError, suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -109,4 +109,24 @@ describe('the GP engine behind suggest', () => {
     }
     expect((await h.request.post(`/v1/studies/${study}/suggest`).send({})).body.code).toBe('SEARCH_SPACE_EXHAUSTED');
   });
+});
+
+test('the fitted model is stored with the study and warm-starts the next fit from there, not from process memory', async () => {
+  const inputs: SuggestInput[] = [];
+  h = startHarness({
+    engine: (input) => {
+      inputs.push(input);
+      return suggestNext(input);
+    },
+  });
+  const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
+  await runLoop(h, study, 7);
+  await h.deps.studyLocks.run(study, async () => undefined);
+  const stored = h.db.prepare('SELECT model FROM studies WHERE id = ?').get(study) as { model: string };
+  const model = JSON.parse(stored.model);
+  expect(model.kind).toBe('gp-matern52-v1');
+  expect(model.state.logLengthscales).toHaveLength(2);
+  expect(inputs[0]!.previous).toBeUndefined();
+  // Every later fit starts from the one stored before it: read from the database, not from memory.
+  for (const input of inputs.slice(1)) expect(input.previous).toBeDefined();
 });
