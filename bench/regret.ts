@@ -9,7 +9,9 @@
  *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
  *          --per-seed (also print every seed's final regret)
  *
- * A row is a problem name (sequential) or <problem>-batch<q> / <problem>-async<w>.
+ * A row is a problem name (sequential) or <problem>-batch<q> / <problem>-async<w>,
+ * optionally with @<budget> for another number of evaluations (hartmann6@31: the
+ * sequential engine given as many rounds as hartmann6-batch4 has).
  * Protocol per (row, seed): a scrambled Sobol' design of n0 = max(5, 2d + 2)
  * points (designPoint), evaluated, then the engine until the budget is spent,
  * hyperparameters always warm-started from the previous call:
@@ -25,8 +27,8 @@
  * Simple regret r = min_t f(x_t) − f* over all budget evaluations. An EngineError
  * falls back to uniformly random points, as the service does, and is counted.
  * Random search spends the same budget on designPoint of uniform draws (it is the
- * same for every parallelism). "× seq" is the engine median over the sequential
- * row's median when both are in the run.
+ * same for every parallelism). "× seq" is the engine median over the median of
+ * the plain sequential row of the same problem when both are in the run.
  * Prints a markdown table of the median and quartiles of r over seeds, and the
  * median wall time per suggestNext call (for latency alone, npm run bench:latency).
  */
@@ -50,13 +52,14 @@ interface TaskResult { row: string; seed: number; regret: number; randomRegret: 
 const DEFAULT_ROWS = [...PROBLEMS.map((p) => p.name), 'hartmann6-batch4', 'hartmann6-async8'];
 
 function parseRow(name: string): Row {
-  const m = /^(.+)-(batch|async)(\d+)$/.exec(name);
-  const problemName = m ? m[1]! : name;
-  const problem = PROBLEMS.find((q) => q.name === problemName);
-  if (!problem) throw new Error(`unknown problem ${problemName}; known: ${PROBLEMS.map((q) => q.name).join(', ')} (suffix -batch<q> or -async<w> for parallel rows)`);
-  const width = m ? Number(m[3]) : 1;
+  const m = /^(.+?)(?:-(batch|async)(\d+))?(?:@(\d+))?$/.exec(name)!;
+  const known = PROBLEMS.find((q) => q.name === m[1]);
+  if (!known) throw new Error(`unknown problem ${m[1]}; known: ${PROBLEMS.map((q) => q.name).join(', ')} (suffixes: -batch<q>, -async<w>, @<budget>)`);
+  const width = m[3] ? Number(m[3]) : 1;
   if (!(width >= 1)) throw new Error(`row ${name}: the width must be at least 1`);
-  return { name, problem, parallelism: { mode: m ? (m[2] as 'batch' | 'async') : 'sequential', width } };
+  // Another budget: the published references no longer apply.
+  const problem = m[4] ? { ...known, budget: Number(m[4]), reference: undefined } : known;
+  return { name, problem, parallelism: { mode: (m[2] as 'batch' | 'async' | undefined) ?? 'sequential', width } };
 }
 
 interface EngineRun { regret: number; millis: number[]; failures: number }
@@ -203,7 +206,7 @@ async function main(): Promise<void> {
     const q = rs.map((r) => r.randomRegret);
     const ms = rs.flatMap((r) => r.millis);
     const failures = rs.reduce((a, r) => a + r.failures, 0);
-    const sequential = parallelism.mode === 'sequential' ? undefined : medianOf(p.name);
+    const sequential = parallelism.mode === 'sequential' ? undefined : medianOf(name.replace(/-(batch|async)\d+/, ''));
     const ratio = sequential === undefined ? '–' : sequential > 0 ? `${(quantile(e, 0.5) / sequential).toFixed(2)}×` : '∞';
     console.log(
       `| ${name} | ${p.space.length} | ${p.budget} | ${fmt(quantile(e, 0.5))} | [${fmt(quantile(e, 0.25))}, ${fmt(quantile(e, 0.75))}] | ${ratio} | ${fmt(quantile(q, 0.5))} | [${fmt(quantile(q, 0.25))}, ${fmt(quantile(q, 0.75))}] | ` +
