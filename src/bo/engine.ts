@@ -117,7 +117,10 @@ export interface EngineOptions {
  * (the GP is still conditioned on all n). Measured for n = 1000, d = 6 with a
  * warm start: fit 274 ms (25 evaluations), conditioning 180 ms, acquisition
  * 371 ms; about 1.0 s per suggestion in all. Without a subset a cold fit at
- * n = 1000 took 100 s.
+ * n = 1000 took 100 s. Since then (blocked Cholesky, the 8-iteration warm cap)
+ * `npm run bench:latency` (Sobol' data, 3 pending, load average 2.2) gives a
+ * warm p50 of 416 ms at n = 1000, d = 6 and 28 ms at n = 100, d = 6; cold
+ * 1245 ms and 123 ms.
  */
 export const FIT_MAX_POINTS = 250;
 
