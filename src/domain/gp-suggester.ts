@@ -45,6 +45,8 @@ export class GpSuggester implements Suggester {
       ...trials.filter((t) => effectiveState(t, now) === 'pending').map((t) => t.params),
       ...design.map((s) => s.params),
     ];
+    // Failed and stale trials are not modelled, but their points are never suggested again.
+    const exclude = trials.filter((t) => t.state === 'failed' || effectiveState(t, now) === 'stale').map((t) => t.params);
     const rest = count - designCount;
     if (observations.length === 0) {
       // Every design point is still running: nothing to model yet, so keep exploring.
@@ -61,11 +63,16 @@ export class GpSuggester implements Suggester {
         pending,
         count: rest,
         seed: engineSeed(study.options.seed, request.firstNumber),
+        exclude,
         ...(previous ? { previous } : {}),
       });
       this.metrics.observeFit((performance.now() - started) / 1000);
+      const modelled = this.withoutTaken(request, [...design, ...output.suggestions]);
+      // A finite space can run out part-way through a batch: draw the rest, which answers
+      // SEARCH_SPACE_EXHAUSTED if there really is no unused point left.
+      const missing = count - modelled.length;
       return {
-        suggestions: this.withoutTaken(request, [...design, ...output.suggestions]),
+        suggestions: missing > 0 ? [...modelled, ...this.random(request, modelled, missing, 'random')] : modelled,
         model: { kind: MODEL_KIND, state: output.hyperparameters },
       };
     } catch (err) {
@@ -78,8 +85,8 @@ export class GpSuggester implements Suggester {
   }
 
   /**
-   * The engine avoids observed and pending points; failed and stale trials are not part of
-   * its input, so a suggestion equal to one of them is replaced by a random point here.
+   * Safety net: the engine avoids every trial's point (observed, pending, and `exclude`), so
+   * this only fires if it did not; such a suggestion is replaced by a random point.
    */
   private withoutTaken(request: SuggestionRequest, suggestions: Suggestion[]): Suggestion[] {
     const encoding = createEncoding(request.study.parameters);

@@ -130,3 +130,24 @@ test('the fitted model is stored with the study and warm-starts the next fit fro
   // Every later fit starts from the one stored before it: read from the database, not from memory.
   for (const input of inputs.slice(1)) expect(input.previous).toBeDefined();
 });
+
+test('failed and stale trials are given to the engine as points to avoid, not as data', async () => {
+  const inputs: SuggestInput[] = [];
+  h = startHarness({
+    engine: (input) => {
+      inputs.push(input);
+      return suggestNext(input);
+    },
+  });
+  const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
+  await runLoop(h, study, 5);
+  const { body } = await h.request.post(`/v1/studies/${study}/suggest`).send({ count: 2 });
+  const [failed, stale] = body.trials;
+  await h.request.post(`/v1/studies/${study}/observe`).send({ trialId: failed.id, failed: true });
+  h.clock.advance(3600_000);
+  await h.request.post(`/v1/studies/${study}/suggest`).send({});
+  const last = inputs.at(-1)!;
+  expect(last.exclude).toEqual(expect.arrayContaining([failed.params, stale.params]));
+  expect(last.pending).toEqual([]);
+  expect(last.observations).toHaveLength(5);
+});
