@@ -154,6 +154,26 @@ describe('gaussianProcess posterior', () => {
     expect(base.L.length).toBe(24 * 24);
   });
 
+  it('conditioning on a pending point at its mean (kriging believer) drops the variance there to the noise level, and leaves the mean', () => {
+    const d = 2;
+    const { X, y, isCategorical } = data(12, d, false, 3);
+    const h = hyper(d);
+    const gp = gaussianProcess(X, y, isCategorical, h);
+    const z = Float64Array.of(0.93, 0.07);
+    const mean = new Float64Array(1);
+    const variance = new Float64Array(1);
+    posterior(gp, z, 1, mean, variance);
+    const before = { mean: mean[0]!, variance: variance[0]! };
+    const believer = appendObservations(gp, z, Float64Array.of(before.mean));
+    posterior(believer, z, 1, mean, variance);
+    // Latent variance after one observation with noise σn² at z: v − v²/(v + σn²) = v·σn²/(v + σn²) ≤ σn².
+    const noise = Math.exp(h.logNoiseVariance);
+    expect(before.variance).toBeGreaterThan(100 * noise);
+    expect(variance[0]).toBeCloseTo((before.variance * noise) / (before.variance + noise), 10);
+    expect(variance[0]).toBeLessThanOrEqual(noise);
+    expect(mean[0]).toBeCloseTo(before.mean, 10);
+  });
+
   it('appends a duplicate of an observed point without breaking the factor (kriging believer)', () => {
     const { X, y, isCategorical } = data(12, 2, false, 3);
     const gp = gaussianProcess(X, y, isCategorical, hyper(2));
