@@ -1,7 +1,12 @@
-"""The smallest complete Posterior loop: minimize a cheap synthetic function.
+"""The smallest complete Posterior loop: tune a small model trained here, in pure Python.
 
     npm start                                  # in one terminal
     python3 examples/python/quickstart.py      # in another
+
+The model is a logistic regression on quadratic features, trained by mini-batch SGD on a
+synthetic two-class data set (two interleaved rings); the loop tunes its learning rate, L2
+penalty, number of epochs and batch size for the validation log-loss. It stands in for a
+training run of yours: replace `train_and_validate` and the parameters, keep the loop.
 
 Reads the server from POSTERIOR_URL (default http://127.0.0.1:8080) and an API key from
 POSTERIOR_API_KEY. Needs nothing beyond the standard library.
@@ -9,6 +14,7 @@ POSTERIOR_API_KEY. Needs nothing beyond the standard library.
 
 import math
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
@@ -16,10 +22,54 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from posterior import Client, PosteriorError, PosteriorUnreachableError, tune  # noqa: E402
 
 
-def objective(params):
-    # A stand-in for a validation loss: smallest near lr = 0.01, depth = 4, with "adam".
-    x = math.log10(params["lr"]) + 2
-    return x * x + 0.1 * (params["depth"] - 4) ** 2 + (0 if params["optimizer"] == "adam" else 0.5)
+def rings(n, rng):
+    """Points on two noisy concentric rings (radius 1 and 2), labelled 0 and 1."""
+    data = []
+    for i in range(n):
+        label = i % 2
+        angle = rng.uniform(0, 2 * math.pi)
+        radius = 1 + label + rng.gauss(0, 0.25)
+        data.append(((radius * math.cos(angle), radius * math.sin(angle)), label))
+    return data
+
+
+def features(point):
+    x, y = point
+    return (1.0, x, y, x * x, y * y, x * y)
+
+
+RNG = random.Random(0)
+TRAIN = [(features(p), label) for p, label in rings(400, RNG)]
+VALID = [(features(p), label) for p, label in rings(200, RNG)]
+
+
+def log_loss(w, data):
+    total = 0.0
+    for f, label in data:
+        z = sum(wi * fi for wi, fi in zip(w, f))
+        p = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+        total -= math.log(max(1e-12, p if label else 1 - p))
+    return total / len(data)
+
+
+def train_and_validate(params):
+    """Mini-batch SGD with an L2 penalty; returns the validation log-loss."""
+    rng = random.Random(1)
+    w = [0.0] * 6
+    data = list(TRAIN)
+    for _ in range(params["epochs"]):
+        rng.shuffle(data)
+        for start in range(0, len(data), params["batch_size"]):
+            batch = data[start : start + params["batch_size"]]
+            grad = [params["l2"] * wi for wi in w]
+            for f, label in batch:
+                z = sum(wi * fi for wi, fi in zip(w, f))
+                err = 1 / (1 + math.exp(-max(-30.0, min(30.0, z)))) - label
+                for j in range(6):
+                    grad[j] += err * f[j] / len(batch)
+            w = [wi - params["lr"] * gi for wi, gi in zip(w, grad)]
+    loss = log_loss(w, VALID)
+    return loss if math.isfinite(loss) else 10.0
 
 
 def main():
@@ -27,16 +77,17 @@ def main():
     study = {
         "name": "quickstart",
         "parameters": [
-            {"name": "lr", "type": "float", "low": 1e-5, "high": 1.0, "log": True},
-            {"name": "depth", "type": "int", "low": 1, "high": 8},
-            {"name": "optimizer", "type": "categorical", "choices": ["adam", "sgd"]},
+            {"name": "lr", "type": "float", "low": 1e-3, "high": 3.0, "log": True},
+            {"name": "l2", "type": "float", "low": 1e-6, "high": 1.0, "log": True},
+            {"name": "epochs", "type": "int", "low": 1, "high": 20},
+            {"name": "batch_size", "type": "ordinal", "values": [8, 16, 32, 64, 128]},
         ],
         "objective": {"name": "loss", "goal": "minimize"},
     }
     result = tune(
         client,
         study,
-        objective,
+        train_and_validate,
         n_trials=int(os.environ.get("TRIALS", "20")),
         on_trial=lambda t: print("trial %3d  loss %-10.4g  %s" % (t["number"], t["value"], t["params"])),
     )
