@@ -4,7 +4,12 @@
  * 50–200 ms sleep) → observe on one of the studies, until the time is up. A probe hits
  * /healthz every 50 ms throughout, to show whether the event loop stays free.
  *
- *   npm run bench:load -- [--workers 16] [--studies 4] [--seconds 60] [--dim 6]
+ *   npm run bench:load -- [--workers 16] [--studies 4] [--seconds 60] [--dim 6] [--heavy 1000]
+ *
+ * With --heavy N, one more study starts with N observations and a worker of its own asks it
+ * for suggestions back to back the whole time, so that a GP at n ≥ N is always being
+ * computed while the other endpoints are measured (issue 4: p99 ≤ 50 ms for /healthz and
+ * observe on other studies meanwhile).
  *
  * Prints a markdown table: requests per second, p50/p95/p99 per endpoint, errors and
  * duplicate points (both must be 0).
@@ -22,12 +27,14 @@ const { values: args } = parseArgs({
     studies: { type: 'string', default: '4' },
     seconds: { type: 'string', default: '60' },
     dim: { type: 'string', default: '6' },
+    heavy: { type: 'string', default: '0' },
   },
 });
 const WORKERS = Number(args.workers);
 const STUDIES = Number(args.studies);
 const SECONDS = Number(args.seconds);
 const DIM = Number(args.dim);
+const HEAVY = Number(args.heavy);
 
 /** A smooth synthetic objective on [0,1]^d (a shifted sphere with a ripple), min 0 at 0.3·1. */
 const objective = (x: number[]) => x.reduce((s, v, i) => s + (v - 0.3) ** 2 + 0.05 * (1 - Math.cos(8 * Math.PI * (v - 0.3))) * (i % 2), 0);
@@ -37,6 +44,15 @@ async function startServer(dbDir: string): Promise<{ url: string; stop: () => Pr
     env: { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dbDir, 'load.db')}`, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  // Never leave the server running when this script is stopped early.
+  const kill = () => child.kill('SIGKILL');
+  process.once('exit', kill);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      kill();
+      process.exit(130);
+    });
+  }
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
     createInterface({ input: child.stdout }).on('line', (line) => {
@@ -103,6 +119,24 @@ async function main() {
     studyIds.push(study!.id);
   }
 
+  let heavyStudy: string | null = null;
+  if (HEAVY > 0) {
+    const created = await call('setup', `${server.url}/v1/studies`, 'POST', {
+      name: 'heavy',
+      parameters: Array.from({ length: DIM }, (_, i) => ({ name: `x${i}`, type: 'float', low: 0, high: 1 })),
+      objective: { goal: 'minimize' },
+      options: { seed: 7 },
+    });
+    heavyStudy = created!.id;
+    for (let k = 0; k < HEAVY; k++) {
+      // A low-discrepancy-ish fill: the golden-ratio sequence per coordinate.
+      const x = Array.from({ length: DIM }, (_, i) => (k * (0.6180339887 + i * 0.1234567) + 0.5 / (i + 1)) % 1);
+      const params = Object.fromEntries(x.map((v, i) => [`x${i}`, v]));
+      await call('setup', `${server.url}/v1/studies/${heavyStudy}/observe`, 'POST', { params, value: objective(x) });
+    }
+    latencies.delete('setup');
+  }
+
   const deadline = Date.now() + SECONDS * 1000;
   let probing = true;
   const probe = (async () => {
@@ -123,8 +157,17 @@ async function main() {
       await call('POST observe', `${server.url}/v1/studies/${study}/observe`, 'POST', { trialId: trial.id, value: objective(x) });
     }
   };
+  const heavyWorker = async () => {
+    while (heavyStudy && Date.now() < deadline) {
+      const s = await call(`POST suggest (n ≥ ${HEAVY} study)`, `${server.url}/v1/studies/${heavyStudy}/suggest`, 'POST', {});
+      const trial = s?.trials[0];
+      if (!trial) continue;
+      const x = Array.from({ length: DIM }, (_, i) => trial.params[`x${i}`] ?? NaN);
+      await call('setup', `${server.url}/v1/studies/${heavyStudy}/observe`, 'POST', { trialId: trial.id, value: objective(x) });
+    }
+  };
   const started = performance.now();
-  await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
+  await Promise.all([heavyWorker(), ...Array.from({ length: WORKERS }, (_, w) => worker(w))]);
   const elapsed = (performance.now() - started) / 1000;
   probing = false;
   await probe;
@@ -132,7 +175,7 @@ async function main() {
   let duplicates = 0;
   let trials = 0;
   const best: number[] = [];
-  for (const id of studyIds) {
+  for (const id of heavyStudy ? [...studyIds, heavyStudy] : studyIds) {
     const all = await call('GET trials', `${server.url}/v1/studies/${id}/trials?limit=1000`, 'GET');
     const keys = (all?.trials ?? []).map((t) => JSON.stringify(t.params));
     duplicates += keys.length - new Set(keys).size;
@@ -143,10 +186,11 @@ async function main() {
   rmSync(dir, { recursive: true, force: true });
 
   const total = [...latencies.entries()].filter(([k]) => k === 'POST suggest' || k === 'POST observe').reduce((n, [, v]) => n + v.length, 0);
-  console.log(`\n${WORKERS} workers, ${STUDIES} studies, d = ${DIM}, ${SECONDS} s, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+  const heavyNote = HEAVY > 0 ? `, plus one study with ${HEAVY} observations suggested back to back` : '';
+  console.log(`\n${WORKERS} workers, ${STUDIES} studies, d = ${DIM}, ${SECONDS} s${heavyNote}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
   console.log('| endpoint | requests | p50 ms | p95 ms | p99 ms |');
   console.log('| --- | --- | --- | --- | --- |');
-  for (const endpoint of ['POST suggest', 'POST observe', 'GET /healthz']) {
+  for (const endpoint of ['POST suggest', 'POST observe', 'GET /healthz', ...(HEAVY > 0 ? [`POST suggest (n ≥ ${HEAVY} study)`] : [])]) {
     const xs = latencies.get(endpoint) ?? [];
     console.log(`| ${endpoint} | ${xs.length} | ${quantile(xs, 0.5).toFixed(1)} | ${quantile(xs, 0.95).toFixed(1)} | ${quantile(xs, 0.99).toFixed(1)} |`);
   }

@@ -13,6 +13,20 @@ const MAX_PREPARED = 512;
 
 export class PreparedSuggestions {
   private readonly byStudy = new Map<string, { fingerprint: string; result: SuggestionResult }>();
+  /** Studies with a preparation queued and not yet started: one is enough. */
+  private readonly queued = new Set<string>();
+
+  /** Whether a preparation should be queued for the study (false when one already waits). */
+  schedule(studyId: string): boolean {
+    if (this.queued.has(studyId)) return false;
+    this.queued.add(studyId);
+    return true;
+  }
+
+  /** Called when a queued preparation starts: later observations may queue another. */
+  started(studyId: string): void {
+    this.queued.delete(studyId);
+  }
 
   put(studyId: string, fingerprint: string, result: SuggestionResult): void {
     this.byStudy.delete(studyId);

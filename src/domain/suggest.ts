@@ -172,8 +172,12 @@ function replay(deps: Deps, input: SuggestInput): Trial[] | null {
  * suggestion for nothing. A single sequential loop, where it pays, never has one.
  */
 export function prepareNext(deps: Deps, studyId: string): Promise<void> {
+  // A burst of observations (a warm start of many external results) queues one
+  // preparation, which then sees all of them, rather than one per observation.
+  if (!deps.prepared.schedule(studyId)) return Promise.resolve();
   return deps.studyLocks
     .run(studyId, async () => {
+      deps.prepared.started(studyId);
       const study = deps.store.findStudy(studyId);
       if (!study) return;
       const now = deps.clock.now();

@@ -78,3 +78,25 @@ test('nothing is prepared while other trials of the study are running', async ()
   await settled(id);
   expect(calls.length).toBe(before);
 });
+
+test('a burst of observations queues one preparation, not one per observation', async () => {
+  const calls: SuggestInput[] = [];
+  h = startHarness({
+    engine: async (input) => {
+      calls.push(input);
+      await new Promise((r) => setTimeout(r, 50));
+      return suggestNext(input);
+    },
+  });
+  const id = (await h.request.post('/v1/studies').send(study)).body.id;
+  await loop(id, 5);
+  await settled(id);
+  const before = calls.length;
+  await Promise.all(
+    Array.from({ length: 10 }, (_, i) =>
+      h.request.post(`/v1/studies/${id}/observe`).send({ params: { x: i / 10, y: 1 - i / 10 }, value: f({ x: i / 10, y: 1 - i / 10 }) }),
+    ),
+  );
+  await settled(id);
+  expect(calls.length - before).toBeLessThanOrEqual(2);
+});
