@@ -1,18 +1,16 @@
 /**
- * The model-free suggester: the first `initialTrials` points come from the study's
- * scrambled Sobol sequence, the rest are uniform draws over the encoded space. Every
- * choice is derived from the study's seed and the trial number, so a study replays
- * identically from its seed.
- *
- * Until the Gaussian-process engine is on, this is the whole suggester; afterwards it
- * still produces the initial design and the fallback points.
+ * The model-free part of suggesting: the first `initialTrials` points come from the
+ * study's scrambled Sobol sequence, later ones are uniform draws over the encoded space.
+ * Every choice is derived from the study's seed and the trial number, so a study replays
+ * identically from its seed. `GpSuggester` uses it for the initial design, for points
+ * asked for before any trial has completed, and for fallbacks.
  */
 import { createEncoding, designPoint, paramsKey, type Encoding } from '../bo/encoding.js';
 import { createRng } from '../bo/rng.js';
 import type { ParamSpec, Params } from '../bo/search-space.js';
 import { sobolSequence } from '../bo/sobol.js';
 import { ProblemError } from './errors.js';
-import type { Suggester, Suggestion, SuggestionRequest, SuggestionResult } from './suggester.js';
+import type { Suggestion, SuggestionRequest } from './suggester.js';
 
 /** Random draws tried for one point before the space is enumerated (finite spaces only). */
 const DRAWS_BEFORE_ENUMERATION = 64;
@@ -22,12 +20,6 @@ const MAX_ENUMERATED_POINTS = 200_000;
 /** Streams forked off the study seed; distinct so that design and random draws never correlate. */
 const SOBOL_STREAM = 1;
 const RANDOM_STREAM = 2;
-
-export class DesignSuggester implements Suggester {
-  async suggest(request: SuggestionRequest): Promise<SuggestionResult> {
-    return { suggestions: designSuggestions(request) };
-  }
-}
 
 export type DesignOptions = {
   /** Skip the Sobol design and draw uniformly (for fallbacks once the design is done). */
