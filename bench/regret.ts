@@ -7,7 +7,8 @@
  *   npm run bench:regret -- --problems hartmann6,hartmann6-batch4,hartmann6-async8
  *   flags: --seeds N  --problems a,b  --jobs J (worker processes, default 2)
  *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
- *          --per-seed (also print every seed's final regret)
+ *          --local-penalty on|off (engine's penalty around pending and batch points; default: the engine's)
+ *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
  *
  * A row is a problem name (sequential) or <problem>-batch<q> / <problem>-async<w>,
  * optionally with @<budget> for another number of evaluations (hartmann6@31: the
@@ -45,7 +46,7 @@ import { PROBLEMS, type Problem } from './problems.js';
 /** How the budget is spent: one at a time, synchronous batches of `width`, or `width` asynchronous workers. */
 interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
 interface Row { name: string; problem: Problem; parallelism: Parallelism }
-interface Task { row: string; seed: number; warp: OutputWarp | null }
+interface Task { row: string; seed: number; warp: OutputWarp | null; localPenalty: boolean | null }
 interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number }
 
 /** Rows run by default: every problem sequentially, plus issue 4's batch and asynchronous Hartmann6. */
@@ -64,7 +65,7 @@ function parseRow(name: string): Row {
 
 interface EngineRun { regret: number; millis: number[]; failures: number }
 
-function runEngine(problem: Problem, parallelism: Parallelism, seed: number, warp: OutputWarp | null): EngineRun {
+function runEngine(problem: Problem, parallelism: Parallelism, seed: number, warp: OutputWarp | null, localPenalty: boolean | null): EngineRun {
   const enc = createEncoding(problem.space);
   const d = enc.dim;
   const n0 = Math.max(5, 2 * d + 2);
@@ -85,7 +86,7 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, war
     try {
       const out = suggestNext(
         { space: problem.space, goal: 'minimize', observations, pending, count, seed: seed * 1000 + salt, ...(previous ? { previous } : {}) },
-        warp ? { outputWarp: warp } : {},
+        { ...(warp ? { outputWarp: warp } : {}), ...(localPenalty !== null ? { localPenalty } : {}) },
       );
       previous = out.hyperparameters;
       points = out.suggestions.map((s) => s.params);
@@ -140,7 +141,7 @@ function runRandom(problem: Problem, seed: number): number {
 
 function runTask(task: Task): TaskResult {
   const { problem, parallelism } = parseRow(task.row);
-  const engine = runEngine(problem, parallelism, task.seed, task.warp);
+  const engine = runEngine(problem, parallelism, task.seed, task.warp, task.localPenalty);
   return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures };
 }
 
@@ -172,9 +173,12 @@ async function main(): Promise<void> {
   const jobs = Math.max(1, Number(flag('jobs') ?? 2));
   const warpFlag = flag('warp');
   const warp = warpFlag === 'none' || warpFlag === 'yeo-johnson' || warpFlag === 'half-rank' ? warpFlag : null;
+  const penaltyFlag = flag('local-penalty');
+  if (penaltyFlag !== undefined && penaltyFlag !== 'on' && penaltyFlag !== 'off') throw new Error('--local-penalty: on or off');
+  const localPenalty = penaltyFlag === undefined ? null : penaltyFlag === 'on';
   const rows = (flag('problems')?.split(',') ?? DEFAULT_ROWS).map(parseRow);
   const tasks: Task[] = [];
-  for (const r of rows) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, warp });
+  for (const r of rows) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, warp, localPenalty });
   const chunks: Task[][] = Array.from({ length: jobs }, () => []);
   tasks.forEach((t, i) => chunks[i % jobs]!.push(t));
   const started = performance.now();
@@ -193,7 +197,7 @@ async function main(): Promise<void> {
     )
   ).flat();
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {
@@ -217,6 +221,7 @@ async function main(): Promise<void> {
     for (const { name } of rows) {
       const rs = results.filter((r) => r.row === name).sort((a, b) => a.seed - b.seed);
       console.log(`${name} per seed: ${rs.map((r) => fmt(r.regret)).join(' ')}`);
+      console.log(`${name} seeds with regret < 0.05: ${rs.filter((r) => r.regret < 0.05).length}/${rs.length}, < 0.01: ${rs.filter((r) => r.regret < 0.01).length}/${rs.length}`);
     }
   }
   console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s, ${jobs} worker(s)`);

@@ -10,7 +10,8 @@
  * |         | categoricals the choice index                                      |        |       |
  * | μ, s²   | GP posterior mean and variance of the latent f at x (gp.ts)        |        | yStd  |
  * | best    | incumbent: largest standardized observation (maximization)          |        | yStd  |
- * | a(x)    | log EI(μ(x), s(x); best) (acquisition.ts)                          |        |       |
+ * | a(x)    | log EI(μ(x), s(x); best) (acquisition.ts), plus the optional log    |        |       |
+ * |         | penalty around points being evaluated (local-penalty.ts)           |        |       |
  * | C       | continuous coordinates: floats, and ints / ordinals with > 16 cells |        |       |
  * | D       | discrete coordinates searched cell by cell: the other ints/ordinals |        |       |
  * |         | and every categorical                                               |        |       |
@@ -35,6 +36,7 @@ import { logExpectedImprovement, logExpectedImprovementWithGradient } from './ac
 import { decode, encode, paramsKey, snap, type Encoding } from './encoding.js';
 import { posterior, posteriorWithGradient, posteriorWorkspace, type GaussianProcess } from './gp.js';
 import { minimizeBox } from './lbfgsb.js';
+import type { LogPenalty } from './local-penalty.js';
 import type { Rng } from './rng.js';
 import type { Params } from './search-space.js';
 import { sobolSequence } from './sobol.js';
@@ -59,6 +61,8 @@ export interface LogEiMaximizerOptions {
   maxIterations?: number;
   /** Maximum continuous/discrete rounds per restart. Default 3. */
   sweeps?: number;
+  /** Added to a(x) everywhere (local-penalty.ts); `logEi` of the result then includes it. */
+  penalty?: LogPenalty;
 }
 
 export interface LogEiMaximum {
@@ -99,7 +103,9 @@ export function rawSampleCount(n: number, d: number): number {
 }
 
 /** a(x) at m points Z (m, d) into out (m); posterior mean and variance into mean, variance. */
-function logEiBatch(gp: GaussianProcess, best: number, Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array): void {
+function logEiBatch(
+  gp: GaussianProcess, best: number, Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array, penalty?: LogPenalty,
+): void {
   const d = gp.d;
   for (let start = 0; start < m; start += BATCH) {
     const count = Math.min(BATCH, m - start);
@@ -108,7 +114,7 @@ function logEiBatch(gp: GaussianProcess, best: number, Z: Float64Array, m: numbe
     const v = variance.subarray(start, start + count);
     posterior(gp, zs, count, mu, v);
     for (let j = 0; j < count; j++) {
-      const a = logExpectedImprovement(mu[j]!, Math.sqrt(v[j]!), best);
+      const a = logExpectedImprovement(mu[j]!, Math.sqrt(v[j]!), best) + (penalty ? penalty.value(zs.subarray(j * d, j * d + d)) : 0);
       out[start + j] = Number.isFinite(a) ? a : -Infinity;
     }
   }
@@ -127,7 +133,7 @@ function keyOf(enc: Encoding, x: Float64Array): string {
 }
 
 /** Evaluates snapped points (each shape (d)) in one batch. */
-function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Float64Array[]): Scored[] {
+function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Float64Array[], penalty?: LogPenalty): Scored[] {
   const d = gp.d;
   const m = points.length;
   const Z = new Float64Array(m * d);
@@ -135,7 +141,7 @@ function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Floa
   const a = new Float64Array(m);
   const mu = new Float64Array(m);
   const v = new Float64Array(m);
-  logEiBatch(gp, best, Z, m, a, mu, v);
+  logEiBatch(gp, best, Z, m, a, mu, v, penalty);
   return points.map((x, i) => ({ x, key: keyOf(enc, x), logEi: a[i]!, mean: mu[i]!, variance: v[i]! }));
 }
 
@@ -297,11 +303,12 @@ function startPoints(enc: Encoding, scored: Scored[], restarts: number): Scored[
 /** Local search from `start` (snapped): alternating L-BFGS on C and discrete sweeps over D. */
 function refine(
   gp: GaussianProcess, enc: Encoding, best: number, start: Scored,
-  cont: number[], disc: number[], maxIterations: number, sweeps: number,
+  cont: number[], disc: number[], maxIterations: number, sweeps: number, penalty?: LogPenalty,
 ): Scored {
   let current = start;
   const ws = posteriorWorkspace(gp);
   const grad2 = new Float64Array(2);
+  const gPenalty = new Float64Array(gp.d);
   const nc = cont.length;
   const lower = new Float64Array(nc);
   const upper = new Float64Array(nc).fill(1);
@@ -312,12 +319,13 @@ function refine(
         for (let i = 0; i < nc; i++) base[cont[i]!] = z[i]!;
         posteriorWithGradient(gp, base, ws);
         const s = Math.sqrt(ws.variance);
-        const a = logExpectedImprovementWithGradient(ws.mean, s, best, grad2);
+        let a = logExpectedImprovementWithGradient(ws.mean, s, best, grad2);
         const dMu = grad2[0]!;
         const dS = grad2[1]! / (2 * s);
+        if (penalty) a += penalty.valueWithGradient(base, gPenalty);
         for (let i = 0; i < nc; i++) {
           const j = cont[i]!;
-          g[i] = -(dMu * ws.dMean[j]! + dS * ws.dVariance[j]!);
+          g[i] = -(dMu * ws.dMean[j]! + dS * ws.dVariance[j]! + (penalty ? gPenalty[j]! : 0));
         }
         return -a;
       };
@@ -325,14 +333,14 @@ function refine(
       const result = minimizeBox(fg, z0, lower, upper, { maxIterations });
       const x = current.x.slice();
       for (let i = 0; i < nc; i++) x[cont[i]!] = result.x[i]!;
-      const [scored] = scoreAll(gp, enc, best, [snap(enc, x)]);
+      const [scored] = scoreAll(gp, enc, best, [snap(enc, x)], penalty);
       if (scored!.logEi > current.logEi) current = scored!;
     }
     let sweepImproved = false;
     for (const j of disc) {
       const neighbours = discreteNeighbours(enc, current.x, j).map((y) => snap(enc, y));
       if (neighbours.length === 0) continue;
-      const scored = scoreAll(gp, enc, best, neighbours);
+      const scored = scoreAll(gp, enc, best, neighbours, penalty);
       let top = current;
       for (const s of scored) if (s.logEi > top.logEi) top = s;
       if (top !== current) {
@@ -357,7 +365,7 @@ function refine(
  */
 export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, options: LogEiMaximizerOptions): LogEiMaximum {
   if (enc.dim !== gp.d) throw new RangeError(`maximizeLogEi: encoding has ${enc.dim} dimensions, GP has ${gp.d}`);
-  const { rng, exclude } = options;
+  const { rng, exclude, penalty } = options;
   const n = gp.n;
   const rawCount = options.rawSamples ?? rawSampleCount(n, enc.dim);
   const restarts = options.restarts ?? (n > 400 ? 3 : 5);
@@ -368,12 +376,12 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
   const raw: Float64Array[] = Number.isFinite(size)
     ? enumerateByValue(enc, size)
     : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(gp, enc, Math.max(16, rawCount >> 2), rng.fork(2))];
-  const scored = scoreAll(gp, enc, best, raw).sort((a, b) => b.logEi - a.logEi);
+  const scored = scoreAll(gp, enc, best, raw, penalty).sort((a, b) => b.logEi - a.logEi);
 
   const starts = startPoints(enc, scored, restarts);
   const cont = continuousCoordinates(enc);
   const disc = Number.isFinite(size) ? [] : discreteCoordinates(enc);
-  const refined = starts.map((s) => refine(gp, enc, best, s, cont, disc, maxIterations, sweeps)).sort((a, b) => b.logEi - a.logEi);
+  const refined = starts.map((s) => refine(gp, enc, best, s, cont, disc, maxIterations, sweeps, penalty)).sort((a, b) => b.logEi - a.logEi);
 
   for (const s of [...refined, ...scored]) {
     if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
@@ -389,7 +397,7 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
     }
     randomPoints.push(snap(enc, x));
   }
-  const candidates = scoreAll(gp, enc, best, randomPoints).sort((a, b) => b.logEi - a.logEi);
+  const candidates = scoreAll(gp, enc, best, randomPoints, penalty).sort((a, b) => b.logEi - a.logEi);
   for (const s of candidates) {
     if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
   }
