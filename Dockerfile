@@ -22,6 +22,8 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 DATABASE_URL=sqlite:/data/posteri
 COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
+# Read at start-up: the error catalogue served at /docs/errors.
+COPY docs ./docs
 COPY migrations ./migrations
 RUN mkdir -p /data && chown node:node /data
 USER node
