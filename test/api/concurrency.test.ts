@@ -6,9 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { recordingEngine, startHarness, type Harness } from '../support/harness.js';
 import { json, startServer } from '../support/server-process.js';
 
 const space = {
@@ -53,14 +52,8 @@ describe('concurrent suggestions', () => {
   });
 
   test('requests that queue up on a busy study are served as batches: fewer model fits than requests', async () => {
-    const calls: SuggestInput[] = [];
-    h = startHarness({
-      engine: async (input) => {
-        calls.push(input);
-        await new Promise((r) => setTimeout(r, 5));
-        return suggestNext(input);
-      },
-    });
+    const { calls, engine } = recordingEngine(5);
+    h = startHarness({ engine });
     const study = (await h.request.post('/v1/studies').send({ name: 'b', ...space })).body.id;
     await warmUp(h.request, study, 8);
     await h.deps.studyLocks.run(study, async () => undefined);

@@ -1,6 +1,6 @@
 import { afterEach, expect, test } from 'vitest';
-import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { suggestNext } from '../../src/bo/engine.js';
+import { recordingEngine, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 afterEach(() => h.close());
@@ -17,13 +17,8 @@ const study = {
 const f = (p: { x: number; y: number }) => (p.x - 0.2) ** 2 + (p.y - 0.7) ** 2;
 
 function countingHarness() {
-  const calls: SuggestInput[] = [];
-  h = startHarness({
-    engine: (input) => {
-      calls.push(input);
-      return suggestNext(input);
-    },
-  });
+  const { calls, engine } = recordingEngine();
+  h = startHarness({ engine });
   return calls;
 }
 
@@ -80,14 +75,8 @@ test('nothing is prepared while other trials of the study are running', async ()
 });
 
 test('a burst of observations queues one preparation, not one per observation', async () => {
-  const calls: SuggestInput[] = [];
-  h = startHarness({
-    engine: async (input) => {
-      calls.push(input);
-      await new Promise((r) => setTimeout(r, 50));
-      return suggestNext(input);
-    },
-  });
+  const { calls, engine } = recordingEngine(50);
+  h = startHarness({ engine });
   const id = (await h.request.post('/v1/studies').send(study)).body.id;
   await loop(id, 5);
   await settled(id);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
-import { EngineError, suggestNext, type SuggestInput } from '../../src/bo/engine.js';
-import { startHarness, type Harness } from '../support/harness.js';
+import { EngineError } from '../../src/bo/engine.js';
+import { recordingEngine, startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
 afterEach(() => h.close());
@@ -112,13 +112,8 @@ describe('the GP engine behind suggest', () => {
 });
 
 test('the fitted model is stored with the study and warm-starts the next fit from there, not from process memory', async () => {
-  const inputs: SuggestInput[] = [];
-  h = startHarness({
-    engine: (input) => {
-      inputs.push(input);
-      return suggestNext(input);
-    },
-  });
+  const { calls: inputs, engine } = recordingEngine();
+  h = startHarness({ engine });
   const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
   await runLoop(h, study, 7);
   await h.deps.studyLocks.run(study, async () => undefined);
@@ -132,13 +127,8 @@ test('the fitted model is stored with the study and warm-starts the next fit fro
 });
 
 test('failed and stale trials are given to the engine as points to avoid, not as data', async () => {
-  const inputs: SuggestInput[] = [];
-  h = startHarness({
-    engine: (input) => {
-      inputs.push(input);
-      return suggestNext(input);
-    },
-  });
+  const { calls: inputs, engine } = recordingEngine();
+  h = startHarness({ engine });
   const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
   await runLoop(h, study, 5);
   const { body } = await h.request.post(`/v1/studies/${study}/suggest`).send({ count: 2 });

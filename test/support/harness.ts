@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
+import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
 import { KeyedMutex } from '../../src/domain/keyed-mutex.js';
 import { PreparedSuggestions } from '../../src/domain/prepared-suggestions.js';
@@ -73,4 +74,24 @@ export const mixedSpace = [
 
 export function studyBody(overrides: Record<string, unknown> = {}) {
   return { name: 'mnist', parameters: mixedSpace, objective: { goal: 'minimize' }, options: { seed: 7 }, ...overrides };
+}
+
+/**
+ * The real engine, recording every input it is given; with `delayMs`, it answers
+ * asynchronously after that long, as the worker pool does.
+ */
+export function recordingEngine(delayMs?: number): { calls: SuggestInput[]; engine: Engine } {
+  const calls: SuggestInput[] = [];
+  const engine: Engine =
+    delayMs === undefined
+      ? (input) => {
+          calls.push(input);
+          return suggestNext(input);
+        }
+      : async (input) => {
+          calls.push(input);
+          await new Promise((r) => setTimeout(r, delayMs));
+          return suggestNext(input);
+        };
+  return { calls, engine };
 }
