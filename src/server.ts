@@ -25,12 +25,13 @@ const store = new SqliteStore(db);
 const clock = { now: () => Date.now() };
 const metrics = createMetrics(store, clock);
 const pool = createEnginePool(config.engineThreads);
+const studyLocks = new KeyedMutex();
 const app = createApp({
   deps: {
     store,
     clock,
     suggester: new GpSuggester({ metrics, log: logger, engine: pool.run }),
-    studyLocks: new KeyedMutex(),
+    studyLocks,
     prepared: new PreparedSuggestions(),
   },
   logger,
@@ -54,11 +55,15 @@ function shutdown(signal: string): void {
   logger.info({ signal }, 'shutting down');
   // Stop accepting connections, let in-flight requests finish, then close the database.
   server.close(() => {
-    void pool.close().finally(() => {
-      db.close();
-      logger.info('stopped');
-      process.exit(0);
-    });
+    // Background preparations may still be computing: let them finish before the pool goes.
+    void studyLocks
+      .drain()
+      .then(() => pool.close())
+      .finally(() => {
+        db.close();
+        logger.info('stopped');
+        process.exit(0);
+      });
   });
   server.closeIdleConnections();
   setTimeout(() => {

@@ -52,6 +52,11 @@ export class KeyedMutex {
     });
   }
 
+  /** Settles when every call running or queued now has finished (for a clean shutdown). */
+  async drain(): Promise<void> {
+    while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
+  }
+
   /** Keys with a call running or queued. */
   get size(): number {
     return this.tails.size;

@@ -54,3 +54,23 @@ test('a batch that throws rejects every call in it, and the key is free again af
   expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
   await expect(mutex.batch('a', 5, async (items: number[]) => items.map((v) => ({ ok: true as const, value: v })))).resolves.toBe(5);
 });
+
+test('drain settles once every running and queued call has finished', async () => {
+  const mutex = new KeyedMutex();
+  const done: string[] = [];
+  void mutex.run('a', async () => {
+    await tick();
+    done.push('a1');
+  });
+  void mutex.run('a', async () => {
+    await tick();
+    done.push('a2');
+  });
+  void mutex.run('b', async () => {
+    await tick();
+    done.push('b');
+  });
+  await mutex.drain();
+  expect(done.sort()).toEqual(['a1', 'a2', 'b']);
+  expect(mutex.size).toBe(0);
+});
