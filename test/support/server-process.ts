@@ -1,11 +1,15 @@
-/** Runs `src/server.ts` as a real child process, for tests that kill and restart it. */
+/**
+ * Runs the server as a real child process, for tests that kill and restart it: from
+ * source by default, or the compiled `dist/server.js` that `npm start` runs.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 
 export type ServerProcess = { url: string; child: ChildProcess; exited: Promise<number | null> };
 
-export async function startServer(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+export async function startServer(env: Record<string, string>, from: 'source' | 'dist' = 'source'): Promise<ServerProcess> {
+  const args = from === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
+  const child = spawn(process.execPath, args, {
     cwd: new URL('../../', import.meta.url).pathname,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,37 @@
+/**
+ * What `npm start` runs: the compiled server, with the GP engine in its worker threads
+ * loaded from dist/ (a path the source-run tests never take).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from 'vitest';
+import { json, startServer } from './support/server-process.js';
+
+test('the built server serves a GP suggestion from its worker pool and stops cleanly on SIGTERM', async () => {
+  const root = new URL('../', import.meta.url).pathname;
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+  const dir = mkdtempSync(join(tmpdir(), 'posterior-dist-'));
+  const server = await startServer({ DATABASE_URL: `sqlite:${join(dir, 'p.db')}`, ENGINE_THREADS: '1' }, 'dist');
+  try {
+    const study = await json(`${server.url}/v1/studies`, 'POST', {
+      name: 'dist',
+      parameters: [{ name: 'x', type: 'float', low: 0, high: 1 }],
+      objective: { goal: 'minimize' },
+      options: { seed: 1, initialTrials: 3 },
+    });
+    for (const x of [0.1, 0.5, 0.9]) {
+      await json(`${server.url}/v1/studies/${study.body.id}/observe`, 'POST', { params: { x }, value: (x - 0.3) ** 2 });
+    }
+    const suggested = await json(`${server.url}/v1/studies/${study.body.id}/suggest`, 'POST', {});
+    expect(suggested.status).toBe(200);
+    expect(suggested.body.trials[0].source).toBe('gp-logei');
+    // Files read at start-up relative to dist/ are found.
+    expect((await fetch(`${server.url}/docs/errors`)).status).toBe(200);
+  } finally {
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 120_000);
