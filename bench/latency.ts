@@ -33,6 +33,7 @@ import { suggestNext, type SuggestInput } from '../src/bo/engine.js';
 import { createRng } from '../src/bo/rng.js';
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
+import { quantile } from './statistics.js';
 
 /** The issue's targets for the warm p50 (issue 3), in ms. */
 const TARGETS: Record<string, number> = { '100,6': 50, '1000,6': 1000 };
@@ -42,14 +43,6 @@ function flag(name: string): string | undefined {
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-/** Linear-interpolated quantile q of xs (type 7, as numpy's default). */
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
-}
 
 function objective(x: number[], noise: number): number {
   let f = 0;

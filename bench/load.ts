@@ -20,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { quantile } from './statistics.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -100,10 +101,6 @@ async function call(endpoint: string, url: string, method: string, body?: unknow
   return text ? (JSON.parse(text) as Json) : null;
 }
 
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-};
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-load-'));

@@ -42,6 +42,7 @@ import { createRng } from '../src/bo/rng.js';
 import type { Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
 import { PROBLEMS, type Problem } from './problems.js';
+import { quantile } from './statistics.js';
 
 /** How the budget is spent: one at a time, synchronous batches of `width`, or `width` asynchronous workers. */
 interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
@@ -145,14 +146,6 @@ function runTask(task: Task): TaskResult {
   return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures };
 }
 
-/** Linear-interpolated quantile q of xs (type 7, as numpy's default). */
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const h = (s.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.ceil(h);
-  return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
-}
 
 const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(1));
 
