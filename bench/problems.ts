@@ -9,6 +9,7 @@
  * | hartmann6  | 6 | [0, 1]⁶                                  | −3.32237  | 80     | idem |
  * | mixed      | 5 | 2 floats, int, ordinal, categorical      | 0         | 50     | ours, below |
  * | heavy      | 4 | [0, 1]⁴                                  | 1         | 50     | ours: exp of a smooth multimodal g ≥ 0 |
+ * | cat6       | 4 | 3 floats, categorical of 6 choices        | 0         | 50     | ours, below |
  *
  * mixed (ours): with c the categorical, the best float location depends on c:
  *   f = (x − a_c)² + 2 (y − 0.7)² + 0.01 (n − 13)² + 0.1 (log₂ w − 3)² + o_c
@@ -19,6 +20,13 @@
  *   c = (0.2, 0.4, 0.6, 0.8), f = exp(g); g ∈ [0, ≈ 5.6] so f spans 1 .. ≈ 300
  *   with most of the cube above 10: a right-skewed, heavy-tailed objective
  *   whose log is smooth. f* = 1 at x = c.
+ *
+ * cat6 (ours): a categorical of 6 choices whose best (x, y) location moves with
+ *   the choice, several choices close to the best (offsets 0 .. 0.3):
+ *   f = 3 (x − a_c)² + 2 (y − b_c)² + (z − 0.5)² + o_c,  x, y, z ∈ [0, 1],
+ *   a = (0.1, 0.3, 0.5, 0.7, 0.9, 0.2), b = (0.8, 0.2, 0.6, 0.4, 0.1, 0.5),
+ *   o = (0.3, 0.15, 0.05, 0, 0.2, 0.1) for choices p, q, r, s, t, u;
+ *   f* = 0 at (0.7, 0.4, 0.5, s).
  */
 
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
@@ -83,6 +91,16 @@ function mixed(p: Params): number {
   return ((p.x as number) - MIXED_SHIFT[c]!) ** 2 + 2 * ((p.y as number) - 0.7) ** 2 + 0.01 * ((p.n as number) - 13) ** 2 + 0.1 * (Math.log2(p.w as number) - 3) ** 2 + MIXED_OFFSET[c]!;
 }
 
+const CAT6_CHOICES = ['p', 'q', 'r', 's', 't', 'u'];
+const CAT6_A = [0.1, 0.3, 0.5, 0.7, 0.9, 0.2];
+const CAT6_B = [0.8, 0.2, 0.6, 0.4, 0.1, 0.5];
+const CAT6_OFFSET = [0.3, 0.15, 0.05, 0, 0.2, 0.1];
+
+function cat6(p: Params): number {
+  const c = CAT6_CHOICES.indexOf(p.c as string);
+  return 3 * ((p.x as number) - CAT6_A[c]!) ** 2 + 2 * ((p.y as number) - CAT6_B[c]!) ** 2 + ((p.z as number) - 0.5) ** 2 + CAT6_OFFSET[c]!;
+}
+
 const HEAVY_CENTRE = [0.2, 0.4, 0.6, 0.8];
 
 function heavy(p: Params): number {
@@ -115,4 +133,9 @@ export const PROBLEMS: Problem[] = [
     f: mixed, optimum: 0, budget: 50,
   },
   { name: 'heavy', space: unitFloats(4), f: heavy, optimum: 1, budget: 50 },
+  {
+    name: 'cat6',
+    space: [{ name: 'x', type: 'float', low: 0, high: 1 }, { name: 'y', type: 'float', low: 0, high: 1 }, { name: 'z', type: 'float', low: 0, high: 1 }, { name: 'c', type: 'categorical', choices: CAT6_CHOICES }],
+    f: cat6, optimum: 0, budget: 50,
+  },
 ];

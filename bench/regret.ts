@@ -32,6 +32,7 @@
  * the plain sequential row of the same problem when both are in the run.
  * Prints a markdown table of the median and quartiles of r over seeds, and the
  * median wall time per suggestNext call (for latency alone, npm run bench:latency).
+ * Categoricals as Hamming dimension vs one-hot: npx tsx bench/one-hot.ts.
  */
 
 import { fork } from 'node:child_process';
