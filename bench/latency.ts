@@ -34,14 +34,11 @@ import { createRng } from '../src/bo/rng.js';
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
 import { quantile } from './statistics.js';
+import { flag } from './harness.js';
 
 /** The issue's targets for the warm p50 (issue 3), in ms. */
 const TARGETS: Record<string, number> = { '100,6': 50, '1000,6': 1000 };
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 
 function objective(x: number[], noise: number): number {

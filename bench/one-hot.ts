@@ -29,7 +29,6 @@
  * and the per-seed win/loss count of one-hot against Hamming.
  */
 
-import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createEncoding, designPoint, paramsKey } from '../src/bo/encoding.js';
 import { EngineError, suggestNext, type FittedHyperparameters } from '../src/bo/engine.js';
@@ -38,6 +37,7 @@ import type { ParamSpec, Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
 import { PROBLEMS, type Problem } from './problems.js';
 import { quantile } from './statistics.js';
+import { flag, fmt, runInProcesses, servesTasks } from './harness.js';
 
 type Arm = 'hamming' | 'one-hot' | 'one-hot-01';
 const ARMS: Arm[] = ['hamming', 'one-hot', 'one-hot-01'];
@@ -149,46 +149,20 @@ function runTask({ problem: name, arm, seed }: Task): TaskResult {
   return { problem: name, arm, seed, regret: best - problem.optimum, millis, failures, duplicates };
 }
 
-const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(1));
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 const hasCategorical = (p: Problem): boolean => p.space.some((s) => s.type === 'categorical');
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--worker')) {
-    process.on('message', (tasks: Task[]) => {
-      const results = tasks.map(runTask);
-      process.send!(results, () => process.exit(0));
-    });
-    return;
-  }
+  if (servesTasks(runTask)) return;
   const seeds = Number(flag('seeds') ?? 16);
   const jobs = Math.max(1, Number(flag('jobs') ?? 2));
   const names = flag('problems')?.split(',') ?? PROBLEMS.filter(hasCategorical).map((p) => p.name);
   for (const n of names) if (!PROBLEMS.some((p) => p.name === n)) throw new Error(`unknown problem ${n}`);
   const tasks: Task[] = [];
   for (const problem of names) for (const arm of ARMS) for (let seed = 0; seed < seeds; seed++) tasks.push({ problem, arm, seed });
-  const chunks: Task[][] = Array.from({ length: jobs }, () => []);
-  tasks.forEach((t, i) => chunks[i % jobs]!.push(t));
   const started = performance.now();
-  const results = (
-    await Promise.all(
-      chunks.filter((c) => c.length > 0).map(
-        (chunk) =>
-          new Promise<TaskResult[]>((resolve, reject) => {
-            const child = fork(process.argv[1]!, ['--worker'], { execArgv: process.execArgv });
-            child.once('message', (m) => resolve(m as TaskResult[]));
-            child.once('error', reject);
-            child.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-            child.send(chunk);
-          }),
-      ),
-    )
-  ).flat();
+  const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
   console.log(`\nCategorical encoding: final simple regret over ${seeds} seeds (median [q25, q75])\n`);
   console.log('| problem | encoding | D seen by the GP | budget | median | [q25, q75] | < 0.05 | < 0.01 | ms/suggest p50 (max) | errors | dup |');

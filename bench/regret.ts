@@ -35,7 +35,6 @@
  * Categoricals as Hamming dimension vs one-hot: npx tsx bench/one-hot.ts.
  */
 
-import { fork } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { createEncoding, designPoint } from '../src/bo/encoding.js';
 import { EngineError, suggestNext, type FittedHyperparameters, type OutputWarp } from '../src/bo/engine.js';
@@ -44,6 +43,7 @@ import type { Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
 import { PROBLEMS, type Problem } from './problems.js';
 import { quantile } from './statistics.js';
+import { flag, fmt, runInProcesses, servesTasks } from './harness.js';
 
 /** How the budget is spent: one at a time, synchronous batches of `width`, or `width` asynchronous workers. */
 interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
@@ -148,21 +148,10 @@ function runTask(task: Task): TaskResult {
 }
 
 
-const fmt = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(1));
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--worker')) {
-    process.on('message', (tasks: Task[]) => {
-      const results = tasks.map(runTask);
-      process.send!(results, () => process.exit(0));
-    });
-    return;
-  }
+  if (servesTasks(runTask)) return;
   const seeds = Number(flag('seeds') ?? 16);
   const jobs = Math.max(1, Number(flag('jobs') ?? 2));
   const warpFlag = flag('warp');
@@ -173,23 +162,8 @@ async function main(): Promise<void> {
   const rows = (flag('problems')?.split(',') ?? DEFAULT_ROWS).map(parseRow);
   const tasks: Task[] = [];
   for (const r of rows) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, warp, localPenalty });
-  const chunks: Task[][] = Array.from({ length: jobs }, () => []);
-  tasks.forEach((t, i) => chunks[i % jobs]!.push(t));
   const started = performance.now();
-  const results = (
-    await Promise.all(
-      chunks.filter((c) => c.length > 0).map(
-        (chunk) =>
-          new Promise<TaskResult[]>((resolve, reject) => {
-            const child = fork(process.argv[1]!, ['--worker'], { execArgv: process.execArgv });
-            child.once('message', (m) => resolve(m as TaskResult[]));
-            child.once('error', reject);
-            child.once('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-            child.send(chunk);
-          }),
-      ),
-    )
-  ).flat();
+  const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
   console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
