@@ -20,9 +20,9 @@
  */
 
 import {
-  choleskyWithJitter, choleskySolveInPlace, solveLowerInPlace, solveLowerMatrixInPlace, solveLowerTransposeInPlace, solveLowerTransposeMatrixInPlace,
+  choleskyInPlace, choleskyWithJitter, choleskySolveInPlace, solveLowerInPlace, solveLowerMatrixInPlace, solveLowerTransposeInPlace, solveLowerTransposeMatrixInPlace,
 } from './cholesky.js';
-import { crossKernel, kernelMatrix, kernelVectorWithGradient, matern52, type Matern52 } from './kernel.js';
+import { crossKernel, kernelMatrix, kernelMatrixLowerRows, kernelVectorWithGradient, matern52, type Matern52 } from './kernel.js';
 
 /**
  * The GP's hyperparameters, each in the space the optimizer works in.
@@ -93,23 +93,61 @@ function alphaFrom(L: Float64Array, n: number, y: Float64Array, c: number): Floa
  * Condition a GP with hyperparameters `hyper` on (X, y). O(n³) for the factor.
  * @param X  (n, d) row-major, xUnit; copied.
  * @param y  (n), yStd; copied.
+ * @param earlier  a GP from an earlier call (same kernel hyperparameters, its X a
+ *   prefix of this X): its factor rows are reused (reusableRows), and only the new
+ *   rows cost, O((n − m) n²). The result is bit for bit the one without it.
  * @throws NotPositiveDefiniteError (cholesky.ts) if even the largest jitter fails.
  */
-export function gaussianProcess(X: Float64Array, y: Float64Array, isCategorical: Uint8Array, hyper: Hyperparameters): GaussianProcess {
+export function gaussianProcess(X: Float64Array, y: Float64Array, isCategorical: Uint8Array, hyper: Hyperparameters, earlier?: GaussianProcess): GaussianProcess {
   const d = hyper.logLengthscales.length;
   const n = y.length;
   if (X.length !== n * d) throw new RangeError(`gaussianProcess: X has ${X.length} entries, expected n·d = ${n * d}`);
   const kernel = matern52(hyper.logLengthscales, hyper.logSignalVariance, isCategorical);
   const Xc = X.slice();
-  const K = kernelMatrix(kernel, Xc, n);
   const noise = Math.exp(hyper.logNoiseVariance);
-  for (let i = 0; i < n; i++) K[i * n + i] = K[i * n + i]! + noise;
-  const { L, jitter } = choleskyWithJitter(K, n, {}, K);
   const yc = y.slice();
-  return {
+  const model = (L: Float64Array, jitter: number): GaussianProcess => ({
     n, d, X: Xc, y: yc, isCategorical, hyperparameters: hyper, kernel,
     noiseVariance: noise + jitter, jitter, L, alpha: alphaFrom(L, n, yc, hyper.mean),
-  };
+  });
+  const m = earlier ? reusableRows(earlier, Xc, n, isCategorical, hyper) : 0;
+  if (m > 0) {
+    const L = new Float64Array(n * n);
+    for (let i = 0; i < m; i++) L.set(earlier!.L.subarray(i * earlier!.n, i * earlier!.n + i + 1), i * n);
+    kernelMatrixLowerRows(kernel, Xc, n, m, noise, L);
+    // A pivot that fails here fails at the same row of a full factorization, which then
+    // retries with jitter: fall through to exactly that.
+    if (choleskyInPlace(L, n, m)) return model(L, 0);
+  }
+  const K = kernelMatrix(kernel, Xc, n);
+  for (let i = 0; i < n; i++) K[i * n + i] = K[i * n + i]! + noise;
+  const { L, jitter } = choleskyWithJitter(K, n, {}, K);
+  return model(L, jitter);
+}
+
+/**
+ * How many leading rows of `earlier`'s factor a factorization of k(X, X) + σ_n² I
+ * with `hyper` can take over unchanged: the common prefix of the two X, rounded
+ * down to a multiple of 4 (choleskyInPlace's blocks), provided the kernel and the
+ * noise are the same and `earlier` needed no jitter. 0 when nothing can be reused.
+ */
+export function reusableRows(earlier: GaussianProcess, X: Float64Array, n: number, isCategorical: Uint8Array, hyper: Hyperparameters): number {
+  const d = hyper.logLengthscales.length;
+  const h = earlier.hyperparameters;
+  if (earlier.d !== d || earlier.jitter !== 0) return 0;
+  if (h.logSignalVariance !== hyper.logSignalVariance || h.logNoiseVariance !== hyper.logNoiseVariance) return 0;
+  for (let j = 0; j < d; j++) {
+    if (h.logLengthscales[j] !== hyper.logLengthscales[j] || earlier.isCategorical[j] !== isCategorical[j]) return 0;
+  }
+  const limit = Math.min(n, earlier.n);
+  let common = 0;
+  while (common < limit && rowEquals(earlier.X, X, common, d)) common++;
+  return common - (common % 4);
+}
+
+function rowEquals(A: Float64Array, B: Float64Array, i: number, d: number): boolean {
+  for (let j = i * d; j < i * d + d; j++) if (A[j] !== B[j]) return false;
+  return true;
 }
 
 /**

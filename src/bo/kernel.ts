@@ -86,6 +86,23 @@ export function kernelMatrix(kern: Matern52, X: Float64Array, n: number, out?: F
 }
 
 /**
+ * Rows `from`..n−1 of K = k(X, X) + noise·I, lower triangle and diagonal only, into
+ * the n×n row-major `out` (other entries untouched): what kernelMatrix plus the noise
+ * on the diagonal would put there, bit for bit. For extending a Cholesky factor.
+ */
+export function kernelMatrixLowerRows(kern: Matern52, X: Float64Array, n: number, from: number, noise: number, out: Float64Array): void {
+  const s2 = kern.signalVariance;
+  for (let i = from; i < n; i++) {
+    for (let j = 0; j < i; j++) {
+      const r2 = scaledSquaredDistance(kern, X, i, X, j);
+      const r = Math.sqrt(r2);
+      out[i * n + j] = s2 * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+    }
+    out[i * n + i] = s2 + noise;
+  }
+}
+
+/**
  * C_ij = k(x_i, z_j), the n×m cross-kernel between X (n×d) and Z (m×d), row-major. O(n m d).
  */
 export function crossKernel(kern: Matern52, X: Float64Array, n: number, Z: Float64Array, m: number, out?: Float64Array): Float64Array {
