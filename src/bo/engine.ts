@@ -11,7 +11,8 @@
  * | X      | encoded observations                                             | (n, d) | xUnit     |
  * | P      | encoded pending trials                                           | (p, d) | xUnit     |
  * | E      | excluded points: never returned, not conditioned on              |        | params    |
- * | θ      | MAP hyperparameters (fit.ts), warm-started from `previous`       | (d+3)  |           |
+ * | θ      | MAP hyperparameters (fit.ts), warm-started from `previous`, or  | (d+3)  |           |
+ * |        | `previous` itself when refitHyperparameters says so              |        |           |
  * | best   | max_i y_i (observations only, never fantasies)                   |        | yStd      |
  *
  * Steps (Optuna's GPSampler and BoTorch's SingleTaskGP + LogEI, kriging
@@ -19,7 +20,9 @@
  * "Kriging is well-suited to parallelize optimization", plus the local
  * penalty of González et al. 2016 around them, local-penalty.ts):
  *  1. encode and validate; y = standardized T(s·v).
- *  2. θ = argmax log p(y | X, θ) + log p(θ); the GP conditioned on (X, y).
+ *  2. θ = argmax log p(y | X, θ) + log p(θ) (or the previous θ, see
+ *     refitHyperparameters); the GP conditioned on (X, y), extending the factor
+ *     of the model in `options.modelCache` when it is a prefix of this one.
  *  3. For every pending x_p: append (x_p, μ(x_p)) with θ fixed. Because the
  *     fantasy equals the current mean, appending them one by one or all at once
  *     gives the same model.
@@ -39,7 +42,7 @@ import { logExpectedImprovement } from './acquisition.js';
 import { NotPositiveDefiniteError } from './cholesky.js';
 import { createEncoding, encode, paramsKey, validateParams, type Encoding } from './encoding.js';
 import { fitHyperparameters } from './fit.js';
-import { appendObservations, gaussianProcess, posterior, type GaussianProcess, type Hyperparameters } from './gp.js';
+import { appendObservations, gaussianProcess, posterior, reusableRows, type GaussianProcess, type Hyperparameters } from './gp.js';
 import { lipschitzEstimate, localPenalty } from './local-penalty.js';
 import { DEFAULT_OUTPUT_WARP, outputTransform, type OutputWarp } from './output-transform.js';
 import { createRng, type Rng } from './rng.js';
@@ -70,6 +73,8 @@ export interface FittedHyperparameters {
   logNoiseVariance: number;
   /** Constant prior mean, yStd. */
   mean: number;
+  /** n when θ was last fitted (absent in states stored before it was recorded: refit). */
+  observations?: number;
 }
 
 export interface SuggestInput {
@@ -105,6 +110,24 @@ export interface SuggestOutput {
   /** `count` of them, or fewer (≥ 1) when a finite space runs out. */
   suggestions: Suggestion[];
   hyperparameters: FittedHyperparameters;
+  /** What the call computed afresh and what it took over from earlier calls. */
+  work: {
+    /** θ was fitted in this call (false: `previous` was used as is). */
+    fitted: boolean;
+    /** Rows of the Cholesky factor taken from `options.modelCache`, of n. */
+    reusedRows: number;
+  };
+}
+
+/**
+ * Where suggestNext finds and leaves one study's conditioned GP (observations only,
+ * no fantasies) between calls; a bounded per-thread cache in the service
+ * (workers/model-cache.ts). Whatever it returns, the result is the same: it only
+ * saves work.
+ */
+export interface ModelCache {
+  get(): GaussianProcess | undefined;
+  set(gp: GaussianProcess): void;
 }
 
 export interface EngineOptions {
@@ -118,6 +141,10 @@ export interface EngineOptions {
   fitMaxPoints?: number;
   /** Penalize log EI around pending and batch points (step 4). Default true; false leaves the kriging believer alone. */
   localPenalty?: boolean;
+  /** The study's model from earlier calls, to extend rather than refactor (step 2). */
+  modelCache?: ModelCache;
+  /** When to refit θ given `previous`. Default refitHyperparameters. */
+  refit?: (n: number, previous: FittedHyperparameters) => boolean;
 }
 
 /**
@@ -163,8 +190,32 @@ export const WARM_FIT_ITERATIONS = 8;
 export const WARM_CAP_ABOVE = 100;
 export const FULL_FIT_ITERATIONS = 100;
 
-function toFitted(h: Hyperparameters): FittedHyperparameters {
-  return { logLengthscales: Array.from(h.logLengthscales), logSignalVariance: h.logSignalVariance, logNoiseVariance: h.logNoiseVariance, mean: h.mean };
+/**
+ * NOTE: above REFIT_ALWAYS_UP_TO observations θ is refitted only once n has grown by
+ * REFIT_GROWTH since the last fit, and never when no observation arrived. In between,
+ * θ stays fixed, so a new observation extends the Cholesky factor (O(n²)) instead of
+ * paying a fit and a new factorization (O(n³)): at n = 1000, d = 6 that is the
+ * difference between 433 ms and the numbers in the README's latency table.
+ * Below the threshold a warm fit costs a few ms and the freshest θ matters most
+ * for sample efficiency, so every call refits (all bench/regret.ts problems).
+ * The regret cost above it is measured by `bench/regret.ts --refit always` against
+ * the default on hartmann6@200 (README, "Refits").
+ */
+export const REFIT_ALWAYS_UP_TO = 100;
+export const REFIT_GROWTH = 0.05;
+
+/** Whether θ should be fitted anew for n observations, given the previous fit. */
+export function refitHyperparameters(n: number, previous: FittedHyperparameters): boolean {
+  const at = previous.observations;
+  if (at === undefined || n < at) return true;
+  if (n === at) return false;
+  return n <= REFIT_ALWAYS_UP_TO || n >= at * (1 + REFIT_GROWTH);
+}
+
+function toFitted(h: Hyperparameters, observations: number): FittedHyperparameters {
+  return {
+    logLengthscales: Array.from(h.logLengthscales), logSignalVariance: h.logSignalVariance, logNoiseVariance: h.logNoiseVariance, mean: h.mean, observations,
+  };
 }
 
 function fromFitted(f: FittedHyperparameters | undefined, d: number): Hyperparameters | undefined {
@@ -236,8 +287,10 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
   const y = transform.y;
   const best = y.reduce((a, b) => Math.max(a, b), -Infinity);
 
+  const n = input.observations.length;
   const previous = fromFitted(input.previous, d);
-  const fit = numerically('hyperparameter fit', () =>
+  const fitNow = !previous || (options.refit ?? refitHyperparameters)(n, input.previous!);
+  const fit = !fitNow ? { hyperparameters: previous! } : numerically('hyperparameter fit', () =>
     fitHyperparameters(X, y, enc.isCategorical, {
       rng: rng.fork(1),
       ...(previous ? { previous } : {}),
@@ -251,7 +304,10 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     throw new EngineError('numerical-failure', 'hyperparameter fit returned non-finite values');
   }
 
-  const base: GaussianProcess = numerically('GP conditioning', () => gaussianProcess(X, y, enc.isCategorical, theta));
+  const cached = options.modelCache?.get();
+  const reusedRows = cached ? reusableRows(cached, X, n, enc.isCategorical, theta) : 0;
+  const base: GaussianProcess = numerically('GP conditioning', () => gaussianProcess(X, y, enc.isCategorical, theta, reusedRows > 0 ? cached : undefined));
+  options.modelCache?.set(base);
   let gp = base;
   if (pendingX.length > 0) gp = numerically('pending fantasies', () => withBelieverFantasies(gp, rows(pendingX, d), pendingX.length));
   const penalized = (options.localPenalty ?? LOCAL_PENALTY_DEFAULT) && (pendingX.length > 0 || input.count > 1);
@@ -279,7 +335,11 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     centres.push(r.x);
     if (k + 1 < input.count) gp = numerically('batch fantasy', () => appendObservations(gp, r.x, Float64Array.of(r.mean)));
   }
-  return { suggestions, hyperparameters: toFitted(theta) };
+  return {
+    suggestions,
+    hyperparameters: toFitted(theta, fitNow ? n : input.previous!.observations!),
+    work: { fitted: fitNow, reusedRows },
+  };
 }
 
 /** The GP with (P, μ(P)) appended: kriging believer, hyperparameters fixed. */
