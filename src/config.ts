@@ -1,4 +1,5 @@
 import { defaultEngineThreads } from './workers/engine-pool.js';
+import { DEFAULT_MODEL_CACHE_BYTES } from './workers/model-cache.js';
 
 /** The environment, parsed once and validated at start-up: a bad value stops the server with a clear message. */
 
@@ -10,6 +11,8 @@ export type Config = {
   apiKeys: string[];
   /** Worker threads that run the GP engine. */
   engineThreads: number;
+  /** Each engine thread's budget for warm models, in bytes. */
+  modelCacheBytes: number;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -30,6 +33,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (!Number.isInteger(engineThreads) || engineThreads < 1 || engineThreads > 64) {
     problems.push(`ENGINE_THREADS must be an integer 1..64, got '${env.ENGINE_THREADS}'`);
   }
+  const cacheMb = Number(env.ENGINE_MODEL_CACHE_MB ?? DEFAULT_MODEL_CACHE_BYTES / 2 ** 20);
+  if (!Number.isInteger(cacheMb) || cacheMb < 1 || cacheMb > 65536) {
+    problems.push(`ENGINE_MODEL_CACHE_MB must be an integer 1..65536, got '${env.ENGINE_MODEL_CACHE_MB}'`);
+  }
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads };
+  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads, modelCacheBytes: cacheMb * 2 ** 20 };
 }

@@ -32,10 +32,22 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const fit = new Histogram({
-    name: 'posterior_gp_fit_duration_seconds',
-    help: 'Time to fit the Gaussian-process hyperparameters',
+  const engineCall = new Histogram({
+    name: 'posterior_engine_call_duration_seconds',
+    help: 'Time of one GP engine call (fit, conditioning, acquisition), including the wait for a worker thread',
     buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const fits = new Counter({
+    name: 'posterior_gp_hyperparameter_fits_total',
+    help: 'GP engine calls by whether they fitted the hyperparameters or kept the stored ones',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const factorRows = new Counter({
+    name: 'posterior_gp_factor_rows_total',
+    help: 'Rows of the Cholesky factor, reused from the cached model or computed',
+    labelNames: ['outcome'],
     registers: [registry],
   });
   const fallbacks = new Counter({
@@ -71,7 +83,12 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
       next();
     },
     observeSuggestion: (seconds, source) => suggestion.observe({ source }, seconds),
-    observeFit: (seconds) => fit.observe(seconds),
+    observeEngineCall: (seconds, work) => {
+      engineCall.observe(seconds);
+      fits.inc({ outcome: work.fitted ? 'fitted' : 'kept' });
+      factorRows.inc({ outcome: 'reused' }, work.reusedRows);
+      factorRows.inc({ outcome: 'computed' }, work.rows - work.reusedRows);
+    },
     countFallback: (reason) => fallbacks.inc({ reason }),
   };
 }

@@ -17,7 +17,8 @@ import { effectiveState } from './trial.js';
 /** Tags the stored model state: GP hyperparameters from `bo/engine.ts`. */
 const MODEL_KIND = 'gp-matern52-v1';
 
-export type Engine = (input: SuggestInput) => SuggestOutput | Promise<SuggestOutput>;
+/** The GP engine, in process or on worker threads; `cacheKey` names the study whose model it may keep warm. */
+export type Engine = (input: SuggestInput, cacheKey: string) => SuggestOutput | Promise<SuggestOutput>;
 export type WarnLog = { warn(obj: object, msg: string): void };
 
 export class GpSuggester implements Suggester {
@@ -26,7 +27,7 @@ export class GpSuggester implements Suggester {
   private readonly log: WarnLog;
 
   constructor(options: { metrics: EngineMetrics; log: WarnLog; engine?: Engine }) {
-    this.engine = options.engine ?? suggestNext;
+    this.engine = options.engine ?? ((input) => suggestNext(input));
     this.metrics = options.metrics;
     this.log = options.log;
   }
@@ -38,8 +39,11 @@ export class GpSuggester implements Suggester {
     const design = designCount > 0 ? designSuggestions({ ...request, count: designCount }) : [];
     if (designCount === count) return { suggestions: design };
 
+    // In the order they completed, so that a new observation is a new last row and the
+    // engine's cached factor extends instead of being recomputed (trials finish out of order).
     const observations = trials
       .filter((t) => t.state === 'completed' && t.value !== null)
+      .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0) || a.number - b.number)
       .map((t) => ({ params: t.params, value: t.value as number }));
     const pending = [
       ...trials.filter((t) => effectiveState(t, now) === 'pending').map((t) => t.params),
@@ -65,8 +69,8 @@ export class GpSuggester implements Suggester {
         seed: engineSeed(study.options.seed, request.firstNumber),
         exclude,
         ...(previous ? { previous } : {}),
-      });
-      this.metrics.observeFit((performance.now() - started) / 1000);
+      }, study.id);
+      this.metrics.observeEngineCall((performance.now() - started) / 1000, { ...output.work, rows: observations.length });
       const modelled = this.withoutTaken(request, [...design, ...output.suggestions]);
       // A finite space can run out part-way through a batch: draw the rest, which answers
       // SEARCH_SPACE_EXHAUSTED if there really is no unused point left.

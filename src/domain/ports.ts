@@ -59,8 +59,8 @@ export interface Store {
 
 /** What the suggesters report about their work; the API layer exports it as metrics. */
 export interface EngineMetrics {
-  /** Seconds spent fitting the surrogate's hyperparameters. */
-  observeFit(seconds: number): void;
+  /** One call of the GP engine: its duration, and what it fitted or reused (bo/engine.ts `work`). */
+  observeEngineCall(seconds: number, work: { fitted: boolean; reusedRows: number; rows: number }): void;
   /** A suggestion that fell back to a random point, with a short machine-readable reason. */
   countFallback(reason: string): void;
 }

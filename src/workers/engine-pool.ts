@@ -1,16 +1,29 @@
 /**
- * The GP engine on a pool of worker threads (piscina), so that a fit at n = 1000 never
- * blocks the event loop: health checks and other studies' observations keep answering.
+ * The GP engine on worker threads (piscina), so that a fit at n = 1000 never blocks the
+ * event loop: health checks and other studies' observations keep answering.
+ *
+ * Each thread keeps the models of the studies it served warm (model-cache.ts), so a
+ * study's requests go back to the thread that served it last, unless that thread is
+ * busy while another is idle: waiting costs more than one full factorization.
  *
  * NOTE: this folder is neither `bo` (pure) nor `domain` (no threads): it is the small
  * piece of infrastructure that runs `bo` code off the main thread.
  */
 import { availableParallelism } from 'node:os';
+import { LRUCache } from 'lru-cache';
 import { Piscina } from 'piscina';
 import { EngineError, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
-import type { WorkerResult } from './engine-worker.js';
+import type { WorkerResult, WorkerTask } from './engine-worker.js';
+import { DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
-export type EnginePool = { run(input: SuggestInput): Promise<SuggestOutput>; close(): Promise<void> };
+export type EnginePool = { run(input: SuggestInput, cacheKey: string): Promise<SuggestOutput>; close(): Promise<void> };
+
+export interface EnginePoolOptions {
+  /** Worker threads. Default defaultEngineThreads(). */
+  threads?: number;
+  /** Model-cache budget of each thread in bytes. Default DEFAULT_MODEL_CACHE_BYTES. */
+  modelCacheBytes?: number;
+}
 
 /**
  * Threads by default: one less than the cores, at least one. NOTE: the main thread keeps a
@@ -21,21 +34,47 @@ export function defaultEngineThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 
-export function createEnginePool(threads: number = defaultEngineThreads()): EnginePool {
+export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
+  const threads = options.threads ?? defaultEngineThreads();
   const fromSource = import.meta.url.endsWith('.ts');
-  const pool = new Piscina({
-    filename: new URL(fromSource ? './engine-worker.ts' : './engine-worker.js', import.meta.url).href,
-    minThreads: threads,
-    maxThreads: threads,
-    // Under tsx (tests, `node --import tsx`), a worker needs the loader to import TypeScript.
-    ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
-  });
+  // One single-thread pool per thread: piscina picks threads itself, and the cache needs to choose.
+  const workers = Array.from({ length: threads }, () => ({
+    pool: new Piscina({
+      filename: new URL(fromSource ? './engine-worker.ts' : './engine-worker.js', import.meta.url).href,
+      minThreads: 1,
+      maxThreads: 1,
+      workerData: { modelCacheBytes: options.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES },
+      // Under tsx (tests, `node --import tsx`), a worker needs the loader to import TypeScript.
+      ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+    }),
+    inFlight: 0,
+  }));
+  const home = new LRUCache<string, number>({ max: 10_000 });
+
+  const pick = (key: string): number => {
+    const last = home.get(key);
+    if (last !== undefined && (workers[last]!.inFlight === 0 || workers.every((w) => w.inFlight > 0))) return last;
+    let best = 0;
+    for (let i = 1; i < workers.length; i++) if (workers[i]!.inFlight < workers[best]!.inFlight) best = i;
+    return best;
+  };
+
   return {
-    async run(input) {
-      const result = (await pool.run(input)) as WorkerResult;
-      if (!result.ok) throw new EngineError(result.reason, result.message);
-      return result.output;
+    async run(input, cacheKey) {
+      const index = pick(cacheKey);
+      home.set(cacheKey, index);
+      const worker = workers[index]!;
+      worker.inFlight++;
+      try {
+        const result = (await worker.pool.run({ input, cacheKey } satisfies WorkerTask)) as WorkerResult;
+        if (!result.ok) throw new EngineError(result.reason, result.message);
+        return result.output;
+      } finally {
+        worker.inFlight--;
+      }
     },
-    close: () => pool.destroy(),
+    close: async () => {
+      await Promise.all(workers.map((w) => w.pool.destroy()));
+    },
   };
 }

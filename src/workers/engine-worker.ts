@@ -1,12 +1,17 @@
-/** Worker-thread entry: runs the GP engine on a structured-cloned input. */
+/** Worker-thread entry: runs the GP engine on a structured-cloned input, with this thread's model cache. */
+import { workerData } from 'node:worker_threads';
 import { EngineError, suggestNext, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
+import { createModelCaches, DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
+export type WorkerTask = { input: SuggestInput; cacheKey: string };
 export type WorkerResult = { ok: true; output: SuggestOutput } | { ok: false; reason: EngineError['reason']; message: string };
 
+const caches = createModelCaches((workerData as { modelCacheBytes?: number } | undefined)?.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES);
+
 /** EngineError is returned as a value: an error's own fields do not survive the thread boundary. */
-export default function run(input: SuggestInput): WorkerResult {
+export default function run(task: WorkerTask): WorkerResult {
   try {
-    return { ok: true, output: suggestNext(input) };
+    return { ok: true, output: suggestNext(task.input, { modelCache: caches.slot(task.cacheKey) }) };
   } catch (err) {
     if (err instanceof EngineError) return { ok: false, reason: err.reason, message: err.message };
     throw err;

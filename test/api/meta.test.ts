@@ -31,7 +31,7 @@ describe('GET /metrics', () => {
     // NOTE: the parser merges the label sets of a histogram, so per-label counts are read from the samples.
     expect(res.text).toContain('posterior_http_request_duration_seconds_count{method="POST",route="/v1/studies/:studyId/observe",status="200"} 2');
     expect(res.text).toContain('posterior_suggestion_duration_seconds_count{source="initial"} 1');
-    expect(families.get('posterior_gp_fit_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(families.get('posterior_engine_call_duration_seconds')?.type).toBe('HISTOGRAM');
     expect(families.get('posterior_suggestion_fallbacks_total')?.type).toBe('COUNTER');
     const trials = Object.fromEntries(families.get('posterior_trials')!.metrics.map((m) => [m.labels?.state, Number(m.value)]));
     expect(trials).toEqual({ pending: 0, stale: 1, completed: 1, failed: 1 });
