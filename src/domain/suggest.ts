@@ -58,7 +58,19 @@ async function serveBatch(deps: Deps, inputs: SuggestInput[]): Promise<Outcome<T
       const trials = await leaseTrials(deps, fresh.map((i) => inputs[i] as SuggestInput));
       fresh.forEach((i, k) => (outcomes[i] = { ok: true, value: trials[k] as Trial[] }));
     } catch (error) {
-      for (const i of fresh) outcomes[i] = { ok: false, error };
+      if (fresh.length > 1 && error instanceof ProblemError && error.code === 'SEARCH_SPACE_EXHAUSTED') {
+        // A finite space with points for some of the batch but not all: serve the requests
+        // one by one in arrival order, as if they had not queued, until it runs out.
+        for (const i of fresh) {
+          try {
+            outcomes[i] = { ok: true, value: (await leaseTrials(deps, [inputs[i] as SuggestInput]))[0] as Trial[] };
+          } catch (each) {
+            outcomes[i] = { ok: false, error: each };
+          }
+        }
+      } else {
+        for (const i of fresh) outcomes[i] = { ok: false, error };
+      }
     }
   }
   return inputs.map((input, i) => {

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { ProblemError } from '../../src/domain/errors.js';
+import { suggest } from '../../src/domain/suggest.js';
 import { startHarness, studyBody, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -72,6 +74,35 @@ describe('POST /v1/studies/{id}/suggest', () => {
     const all = await h.request.post(`/v1/studies/${small}/suggest`).send({ count: 4 });
     expect(new Set(all.body.trials.map((t: { params: unknown }) => JSON.stringify(t.params))).size).toBe(4);
     expectProblem(await h.request.post(`/v1/studies/${small}/suggest`).send({}), 409, 'SEARCH_SPACE_EXHAUSTED');
+  });
+
+  test('requests queued together on a nearly exhausted space are served in order until it runs out', async () => {
+    const small = (
+      await h.request.post('/v1/studies').send({
+        name: 'tiny-queue',
+        parameters: [{ name: 'b', type: 'int', low: 0, high: 3 }],
+        objective: { goal: 'maximize' },
+      })
+    ).body.id;
+    // The study is busy while all six arrive, so they queue and are served as one batch of six.
+    let release!: () => void;
+    let busy!: Promise<void>;
+    await new Promise<void>((started) => {
+      busy = h.deps.studyLocks.run(small, () => {
+        started();
+        return new Promise<void>((resolve) => (release = resolve));
+      });
+    });
+    const answers = Array.from({ length: 6 }, () => suggest(h.deps, { studyId: small, count: 1 }));
+    release();
+    await busy;
+    const results = await Promise.allSettled(answers);
+    const served = results.flatMap((r) => (r.status === 'fulfilled' ? r.value : []));
+    expect(served.map((t) => t.params.b).sort()).toEqual([0, 1, 2, 3]);
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    expect(refused.map((e) => (e as ProblemError).code)).toEqual(['SEARCH_SPACE_EXHAUSTED', 'SEARCH_SPACE_EXHAUSTED']);
+    // Served in arrival order: the first four requests got the points.
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
   });
 
   test('answers 422 for a count outside 1..64 and 404 for an unknown study', async () => {
