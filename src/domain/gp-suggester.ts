@@ -17,8 +17,8 @@ import { effectiveState } from './trial.js';
 /** Tags the stored model state: GP hyperparameters from `bo/engine.ts`. */
 const MODEL_KIND = 'gp-matern52-v1';
 
-/** The GP engine, in process or on worker threads; `cacheKey` names the study whose model it may keep warm. */
-export type Engine = (input: SuggestInput, cacheKey: string) => SuggestOutput | Promise<SuggestOutput>;
+/** The GP engine, in process or on worker threads; `cacheKey` names the study whose model it may keep warm (none: keep nothing). */
+export type Engine = (input: SuggestInput, cacheKey?: string) => SuggestOutput | Promise<SuggestOutput>;
 export type WarnLog = { warn(obj: object, msg: string): void };
 
 export class GpSuggester implements Suggester {
@@ -69,7 +69,7 @@ export class GpSuggester implements Suggester {
         seed: engineSeed(study.options.seed, request.firstNumber),
         exclude,
         ...(previous ? { previous } : {}),
-      }, study.id);
+      }, request.transient ? undefined : study.id);
       this.metrics.observeEngineCall((performance.now() - started) / 1000, { ...output.work, rows: observations.length });
       const modelled = this.withoutTaken(request, [...design, ...output.suggestions]);
       // A finite space can run out part-way through a batch: draw the rest, which answers

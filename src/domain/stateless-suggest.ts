@@ -72,6 +72,6 @@ export async function suggestStateless(deps: Pick<Deps, 'suggester' | 'clock'>, 
     ...body.observations.map((o, i) => trial(o.params, i, o.value)),
     ...(body.pending ?? []).map((p, i) => trial(p, body.observations.length + i, null)),
   ];
-  const { suggestions } = await deps.suggester.suggest({ study, trials, firstNumber: trials.length, count: body.count ?? 1, now });
+  const { suggestions } = await deps.suggester.suggest({ study, trials, firstNumber: trials.length, count: body.count ?? 1, now, transient: true });
   return suggestions;
 }

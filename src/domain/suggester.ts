@@ -19,6 +19,8 @@ export type SuggestionRequest = {
   now: number;
   /** The study's last fitted model, as a suggester returned it, to warm-start from. */
   model?: ModelState;
+  /** A study that exists for this request only (the stateless endpoint): nothing about it is worth keeping. */
+  transient?: boolean;
 };
 
 /** A suggester's fitted model, opaque to the use cases, stored with the study as JSON. */

@@ -16,7 +16,8 @@ import { EngineError, type SuggestInput, type SuggestOutput } from '../bo/engine
 import type { WorkerResult, WorkerTask } from './engine-worker.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
-export type EnginePool = { run(input: SuggestInput, cacheKey: string): Promise<SuggestOutput>; close(): Promise<void> };
+/** `cacheKey`: the study, whose model the thread keeps warm; without it nothing is cached. */
+export type EnginePool = { run(input: SuggestInput, cacheKey?: string): Promise<SuggestOutput>; close(): Promise<void> };
 
 export interface EnginePoolOptions {
   /** Worker threads. Default defaultEngineThreads(). */
@@ -51,8 +52,8 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
   }));
   const home = new LRUCache<string, number>({ max: 10_000 });
 
-  const pick = (key: string): number => {
-    const last = home.get(key);
+  const pick = (key: string | undefined): number => {
+    const last = key === undefined ? undefined : home.get(key);
     if (last !== undefined && (workers[last]!.inFlight === 0 || workers.every((w) => w.inFlight > 0))) return last;
     let best = 0;
     for (let i = 1; i < workers.length; i++) if (workers[i]!.inFlight < workers[best]!.inFlight) best = i;
@@ -62,11 +63,11 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
   return {
     async run(input, cacheKey) {
       const index = pick(cacheKey);
-      home.set(cacheKey, index);
+      if (cacheKey !== undefined) home.set(cacheKey, index);
       const worker = workers[index]!;
       worker.inFlight++;
       try {
-        const result = (await worker.pool.run({ input, cacheKey } satisfies WorkerTask)) as WorkerResult;
+        const result = (await worker.pool.run({ input, ...(cacheKey !== undefined ? { cacheKey } : {}) } satisfies WorkerTask)) as WorkerResult;
         if (!result.ok) throw new EngineError(result.reason, result.message);
         return result.output;
       } finally {

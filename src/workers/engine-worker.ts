@@ -3,7 +3,7 @@ import { workerData } from 'node:worker_threads';
 import { EngineError, suggestNext, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
 import { createModelCaches, DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
-export type WorkerTask = { input: SuggestInput; cacheKey: string };
+export type WorkerTask = { input: SuggestInput; cacheKey?: string };
 export type WorkerResult = { ok: true; output: SuggestOutput } | { ok: false; reason: EngineError['reason']; message: string };
 
 const caches = createModelCaches((workerData as { modelCacheBytes?: number } | undefined)?.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES);
@@ -11,7 +11,7 @@ const caches = createModelCaches((workerData as { modelCacheBytes?: number } | u
 /** EngineError is returned as a value: an error's own fields do not survive the thread boundary. */
 export default function run(task: WorkerTask): WorkerResult {
   try {
-    return { ok: true, output: suggestNext(task.input, { modelCache: caches.slot(task.cacheKey) }) };
+    return { ok: true, output: suggestNext(task.input, task.cacheKey !== undefined ? { modelCache: caches.slot(task.cacheKey) } : {}) };
   } catch (err) {
     if (err instanceof EngineError) return { ok: false, reason: err.reason, message: err.message };
     throw err;

@@ -46,4 +46,11 @@ describe('engine pool', () => {
     const third = await pool.run(input(121, second.hyperparameters), 'study-a');
     expect(third.work).toEqual({ fitted: false, reusedRows: 120 });
   }, 60_000);
+
+  it('keeps nothing for a call without a key (the stateless endpoint)', async () => {
+    pool ??= createEnginePool({ threads: 1 });
+    const first = await pool.run(input(110));
+    const again = await pool.run(input(111, first.hyperparameters));
+    expect(again.work).toEqual({ fitted: false, reusedRows: 0 });
+  }, 60_000);
 });
