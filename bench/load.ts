@@ -80,7 +80,7 @@ const latencies = new Map<string, number[]>();
 let errors = 0;
 const errorSamples: string[] = [];
 
-type Json = { id: string; value: number; trials: { id: string; params: Record<string, number> }[] };
+type Json = { id: string; value: number; nextCursor?: string | null; trials: { id: string; params: Record<string, number> }[] };
 
 async function call(endpoint: string, url: string, method: string, body?: unknown): Promise<Json | null> {
   const started = performance.now();
@@ -173,8 +173,14 @@ async function main() {
   let trials = 0;
   const best: number[] = [];
   for (const id of heavyStudy ? [...studyIds, heavyStudy] : studyIds) {
-    const all = await call('GET trials', `${server.url}/v1/studies/${id}/trials?limit=1000`, 'GET');
-    const keys = (all?.trials ?? []).map((t) => JSON.stringify(t.params));
+    // Every page: the heavy study has more than one page of trials.
+    const keys: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await call('GET trials', `${server.url}/v1/studies/${id}/trials?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, 'GET');
+      keys.push(...(page?.trials ?? []).map((t) => JSON.stringify(t.params)));
+      cursor = page?.nextCursor ?? undefined;
+    } while (cursor);
     duplicates += keys.length - new Set(keys).size;
     trials += keys.length;
     best.push((await call('GET best', `${server.url}/v1/studies/${id}/best`, 'GET'))?.value ?? NaN);
