@@ -177,7 +177,7 @@ async function main() {
     const keys: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await call('GET trials', `${server.url}/v1/studies/${id}/trials?limit=1000${cursor ? `&cursor=${cursor}` : ''}`, 'GET');
+      const page = await call('GET trials', `${server.url}/v1/studies/${id}/trials?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, 'GET');
       keys.push(...(page?.trials ?? []).map((t) => JSON.stringify(t.params)));
       cursor = page?.nextCursor ?? undefined;
     } while (cursor);
