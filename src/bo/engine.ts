@@ -41,6 +41,7 @@ import { createEncoding, encode, paramsKey, validateParams, type Encoding } from
 import { fitHyperparameters } from './fit.js';
 import { appendObservations, gaussianProcess, posterior, type GaussianProcess, type Hyperparameters } from './gp.js';
 import { lipschitzEstimate, localPenalty } from './local-penalty.js';
+import { fantasyBaseSamples, fantasyLogEi } from './pending-acquisition.js';
 import { DEFAULT_OUTPUT_WARP, outputTransform, type OutputWarp } from './output-transform.js';
 import { createRng, type Rng } from './rng.js';
 import { sobolSequence } from './sobol.js';
@@ -118,7 +119,19 @@ export interface EngineOptions {
   fitMaxPoints?: number;
   /** Penalize log EI around pending and batch points (step 4). Default true; false leaves the kriging believer alone. */
   localPenalty?: boolean;
+  /**
+   * What is maximized when there are pending or earlier batch points: 'believer'
+   * (log EI of the believer GP) or 'fantasy' (log EI averaged over sampled
+   * pending outcomes, pending-acquisition.ts). Default PENDING_DEFAULT.
+   */
+  pending?: PendingStrategy;
+  /** K, fantasies per suggestion with pending = 'fantasy'. Default FANTASIES. */
+  fantasies?: number;
 }
+
+export type PendingStrategy = 'believer' | 'fantasy';
+export const PENDING_DEFAULT: PendingStrategy = 'believer';
+export const FANTASIES = 32;
 
 /**
  * NOTE: the believer alone lets batch and pending points crowd the incumbent's
@@ -257,6 +270,8 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
   const penalized = (options.localPenalty ?? LOCAL_PENALTY_DEFAULT) && (pendingX.length > 0 || input.count > 1);
   const lipschitz = penalized ? numerically('Lipschitz estimate', () => meanLipschitz(base, rng.fork(50))) : 0;
   const centres: Float64Array[] = [...pendingX];
+  const fantasized = (options.pending ?? PENDING_DEFAULT) === 'fantasy';
+  const fantasies = options.fantasies ?? FANTASIES;
 
   const suggestions: Suggestion[] = [];
   for (let k = 0; k < input.count; k++) {
@@ -264,7 +279,11 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     try {
       r = numerically('acquisition optimization', () => {
         const penalty = penalized && centres.length > 0 ? localPenalty(base, rows(centres, d), centres.length, best, lipschitz) : undefined;
-        return maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude, ...(penalty ? { penalty } : {}) });
+        // gp's last centres.length rows are the centres with their believer values.
+        const acquisition = fantasized && centres.length > 0
+          ? fantasyLogEi(gp, centres.length, best, fantasyBaseSamples(fantasies, centres.length, rng.fork(200 + k)), fantasies)
+          : undefined;
+        return maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude, ...(penalty ? { penalty } : {}), ...(acquisition ? { acquisition } : {}) });
       });
     } catch (e) {
       // A finite space ran out part-way through the batch: the points so far are still good.
@@ -272,8 +291,8 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
       throw e;
     }
     if (!Number.isFinite(r.mean) || !Number.isFinite(r.variance)) throw new EngineError('numerical-failure', 'non-finite posterior at the suggestion');
-    // With a penalty r.logEi includes it; report log EI itself.
-    const acquisition = penalized && centres.length > 0 ? logExpectedImprovement(r.mean, Math.sqrt(r.variance), best) : r.logEi;
+    // With a penalty or fantasies r.logEi is not log EI; report log EI itself.
+    const acquisition = (penalized || fantasized) && centres.length > 0 ? logExpectedImprovement(r.mean, Math.sqrt(r.variance), best) : r.logEi;
     suggestions.push({ params: r.params, source: 'gp-logei', prediction: transform.toObjective(r.mean, Math.sqrt(r.variance)), acquisition });
     exclude.add(paramsKey(enc, r.params));
     centres.push(r.x);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { logExpectedImprovement, logExpectedImprovementAt } from '../../src/bo/acquisition.js';
+import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { appendObservations, gaussianProcess, posterior, posteriorWorkspace, type GaussianProcess, type Hyperparameters } from '../../src/bo/gp.js';
 import { fantasyBaseSamples, fantasyLogEi } from '../../src/bo/pending-acquisition.js';
 import { createRng } from '../../src/bo/rng.js';
@@ -151,5 +152,29 @@ describe('fantasyBaseSamples', () => {
   it('is the same for the same seed and differs for another', () => {
     expect(Array.from(fantasyBaseSamples(4, 3, createRng(5)))).toEqual(Array.from(fantasyBaseSamples(4, 3, createRng(5))));
     expect(Array.from(fantasyBaseSamples(4, 3, createRng(5)))).not.toEqual(Array.from(fantasyBaseSamples(4, 3, createRng(6))));
+  });
+});
+
+describe("suggestNext with pending: 'fantasy'", () => {
+  const space = [0, 1, 2].map((i) => ({ name: `x${i}`, type: 'float' as const, low: 0, high: 1 }));
+  const f = (p: Record<string, unknown>) => -(((p.x0 as number) - 0.3) ** 2 + ((p.x1 as number) - 0.6) ** 2 + ((p.x2 as number) - 0.5) ** 2);
+  const rng = createRng(9);
+  const observations = Array.from({ length: 10 }, () => {
+    const params = { x0: rng.uniform(), x1: rng.uniform(), x2: rng.uniform() };
+    return { params, value: f(params) };
+  });
+  const input: SuggestInput = { space, goal: 'maximize', observations, pending: [], count: 1, seed: 4 };
+
+  it('without pending or batch points gives exactly the sequential suggestion', () => {
+    expect(suggestNext(input, { pending: 'fantasy' })).toEqual(suggestNext(input, { pending: 'believer' }));
+  });
+
+  it('is deterministic with pending points and batches', () => {
+    const withPending: SuggestInput = { ...input, pending: [{ x0: 0.3, x1: 0.6, x2: 0.5 }, { x0: 0.9, x1: 0.1, x2: 0.2 }], count: 3 };
+    const first = suggestNext(withPending, { pending: 'fantasy', fantasies: 8 });
+    expect(suggestNext(withPending, { pending: 'fantasy', fantasies: 8 })).toEqual(first);
+    expect(first.suggestions).toHaveLength(3);
+    const keys = new Set(first.suggestions.map((s) => JSON.stringify(s.params)));
+    expect(keys.size).toBe(3);
   });
 });
