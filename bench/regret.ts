@@ -10,6 +10,7 @@
  *          --local-penalty on|off (engine's penalty around pending and batch points; default: the engine's)
  *          --pending believer|fantasy (engine's acquisition with pending and batch points; default: the engine's)
  *          --fantasies K (fantasies per suggestion with --pending fantasy; default: the engine's)
+ *          --latent on|off (fantasize latent f instead of noisy outcomes; default: the engine's)
  *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
  *
  * A row is a problem name (sequential) or <problem>-batch<q> / <problem>-async<w>,
@@ -164,11 +165,14 @@ async function main(): Promise<void> {
   const pendingFlag = flag('pending');
   if (pendingFlag !== undefined && pendingFlag !== 'believer' && pendingFlag !== 'fantasy') throw new Error('--pending: believer or fantasy');
   const fantasiesFlag = flag('fantasies');
+  const latentFlag = flag('latent');
+  if (latentFlag !== undefined && latentFlag !== 'on' && latentFlag !== 'off') throw new Error('--latent: on or off');
   const options: EngineOptions = {
     ...(warp ? { outputWarp: warp } : {}),
     ...(localPenalty !== null ? { localPenalty } : {}),
     ...(pendingFlag !== undefined ? { pending: pendingFlag } : {}),
     ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
+    ...(latentFlag !== undefined ? { latentFantasies: latentFlag === 'on' } : {}),
   };
   const rows = (flag('problems')?.split(',') ?? DEFAULT_ROWS).map(parseRow);
   const tasks: Task[] = [];
@@ -176,7 +180,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {

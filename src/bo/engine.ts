@@ -127,11 +127,14 @@ export interface EngineOptions {
   pending?: PendingStrategy;
   /** K, fantasies per suggestion with pending = 'fantasy'. Default FANTASIES. */
   fantasies?: number;
+  /** Fantasize the latent f(P) (true) or noisy outcomes (false), pending-acquisition.ts. Default LATENT_FANTASIES. */
+  latentFantasies?: boolean;
 }
 
 export type PendingStrategy = 'believer' | 'fantasy';
 export const PENDING_DEFAULT: PendingStrategy = 'believer';
 export const FANTASIES = 32;
+export const LATENT_FANTASIES = false;
 
 /**
  * NOTE: the believer alone lets batch and pending points crowd the incumbent's
@@ -272,6 +275,7 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
   const centres: Float64Array[] = [...pendingX];
   const fantasized = (options.pending ?? PENDING_DEFAULT) === 'fantasy';
   const fantasies = options.fantasies ?? FANTASIES;
+  const latent = options.latentFantasies ?? LATENT_FANTASIES;
 
   const suggestions: Suggestion[] = [];
   for (let k = 0; k < input.count; k++) {
@@ -281,7 +285,7 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
         const penalty = penalized && centres.length > 0 ? localPenalty(base, rows(centres, d), centres.length, best, lipschitz) : undefined;
         // gp's last centres.length rows are the centres with their believer values.
         const acquisition = fantasized && centres.length > 0
-          ? fantasyLogEi(gp, centres.length, best, fantasyBaseSamples(fantasies, centres.length, rng.fork(200 + k)), fantasies)
+          ? fantasyLogEi(gp, centres.length, best, fantasyBaseSamples(fantasies, centres.length, rng.fork(200 + k)), fantasies, { latent })
           : undefined;
         return maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude, ...(penalty ? { penalty } : {}), ...(acquisition ? { acquisition } : {}) });
       });

@@ -89,6 +89,35 @@ describe('fantasyLogEi', () => {
     void d;
   });
 
+  it('with latent fantasies, one fantasy is log EI of the GP refitted on (P, μ(P) + Cζ), C Cᵀ = Σ_P', () => {
+    const { base, believer, P, muP, best } = setting(2);
+    const zeta = Float64Array.of(1.5, -0.4);
+    // C from the believer's block: C Cᵀ = L₂₂L₂₂ᵀ − σ_n² I.
+    const n = base.n;
+    const N = believer.n;
+    const l = (j: number, q: number) => believer.L[(n + j) * N + n + q]!;
+    const m00 = l(0, 0) ** 2 - believer.noiseVariance;
+    const m10 = l(1, 0) * l(0, 0);
+    const m11 = l(1, 0) ** 2 + l(1, 1) ** 2 - believer.noiseVariance;
+    const c00 = Math.sqrt(m00);
+    const c10 = m10 / c00;
+    const c11 = Math.sqrt(m11 - c10 * c10);
+    // The Schur complement minus the noise is the base posterior variance at P.
+    const vP = new Float64Array(2);
+    posterior(base, P, 2, new Float64Array(2), vP);
+    expect(m00).toBeCloseTo(vP[0]!, 10);
+    expect(m11).toBeCloseTo(vP[1]!, 10);
+    const yP = Float64Array.of(muP[0]! + c00 * zeta[0]!, muP[1]! + c10 * zeta[0]! + c11 * zeta[1]!);
+    const refit = appendObservations(base, P, yP);
+    const a = fantasyLogEi(believer, 2, best, zeta, 1, { latent: true });
+    const mean = new Float64Array(1);
+    const variance = new Float64Array(1);
+    for (const x of points) {
+      posterior(refit, x, 1, mean, variance);
+      expect(valueAt(a, x)).toBeCloseTo(logExpectedImprovement(mean[0]!, Math.sqrt(variance[0]!), Math.max(best, ...yP)), 9);
+    }
+  });
+
   it('is the log of the mean EI over fantasies', () => {
     const { believer, best } = setting(2);
     const K = 5;
