@@ -9,6 +9,7 @@
  *   npm run bench:latency -- --n 100,1000 --d 6            some cells
  *   flags: --n a,b  --d a,b  --reps R (warm repetitions; default 15, 11 at n ≥ 500, 7 at n = 1000)
  *          --pending P (pending trials conditioned on, default 3: four workers, one asking)
+ *          --strategy believer|fantasy  --fantasies K  --local-penalty on|off (engine's handling of pending points; default: the engine's)
  *
  * Data per (n, d): the first n points of a scrambled Sobol' design (seed n·100 + d)
  * and the values of a shifted sphere with a ripple, minimized,
@@ -29,7 +30,7 @@
 
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { suggestNext, type SuggestInput } from '../src/bo/engine.js';
+import { suggestNext, type EngineOptions, type SuggestInput } from '../src/bo/engine.js';
 import { createRng } from '../src/bo/rng.js';
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
@@ -82,8 +83,16 @@ function main(): void {
   const ds = (flag('d') ?? '2,6,12').split(',').map(Number);
   const pending = Number(flag('pending') ?? 3);
   const repsFlag = flag('reps');
+  const strategy = flag('strategy');
+  if (strategy !== undefined && strategy !== 'believer' && strategy !== 'fantasy') throw new Error('--strategy: believer or fantasy');
+  const fantasies = flag('fantasies');
+  const penalty = flag('local-penalty');
+  if (penalty !== undefined && penalty !== 'on' && penalty !== 'off') throw new Error('--local-penalty: on or off');
+  const options: EngineOptions = {
+    ...(strategy ? { pending: strategy } : {}), ...(fantasies ? { fantasies: Number(fantasies) } : {}), ...(penalty ? { localPenalty: penalty === 'on' } : {}),
+  };
   const [l1, l5, l15] = loadavg();
-  console.log(`node ${process.version}, ${cpus().length} cores, load average at start ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)}; ${pending} pending\n`);
+  console.log(`node ${process.version}, ${cpus().length} cores, load average at start ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)}; ${pending} pending, strategy ${strategy ?? 'engine default'}${fantasies ? `, K = ${fantasies}` : ''}, local penalty ${penalty ?? 'engine default'}\n`);
   console.log('| n | d | warm p50 ms | warm p95 ms | warm CPU p50 ms | cold p50 ms | cold p95 ms | reps warm/cold | target (warm p50) |');
   console.log('|---|---|---|---|---|---|---|---|---|');
   const started = performance.now();
@@ -92,9 +101,9 @@ function main(): void {
       const warmReps = repsFlag ? Number(repsFlag) : n >= 1000 ? 7 : n >= 500 ? 11 : 15;
       const coldReps = n >= 500 ? 3 : 5;
       const input = problem(n, d, pending);
-      const before = suggestNext({ ...input, observations: input.observations.slice(0, n - 1), seed: 0 });
-      const warm = Array.from({ length: warmReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r, previous: before.hyperparameters })));
-      const cold = Array.from({ length: coldReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r })));
+      const before = suggestNext({ ...input, observations: input.observations.slice(0, n - 1), seed: 0 }, options);
+      const warm = Array.from({ length: warmReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r, previous: before.hyperparameters }, options)));
+      const cold = Array.from({ length: coldReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r }, options)));
       const w = warm.map((t) => t.wall);
       const c = cold.map((t) => t.wall);
       const target = TARGETS[`${n},${d}`];
