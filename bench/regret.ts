@@ -8,6 +8,9 @@
  *   flags: --seeds N  --problems a,b  --jobs J (worker processes, default 2)
  *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
  *          --local-penalty on|off (engine's penalty around pending and batch points; default: the engine's)
+ *          --pending believer|fantasy (engine's acquisition with pending and batch points; default: the engine's)
+ *          --fantasies K (fantasies per suggestion with --pending fantasy; default: the engine's)
+ *          --latent on|off (fantasize latent f instead of noisy outcomes; default: the engine's)
  *          --refit always|policy (refit θ on every call, or as engine.ts refitHyperparameters says; default policy)
  *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
  *
@@ -38,7 +41,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { createEncoding, designPoint } from '../src/bo/encoding.js';
-import { EngineError, suggestNext, type FittedHyperparameters, type OutputWarp } from '../src/bo/engine.js';
+import { EngineError, suggestNext, type EngineOptions, type FittedHyperparameters } from '../src/bo/engine.js';
 import { createRng } from '../src/bo/rng.js';
 import type { Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
@@ -49,7 +52,8 @@ import { flag, fmt, runInProcesses, servesTasks } from './harness.js';
 /** How the budget is spent: one at a time, synchronous batches of `width`, or `width` asynchronous workers. */
 interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
 interface Row { name: string; problem: Problem; parallelism: Parallelism }
-interface Task { row: string; seed: number; warp: OutputWarp | null; localPenalty: boolean | null; refitAlways: boolean }
+/** `options` must survive the trip to a child process (no functions): refitting on every call is a flag. */
+interface Task { row: string; seed: number; options: EngineOptions; refitAlways: boolean }
 interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number }
 
 /** Rows run by default: every problem sequentially, plus issue 4's batch and asynchronous Hartmann6. */
@@ -68,7 +72,8 @@ function parseRow(name: string): Row {
 
 interface EngineRun { regret: number; millis: number[]; failures: number }
 
-function runEngine(problem: Problem, parallelism: Parallelism, seed: number, warp: OutputWarp | null, localPenalty: boolean | null, refitAlways: boolean): EngineRun {
+function runEngine(problem: Problem, parallelism: Parallelism, seed: number, options: EngineOptions): EngineRun {
+  // NOTE: no model cache here: it would change the time per call, never a suggestion.
   const enc = createEncoding(problem.space);
   const d = enc.dim;
   const n0 = Math.max(5, 2 * d + 2);
@@ -89,7 +94,7 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, war
     try {
       const out = suggestNext(
         { space: problem.space, goal: 'minimize', observations, pending, count, seed: seed * 1000 + salt, ...(previous ? { previous } : {}) },
-        { ...(warp ? { outputWarp: warp } : {}), ...(localPenalty !== null ? { localPenalty } : {}), ...(refitAlways ? { refit: () => true } : {}) },
+        options,
       );
       previous = out.hyperparameters;
       points = out.suggestions.map((s) => s.params);
@@ -144,7 +149,7 @@ function runRandom(problem: Problem, seed: number): number {
 
 function runTask(task: Task): TaskResult {
   const { problem, parallelism } = parseRow(task.row);
-  const engine = runEngine(problem, parallelism, task.seed, task.warp, task.localPenalty, task.refitAlways);
+  const engine = runEngine(problem, parallelism, task.seed, task.refitAlways ? { ...task.options, refit: () => true } : task.options);
   return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures };
 }
 
@@ -160,15 +165,27 @@ async function main(): Promise<void> {
   const penaltyFlag = flag('local-penalty');
   if (penaltyFlag !== undefined && penaltyFlag !== 'on' && penaltyFlag !== 'off') throw new Error('--local-penalty: on or off');
   const localPenalty = penaltyFlag === undefined ? null : penaltyFlag === 'on';
+  const pendingFlag = flag('pending');
+  if (pendingFlag !== undefined && pendingFlag !== 'believer' && pendingFlag !== 'fantasy') throw new Error('--pending: believer or fantasy');
+  const fantasiesFlag = flag('fantasies');
+  const latentFlag = flag('latent');
+  if (latentFlag !== undefined && latentFlag !== 'on' && latentFlag !== 'off') throw new Error('--latent: on or off');
+  const options: EngineOptions = {
+    ...(warp ? { outputWarp: warp } : {}),
+    ...(localPenalty !== null ? { localPenalty } : {}),
+    ...(pendingFlag !== undefined ? { pending: pendingFlag } : {}),
+    ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
+    ...(latentFlag !== undefined ? { latentFantasies: latentFlag === 'on' } : {}),
+  };
   const refitFlag = flag('refit') ?? 'policy';
   if (refitFlag !== 'always' && refitFlag !== 'policy') throw new Error('--refit: always or policy');
   const rows = (flag('problems')?.split(',') ?? DEFAULT_ROWS).map(parseRow);
   const tasks: Task[] = [];
-  for (const r of rows) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, warp, localPenalty, refitAlways: refitFlag === 'always' });
+  for (const r of rows) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, options, refitAlways: refitFlag === 'always' });
   const started = performance.now();
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; refit: ${refitFlag}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}; refit: ${refitFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {

@@ -10,8 +10,9 @@
  * |         | categoricals the choice index                                      |        |       |
  * | μ, s²   | GP posterior mean and variance of the latent f at x (gp.ts)        |        | yStd  |
  * | best    | incumbent: largest standardized observation (maximization)          |        | yStd  |
- * | a(x)    | log EI(μ(x), s(x); best) (acquisition.ts), plus the optional log    |        |       |
- * |         | penalty around points being evaluated (local-penalty.ts)           |        |       |
+ * | a(x)    | log EI(μ(x), s(x); best) (acquisition.ts), or another `Acquisition` |        |       |
+ * |         | (pending-acquisition.ts), plus the optional log penalty around      |        |       |
+ * |         | points being evaluated (local-penalty.ts)                           |        |       |
  * | C       | continuous coordinates: floats, and ints / ordinals with > 16 cells |        |       |
  * | D       | discrete coordinates searched cell by cell: the other ints/ordinals |        |       |
  * |         | and every categorical                                               |        |       |
@@ -63,6 +64,19 @@ export interface LogEiMaximizerOptions {
   sweeps?: number;
   /** Added to a(x) everywhere (local-penalty.ts); `logEi` of the result then includes it. */
   penalty?: LogPenalty;
+  /**
+   * Maximized instead of log EI(μ, s; best) (e.g. pending-acquisition.ts); `best`
+   * is then unused, and `gp` must be the model whose μ and s² it reports.
+   */
+  acquisition?: Acquisition;
+}
+
+/** A quantity to maximize in place of log EI, with the model's moments for reporting. */
+export interface Acquisition {
+  /** a(z_j) for m points Z (m, d), xUnit, into out (m); μ(z_j) and s²(z_j) into mean, variance (m). */
+  values(Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array): void;
+  /** a(x) at one point x (d), with ∂a/∂x into grad (d, overwritten; 0 on categorical dims). */
+  valueWithGradient(x: Float64Array, grad: Float64Array): number;
 }
 
 export interface LogEiMaximum {
@@ -105,6 +119,7 @@ export function rawSampleCount(n: number, d: number): number {
 /** a(x) at m points Z (m, d) into out (m); posterior mean and variance into mean, variance. */
 function logEiBatch(
   gp: GaussianProcess, best: number, Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array, penalty?: LogPenalty,
+  acquisition?: Acquisition,
 ): void {
   const d = gp.d;
   for (let start = 0; start < m; start += BATCH) {
@@ -112,6 +127,15 @@ function logEiBatch(
     const zs = Z.subarray(start * d, (start + count) * d);
     const mu = mean.subarray(start, start + count);
     const v = variance.subarray(start, start + count);
+    if (acquisition) {
+      const a = out.subarray(start, start + count);
+      acquisition.values(zs, count, a, mu, v);
+      for (let j = 0; j < count; j++) {
+        const total = a[j]! + (penalty ? penalty.value(zs.subarray(j * d, j * d + d)) : 0);
+        a[j] = Number.isFinite(total) ? total : -Infinity;
+      }
+      continue;
+    }
     posterior(gp, zs, count, mu, v);
     for (let j = 0; j < count; j++) {
       const a = logExpectedImprovement(mu[j]!, Math.sqrt(v[j]!), best) + (penalty ? penalty.value(zs.subarray(j * d, j * d + d)) : 0);
@@ -133,7 +157,7 @@ function keyOf(enc: Encoding, x: Float64Array): string {
 }
 
 /** Evaluates snapped points (each shape (d)) in one batch. */
-function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Float64Array[], penalty?: LogPenalty): Scored[] {
+function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Float64Array[], penalty?: LogPenalty, acquisition?: Acquisition): Scored[] {
   const d = gp.d;
   const m = points.length;
   const Z = new Float64Array(m * d);
@@ -141,7 +165,7 @@ function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Floa
   const a = new Float64Array(m);
   const mu = new Float64Array(m);
   const v = new Float64Array(m);
-  logEiBatch(gp, best, Z, m, a, mu, v, penalty);
+  logEiBatch(gp, best, Z, m, a, mu, v, penalty, acquisition);
   return points.map((x, i) => ({ x, key: keyOf(enc, x), logEi: a[i]!, mean: mu[i]!, variance: v[i]! }));
 }
 
@@ -303,12 +327,13 @@ function startPoints(enc: Encoding, scored: Scored[], restarts: number): Scored[
 /** Local search from `start` (snapped): alternating L-BFGS on C and discrete sweeps over D. */
 function refine(
   gp: GaussianProcess, enc: Encoding, best: number, start: Scored,
-  cont: number[], disc: number[], maxIterations: number, sweeps: number, penalty?: LogPenalty,
+  cont: number[], disc: number[], maxIterations: number, sweeps: number, penalty?: LogPenalty, acquisition?: Acquisition,
 ): Scored {
   let current = start;
   const ws = posteriorWorkspace(gp);
   const grad2 = new Float64Array(2);
   const gPenalty = new Float64Array(gp.d);
+  const gAcquisition = new Float64Array(gp.d);
   const nc = cont.length;
   const lower = new Float64Array(nc);
   const upper = new Float64Array(nc).fill(1);
@@ -317,6 +342,15 @@ function refine(
       const base = current.x.slice();
       const fg = (z: Float64Array, g: Float64Array): number => {
         for (let i = 0; i < nc; i++) base[cont[i]!] = z[i]!;
+        if (acquisition) {
+          let a = acquisition.valueWithGradient(base, gAcquisition);
+          if (penalty) a += penalty.valueWithGradient(base, gPenalty);
+          for (let i = 0; i < nc; i++) {
+            const j = cont[i]!;
+            g[i] = -(gAcquisition[j]! + (penalty ? gPenalty[j]! : 0));
+          }
+          return -a;
+        }
         posteriorWithGradient(gp, base, ws);
         const s = Math.sqrt(ws.variance);
         let a = logExpectedImprovementWithGradient(ws.mean, s, best, grad2);
@@ -333,14 +367,14 @@ function refine(
       const result = minimizeBox(fg, z0, lower, upper, { maxIterations });
       const x = current.x.slice();
       for (let i = 0; i < nc; i++) x[cont[i]!] = result.x[i]!;
-      const [scored] = scoreAll(gp, enc, best, [snap(enc, x)], penalty);
+      const [scored] = scoreAll(gp, enc, best, [snap(enc, x)], penalty, acquisition);
       if (scored!.logEi > current.logEi) current = scored!;
     }
     let sweepImproved = false;
     for (const j of disc) {
       const neighbours = discreteNeighbours(enc, current.x, j).map((y) => snap(enc, y));
       if (neighbours.length === 0) continue;
-      const scored = scoreAll(gp, enc, best, neighbours, penalty);
+      const scored = scoreAll(gp, enc, best, neighbours, penalty, acquisition);
       let top = current;
       for (const s of scored) if (s.logEi > top.logEi) top = s;
       if (top !== current) {
@@ -365,7 +399,7 @@ function refine(
  */
 export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, options: LogEiMaximizerOptions): LogEiMaximum {
   if (enc.dim !== gp.d) throw new RangeError(`maximizeLogEi: encoding has ${enc.dim} dimensions, GP has ${gp.d}`);
-  const { rng, exclude, penalty } = options;
+  const { rng, exclude, penalty, acquisition } = options;
   const n = gp.n;
   const rawCount = options.rawSamples ?? rawSampleCount(n, enc.dim);
   const restarts = options.restarts ?? (n > 400 ? 3 : 5);
@@ -376,12 +410,12 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
   const raw: Float64Array[] = Number.isFinite(size)
     ? enumerateByValue(enc, size)
     : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(gp, enc, Math.max(16, rawCount >> 2), rng.fork(2))];
-  const scored = scoreAll(gp, enc, best, raw, penalty).sort((a, b) => b.logEi - a.logEi);
+  const scored = scoreAll(gp, enc, best, raw, penalty, acquisition).sort((a, b) => b.logEi - a.logEi);
 
   const starts = startPoints(enc, scored, restarts);
   const cont = continuousCoordinates(enc);
   const disc = Number.isFinite(size) ? [] : discreteCoordinates(enc);
-  const refined = starts.map((s) => refine(gp, enc, best, s, cont, disc, maxIterations, sweeps, penalty)).sort((a, b) => b.logEi - a.logEi);
+  const refined = starts.map((s) => refine(gp, enc, best, s, cont, disc, maxIterations, sweeps, penalty, acquisition)).sort((a, b) => b.logEi - a.logEi);
 
   for (const s of [...refined, ...scored]) {
     if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
@@ -397,7 +431,7 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
     }
     randomPoints.push(snap(enc, x));
   }
-  const candidates = scoreAll(gp, enc, best, randomPoints, penalty).sort((a, b) => b.logEi - a.logEi);
+  const candidates = scoreAll(gp, enc, best, randomPoints, penalty, acquisition).sort((a, b) => b.logEi - a.logEi);
   for (const s of candidates) {
     if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
   }

@@ -15,8 +15,10 @@
  * |        | `previous` itself when refitHyperparameters says so              |        |           |
  * | best   | max_i y_i (observations only, never fantasies)                   |        | yStd      |
  *
- * Steps (Optuna's GPSampler and BoTorch's SingleTaskGP + LogEI, kriging
- * believer for pending and batch points as in Ginsbourger et al. 2010,
+ * Steps (Optuna's GPSampler and BoTorch's SingleTaskGP + LogEI; for pending
+ * and batch points log EI averaged over fantasies of their outcomes, the
+ * marginal of BoTorch's qLogEI with X_pending, pending-acquisition.ts; or, with
+ * pending = 'believer', the kriging believer of Ginsbourger et al. 2010,
  * "Kriging is well-suited to parallelize optimization", plus the local
  * penalty of González et al. 2016 around them, local-penalty.ts):
  *  1. encode and validate; y = standardized T(s·v).
@@ -26,11 +28,15 @@
  *  3. For every pending x_p: append (x_p, μ(x_p)) with θ fixed. Because the
  *     fantasy equals the current mean, appending them one by one or all at once
  *     gives the same model.
- *  4. For k = 1..count: x_k = argmax log EI + Σ_c log φ_c (acquisition-optimizer.ts),
- *     never an observed, pending, excluded or already suggested point; append
- *     (x_k, μ(x_k)). The penalties φ_c sit at every pending point and every
- *     earlier x_j, with μ_c, s_c and Λ from the step-2 GP (no fantasies); there
- *     are none for count = 1 without pending points, the sequential case.
+ *  4. For k = 1..count: x_k = argmax a(x) (acquisition-optimizer.ts), never an
+ *     observed, pending, excluded or already suggested point; append (x_k, μ(x_k)).
+ *     With centres (every pending point and every earlier x_j) a(x) is
+ *     'fantasy': log (1/K) Σ_k EI under the step-3 GP with the centres' outcomes
+ *     drawn from their joint posterior (seeded, rng.fork(200 + k));
+ *     'believer': log EI of the step-3 GP + Σ_c log φ_c, penalties at the
+ *     centres with μ_c, s_c and Λ from the step-2 GP.
+ *     Without centres (count = 1, no pending: the sequential case) a(x) is
+ *     plain log EI either way.
  *     A finite space that runs out after k ≥ 1 points ends the batch there.
  *  5. decode; report μ and s at x_k back in objective units.
  *
@@ -44,6 +50,7 @@ import { createEncoding, encode, paramsKey, validateParams, type Encoding } from
 import { fitHyperparameters } from './fit.js';
 import { appendObservations, gaussianProcess, posterior, reusableRows, type GaussianProcess, type Hyperparameters } from './gp.js';
 import { lipschitzEstimate, localPenalty } from './local-penalty.js';
+import { fantasyBaseSamples, fantasyLogEi } from './pending-acquisition.js';
 import { DEFAULT_OUTPUT_WARP, outputTransform, type OutputWarp } from './output-transform.js';
 import { createRng, type Rng } from './rng.js';
 import { sobolSequence } from './sobol.js';
@@ -139,16 +146,53 @@ export interface EngineOptions {
   fitIterations?: number;
   /** Fit θ on a random subset of at most this many observations. Default FIT_MAX_POINTS. */
   fitMaxPoints?: number;
-  /** Penalize log EI around pending and batch points (step 4). Default true; false leaves the kriging believer alone. */
+  /**
+   * Add the local penalty around pending and batch points (step 4). Default
+   * LOCAL_PENALTY_DEFAULT with pending = 'believer', false with 'fantasy'.
+   */
   localPenalty?: boolean;
   /** The study's model from earlier calls, to extend rather than refactor (step 2). */
   modelCache?: ModelCache;
   /** When to refit θ given `previous`. Default refitHyperparameters. */
   refit?: (n: number, previous: FittedHyperparameters) => boolean;
+  /**
+   * What is maximized when there are pending or earlier batch points: 'believer'
+   * (log EI of the believer GP) or 'fantasy' (log EI averaged over sampled
+   * pending outcomes, pending-acquisition.ts). Default PENDING_DEFAULT.
+   */
+  pending?: PendingStrategy;
+  /** K, fantasies per suggestion with pending = 'fantasy'. Default FANTASIES. */
+  fantasies?: number;
+  /** Fantasize the latent f(P) (true) or noisy outcomes (false), pending-acquisition.ts. Default LATENT_FANTASIES. */
+  latentFantasies?: boolean;
 }
 
+export type PendingStrategy = 'believer' | 'fantasy';
+
 /**
- * NOTE: the believer alone lets batch and pending points crowd the incumbent's
+ * NOTE: fantasies beat believer + local penalty on asynchronous workers and
+ * hold batches. bench/regret.ts, Hartmann6@80, 128 seeds (median [q25, q75],
+ * seeds with regret < 0.01), sequential 2.2e-4, 91/128 in both runs
+ * (bit-identical), believer + penalty → fantasy (K = 32, no penalty):
+ *   batch4  4.8e-4 [1.6e-4, 0.119] 2.18×, 87/128 → 3.5e-4 [2.1e-4, 0.119] 1.60×, 86/128
+ *           (48 seeds better, 68 worse, geometric mean over seeds below 0.01 in both 2.6e-4 → 2.3e-4)
+ *   async8  3.7e-3 [1.1e-3, 0.120] 16.8×, 73/128 → 1.4e-3 [6.0e-4, 0.122] 6.5×, 80/128
+ *           (75 better, 49 worse; 11 seeds newly below 0.01, 4 lost; geometric mean 1.1e-3 → 6.3e-4)
+ * The local penalty on top of the fantasies did not help (64 seeds, async8
+ * 1.5e-3 and 43/64 against 1.1e-3 and 42/64, 22 seeds better, 33 worse).
+ * K = 16, 32, 64 gave 19/32 seeds each on async8 (medians 1.2e-3, 1.9e-3,
+ * 2.1e-3: seed noise); latent instead of noisy fantasies 20/32 (1.2e-3).
+ * Cost (bench/latency.ts, n = 100, d = 6, 7 pending, warm CPU p50): 33 ms
+ * with believer + penalty, 43 ms with K = 32, 37 ms with K = 16.
+ * Async8 is still not within issue 4's 1.5× of sequential: among seeds that
+ * find the global basin its regret is 7.1e-4 against 1.4e-4 (geometric means).
+ */
+export const PENDING_DEFAULT: PendingStrategy = 'fantasy';
+export const FANTASIES = 32;
+export const LATENT_FANTASIES = false;
+
+/**
+ * NOTE (pending = 'believer'): the believer alone lets batch and pending points crowd the incumbent's
  * basin. bench/regret.ts, Hartmann6, 128 seeds (median [q25, q75], seeds with
  * regret < 0.01), believer alone → believer + local penalty:
  *   batch4  2.8e-3 [6.4e-4, 0.119], 81/128 → 4.8e-4 [1.6e-4, 0.119], 87/128 (91 seeds better, 25 worse)
@@ -313,9 +357,12 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
   options.modelCache?.set(base);
   let gp = base;
   if (pendingX.length > 0) gp = numerically('pending fantasies', () => withBelieverFantasies(gp, rows(pendingX, d), pendingX.length));
-  const penalized = (options.localPenalty ?? LOCAL_PENALTY_DEFAULT) && (pendingX.length > 0 || input.count > 1);
+  const fantasized = (options.pending ?? PENDING_DEFAULT) === 'fantasy';
+  const penalized = (options.localPenalty ?? (fantasized ? false : LOCAL_PENALTY_DEFAULT)) && (pendingX.length > 0 || input.count > 1);
   const lipschitz = penalized ? numerically('Lipschitz estimate', () => meanLipschitz(base, rng.fork(50))) : 0;
   const centres: Float64Array[] = [...pendingX];
+  const fantasies = options.fantasies ?? FANTASIES;
+  const latent = options.latentFantasies ?? LATENT_FANTASIES;
 
   const suggestions: Suggestion[] = [];
   for (let k = 0; k < input.count; k++) {
@@ -323,7 +370,11 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     try {
       r = numerically('acquisition optimization', () => {
         const penalty = penalized && centres.length > 0 ? localPenalty(base, rows(centres, d), centres.length, best, lipschitz) : undefined;
-        return maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude, ...(penalty ? { penalty } : {}) });
+        // gp's last centres.length rows are the centres with their believer values.
+        const acquisition = fantasized && centres.length > 0
+          ? fantasyLogEi(gp, centres.length, best, fantasyBaseSamples(fantasies, centres.length, rng.fork(200 + k)), fantasies, { latent })
+          : undefined;
+        return maximizeLogEi(gp, enc, best, { rng: rng.fork(100 + k), exclude, ...(penalty ? { penalty } : {}), ...(acquisition ? { acquisition } : {}) });
       });
     } catch (e) {
       // A finite space ran out part-way through the batch: the points so far are still good.
@@ -331,8 +382,8 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
       throw e;
     }
     if (!Number.isFinite(r.mean) || !Number.isFinite(r.variance)) throw new EngineError('numerical-failure', 'non-finite posterior at the suggestion');
-    // With a penalty r.logEi includes it; report log EI itself.
-    const acquisition = penalized && centres.length > 0 ? logExpectedImprovement(r.mean, Math.sqrt(r.variance), best) : r.logEi;
+    // With a penalty or fantasies r.logEi is not log EI; report log EI itself.
+    const acquisition = (penalized || fantasized) && centres.length > 0 ? logExpectedImprovement(r.mean, Math.sqrt(r.variance), best) : r.logEi;
     suggestions.push({ params: r.params, source: 'gp-logei', prediction: transform.toObjective(r.mean, Math.sqrt(r.variance)), acquisition });
     exclude.add(paramsKey(enc, r.params));
     centres.push(r.x);

@@ -1,7 +1,7 @@
 /**
  * The default suggester: the study's scrambled Sobol design first, then the Gaussian-
  * process engine (`bo/engine.ts`, Matérn-5/2 + log EI) conditioned on every completed
- * trial and, by kriging believer, on every pending one.
+ * trial, with every pending one taken into account by fantasies of its outcome.
  *
  * A numerical failure never reaches the client as a 500: the point falls back to a
  * seeded random draw with `source: "random-fallback"`, a warning log line with the reason
