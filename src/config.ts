@@ -11,7 +11,7 @@ export type Config = {
   apiKeys: string[];
   /** Worker threads that run the GP engine. */
   engineThreads: number;
-  /** Each engine thread's budget for warm models, in bytes. */
+  /** The engine threads' budget for warm models, in bytes, all threads together. */
   modelCacheBytes: number;
 };
 

@@ -13,7 +13,7 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
   });
 });
 
-test('ENGINE_MODEL_CACHE_MB sets each engine thread\'s model cache', () => {
+test('ENGINE_MODEL_CACHE_MB sets the engine threads\' model cache', () => {
   expect(loadConfig({ ENGINE_MODEL_CACHE_MB: '64' }, 1).modelCacheBytes).toBe(64 * 2 ** 20);
   expect(() => loadConfig({ ENGINE_MODEL_CACHE_MB: '0' }, 1)).toThrow(/ENGINE_MODEL_CACHE_MB/);
 });

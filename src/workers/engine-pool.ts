@@ -22,7 +22,10 @@ export type EnginePool = { run(input: SuggestInput, cacheKey?: string): Promise<
 export interface EnginePoolOptions {
   /** Worker threads. Default defaultEngineThreads(). */
   threads?: number;
-  /** Model-cache budget of each thread in bytes. Default DEFAULT_MODEL_CACHE_BYTES. */
+  /**
+   * Model-cache budget of all threads together, in bytes, shared equally: a study's
+   * model lives on the thread it returns to. Default DEFAULT_MODEL_CACHE_BYTES.
+   */
   modelCacheBytes?: number;
 }
 
@@ -44,7 +47,7 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
       filename: new URL(fromSource ? './engine-worker.ts' : './engine-worker.js', import.meta.url).href,
       minThreads: 1,
       maxThreads: 1,
-      workerData: { modelCacheBytes: options.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES },
+      workerData: { modelCacheBytes: Math.floor((options.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES) / threads) },
       // Under tsx (tests, `node --import tsx`), a worker needs the loader to import TypeScript.
       ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
     }),

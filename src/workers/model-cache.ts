@@ -8,7 +8,7 @@ import { LRUCache } from 'lru-cache';
 import type { ModelCache } from '../bo/engine.js';
 import type { GaussianProcess } from '../bo/gp.js';
 
-/** Default budget per engine thread: about 30 studies at n = 1000 (8 MB factors). */
+/** Default budget of all engine threads together: about 30 studies at n = 1000 (8 MB factors). */
 export const DEFAULT_MODEL_CACHE_BYTES = 256 * 2 ** 20;
 
 export interface ModelCaches {
