@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { logExpectedImprovement, logExpectedImprovementAt } from '../../src/bo/acquisition.js';
-import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
+import { CENTRED_PERTURBATION_SCALES, suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { appendObservations, gaussianProcess, posterior, posteriorWorkspace, type GaussianProcess, type Hyperparameters } from '../../src/bo/gp.js';
 import { fantasyBaseSamples, fantasyLogEi } from '../../src/bo/pending-acquisition.js';
 import { createRng } from '../../src/bo/rng.js';
@@ -250,6 +250,12 @@ describe("suggestNext with pending: 'fantasy'", () => {
       { centredSearch: { restarts: 10, perturbationScales: [0.01, 0.05, 0.2] } },
     ];
     for (const o of options) expect(suggestNext(input, o)).toEqual(sequential);
+  });
+
+  it('searches with CENTRED_PERTURBATION_SCALES by default when there are pending points', () => {
+    const withPending: SuggestInput = { ...input, pending: [{ x0: 0.9, x1: 0.1, x2: 0.2 }], count: 2 };
+    const explicit = suggestNext(withPending, { centredSearch: { perturbationScales: [...CENTRED_PERTURBATION_SCALES] } });
+    expect(suggestNext(withPending)).toEqual(explicit);
   });
 
   it('with fantasySpread 0 and pending points suggests what the believer without penalty does', () => {
