@@ -12,6 +12,11 @@
  *          --fantasies K (fantasies per suggestion with --pending fantasy; default: the engine's)
  *          --latent on|off (fantasize latent f instead of noisy outcomes; default: the engine's)
  *          --refit always|policy (refit θ on every call, or as engine.ts refitHyperparameters says; default policy)
+ *          --fantasy-incumbent raised|observed (each fantasy's best includes its pending outcomes, or not; default: the engine's)
+ *          --perturb observed|all (raw candidates around the best observed rows only, or fantasy rows too; default: the engine's)
+ *          --centred-search '{"restarts":10,"perturbationScales":[0.01,0.05,0.2]}' (optimizer settings with pending or batch points)
+ *          --fantasy-spread κ (fantasy deviations scaled by κ; 0 = believer, default 1)
+ *          --trace (for seeds ending below 0.01: distance of the last TRACE_TAIL points to the incumbent, share that improved it)
  *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
  *
  * A row is a problem name (sequential) or <problem>-batch<q> / <problem>-async<w>,
@@ -40,7 +45,7 @@
  */
 
 import { performance } from 'node:perf_hooks';
-import { createEncoding, designPoint } from '../src/bo/encoding.js';
+import { createEncoding, designPoint, encode } from '../src/bo/encoding.js';
 import { EngineError, suggestNext, type EngineOptions, type FittedHyperparameters } from '../src/bo/engine.js';
 import { createRng } from '../src/bo/rng.js';
 import type { Params } from '../src/bo/search-space.js';
@@ -54,7 +59,14 @@ interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
 interface Row { name: string; problem: Problem; parallelism: Parallelism }
 /** `options` must survive the trip to a child process (no functions): refitting on every call is a flag. */
 interface Task { row: string; seed: number; options: EngineOptions; refitAlways: boolean }
-interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number }
+interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number; trace: TraceStep[] }
+/** One engine point (--trace): its issue index, distance in the encoded cube to the incumbent when asked, and whether it beat the incumbent when observed. */
+interface TraceStep { index: number; distance: number; improved: boolean; regret: number }
+
+/** Engine points per seed summarized by --trace: the end of the run, where the incumbent is refined. */
+const TRACE_TAIL = 30;
+/** --trace: points after the first one below 0.01 over which the descent in the basin is compared. */
+const AFTER = 12;
 
 /** Rows run by default: every problem sequentially, plus issue 4's batch and asynchronous Hartmann6. */
 const DEFAULT_ROWS = [...PROBLEMS.map((p) => p.name), 'hartmann6-batch4', 'hartmann6-async8'];
@@ -70,7 +82,7 @@ function parseRow(name: string): Row {
   return { name, problem, parallelism: { mode: (m[2] as 'batch' | 'async' | undefined) ?? 'sequential', width } };
 }
 
-interface EngineRun { regret: number; millis: number[]; failures: number }
+interface EngineRun { regret: number; millis: number[]; failures: number; trace: TraceStep[] }
 
 function runEngine(problem: Problem, parallelism: Parallelism, seed: number, options: EngineOptions): EngineRun {
   // NOTE: no model cache here: it would change the time per call, never a suggestion.
@@ -85,6 +97,18 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
   }
   const fallback = rng.fork(2);
   const millis: number[] = [];
+  const trace: TraceStep[] = [];
+  /** The encoded incumbent (smallest value so far) and the distance of params to it. */
+  const incumbentDistance = (params: Params): number => {
+    let top = observations[0]!;
+    for (const o of observations) if (o.value < top.value) top = o;
+    const a = encode(enc, top.params);
+    const b = encode(enc, params);
+    let s = 0;
+    for (let j = 0; j < d; j++) s += (a[j]! - b[j]!) ** 2;
+    return Math.sqrt(s);
+  };
+  const incumbentValue = (): number => Math.min(...observations.map((o) => o.value));
   let failures = 0;
   let previous: FittedHyperparameters | undefined;
   /** `count` points from the engine given `pending`, or random ones when it fails; `salt` varies the engine seed. */
@@ -110,12 +134,14 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
   const { mode, width } = parallelism;
   if (mode === 'async') {
     const clock = rng.fork(4);
-    const inFlight: { params: Params; finish: number }[] = [];
+    const inFlight: { params: Params; finish: number; step: TraceStep }[] = [];
     let issued = observations.length;
     let now = 0;
     const issue = (): void => {
       const [params] = ask(1, inFlight.map((t) => t.params), issued);
-      inFlight.push({ params: params!, finish: now + 0.5 + clock.uniform() });
+      const step = { index: issued, distance: incumbentDistance(params!), improved: false, regret: NaN };
+      trace.push(step);
+      inFlight.push({ params: params!, finish: now + 0.5 + clock.uniform(), step });
       issued++;
     };
     while (issued < problem.budget && inFlight.length < width) issue();
@@ -124,17 +150,26 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
       for (let i = 1; i < inFlight.length; i++) if (inFlight[i]!.finish < inFlight[first]!.finish) first = i;
       const [done] = inFlight.splice(first, 1);
       now = done!.finish;
-      observations.push({ params: done!.params, value: problem.f(done!.params) });
+      const value = problem.f(done!.params);
+      done!.step.improved = value < incumbentValue();
+      done!.step.regret = value - problem.optimum;
+      observations.push({ params: done!.params, value });
       if (issued < problem.budget) issue();
     }
   } else {
     while (observations.length < problem.budget) {
       const count = mode === 'batch' ? Math.min(width, problem.budget - observations.length) : 1;
-      for (const params of ask(count, [], observations.length)) observations.push({ params, value: problem.f(params) });
+      const points = ask(count, [], observations.length);
+      const before = incumbentValue();
+      for (const params of points) {
+        const value = problem.f(params);
+        trace.push({ index: observations.length, distance: incumbentDistance(params), improved: value < before, regret: value - problem.optimum });
+        observations.push({ params, value });
+      }
     }
   }
   const best = Math.min(...observations.map((o) => o.value));
-  return { regret: best - problem.optimum, millis, failures };
+  return { regret: best - problem.optimum, millis, failures, trace };
 }
 
 function runRandom(problem: Problem, seed: number): number {
@@ -150,7 +185,7 @@ function runRandom(problem: Problem, seed: number): number {
 function runTask(task: Task): TaskResult {
   const { problem, parallelism } = parseRow(task.row);
   const engine = runEngine(problem, parallelism, task.seed, task.refitAlways ? { ...task.options, refit: () => true } : task.options);
-  return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures };
+  return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures, trace: engine.trace };
 }
 
 
@@ -170,12 +205,22 @@ async function main(): Promise<void> {
   const fantasiesFlag = flag('fantasies');
   const latentFlag = flag('latent');
   if (latentFlag !== undefined && latentFlag !== 'on' && latentFlag !== 'off') throw new Error('--latent: on or off');
+  const incumbentFlag = flag('fantasy-incumbent');
+  if (incumbentFlag !== undefined && incumbentFlag !== 'raised' && incumbentFlag !== 'observed') throw new Error('--fantasy-incumbent: raised or observed');
+  const perturbFlag = flag('perturb');
+  if (perturbFlag !== undefined && perturbFlag !== 'observed' && perturbFlag !== 'all') throw new Error('--perturb: observed or all');
+  const searchFlag = flag('centred-search');
+  const centredSearch = searchFlag === undefined ? undefined : JSON.parse(searchFlag) as { restarts?: number; perturbationScales?: number[] };
   const options: EngineOptions = {
     ...(warp ? { outputWarp: warp } : {}),
     ...(localPenalty !== null ? { localPenalty } : {}),
     ...(pendingFlag !== undefined ? { pending: pendingFlag } : {}),
     ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
     ...(latentFlag !== undefined ? { latentFantasies: latentFlag === 'on' } : {}),
+    ...(incumbentFlag !== undefined ? { raiseFantasyIncumbent: incumbentFlag === 'raised' } : {}),
+    ...(perturbFlag !== undefined ? { perturbObservedOnly: perturbFlag === 'observed' } : {}),
+    ...(centredSearch ? { centredSearch } : {}),
+    ...(flag('fantasy-spread') !== undefined ? { fantasySpread: Number(flag('fantasy-spread')) } : {}),
   };
   const refitFlag = flag('refit') ?? 'policy';
   if (refitFlag !== 'always' && refitFlag !== 'policy') throw new Error('--refit: always or policy');
@@ -185,7 +230,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}; refit: ${refitFlag}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${incumbentFlag !== undefined ? `, incumbent ${incumbentFlag}` : ''}${perturbFlag !== undefined ? `; perturb ${perturbFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}${flag('fantasy-spread') !== undefined ? `; fantasy spread ${flag('fantasy-spread')}` : ''}; refit: ${refitFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {
@@ -210,6 +255,33 @@ async function main(): Promise<void> {
       const rs = results.filter((r) => r.row === name).sort((a, b) => a.seed - b.seed);
       console.log(`${name} per seed: ${rs.map((r) => fmt(r.regret)).join(' ')}`);
       console.log(`${name} seeds with regret < 0.05: ${rs.filter((r) => r.regret < 0.05).length}/${rs.length}, < 0.01: ${rs.filter((r) => r.regret < 0.01).length}/${rs.length}`);
+    }
+  }
+  if (process.argv.includes('--trace')) {
+    // Seeds that end in the global basin (regret < 0.01), their last TRACE_TAIL engine points.
+    console.log(`\nLast ${TRACE_TAIL} points of seeds with regret < 0.01: distance to the incumbent (encoded cube) when asked, share that beat the incumbent`);
+    console.log(`| row | seeds | points | distance q25 / median / q75 | < 0.02 | 0.02–0.1 | 0.1–0.3 | > 0.3 | improved | geo-mean regret | first point < 0.1 / < 0.01 (median index) | geo-mean regret ${AFTER} points after the first < 0.01 (seeds) |`);
+    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+    for (const { name, problem: p } of rows) {
+      const rs = results.filter((r) => r.row === name && r.regret < 0.01);
+      const steps = rs.flatMap((r) => r.trace.filter((t) => t.index >= p.budget - TRACE_TAIL));
+      if (steps.length === 0) continue;
+      const dist = steps.map((t) => t.distance);
+      const share = (f: (v: number) => boolean): string => `${((100 * dist.filter(f).length) / dist.length).toFixed(0)}%`;
+      const firstBelow = (level: number): number => quantile(rs.map((r) => r.trace.find((t) => t.regret < level)?.index ?? p.budget), 0.5);
+      // Descent speed in the basin, independent of when it was reached: best regret among
+      // the first point below 0.01 and the AFTER points issued after it.
+      const after = rs.flatMap((r) => {
+        const sorted = [...r.trace].sort((a, b) => a.index - b.index);
+        const i = sorted.findIndex((t) => t.regret < 0.01);
+        return i >= 0 && i + AFTER < sorted.length ? [Math.min(...sorted.slice(i, i + AFTER + 1).map((t) => t.regret))] : [];
+      });
+      const geoAfter = after.length > 0 ? fmt(Math.exp(after.reduce((a, v) => a + Math.log(Math.max(v, 1e-12)), 0) / after.length)) : '–';
+      const geo = Math.exp(rs.reduce((a, r) => a + Math.log(Math.max(r.regret, 1e-12)), 0) / rs.length);
+      console.log(
+        `| ${name} | ${rs.length} | ${steps.length} | ${fmt(quantile(dist, 0.25))} / ${fmt(quantile(dist, 0.5))} / ${fmt(quantile(dist, 0.75))} | ${share((v) => v < 0.02)} | ${share((v) => v >= 0.02 && v < 0.1)} | ` +
+          `${share((v) => v >= 0.1 && v < 0.3)} | ${share((v) => v >= 0.3)} | ${((100 * steps.filter((t) => t.improved).length) / steps.length).toFixed(1)}% | ${fmt(geo)} | ${firstBelow(0.1)} / ${firstBelow(0.01)} | ${geoAfter} (${after.length}) |`,
+      );
     }
   }
   console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s, ${jobs} worker(s)`);
