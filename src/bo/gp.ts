@@ -157,15 +157,26 @@ function rowEquals(A: Float64Array, B: Float64Array, i: number, d: number): bool
  * @param mean, variance  out, shape (m).
  */
 export function posterior(gp: GaussianProcess, Z: Float64Array, m: number, mean: Float64Array, variance: Float64Array): void {
-  const { n, alpha, L, kernel } = gp;
+  const V = crossKernel(gp.kernel, gp.X, gp.n, Z, m); // (n, m): column j is k(X, z_j)
+  posteriorMeanFromCross(gp, V, m, mean);
+  posteriorVarianceFromCross(gp, V, m, variance);
+}
+
+/** Step 1 of posterior: mean[j] = c + Σ_i V_ij α_i for V = k(X, Z), shape (n, m); V is left as is. */
+export function posteriorMeanFromCross(gp: GaussianProcess, V: Float64Array, m: number, mean: Float64Array): void {
+  const { n, alpha } = gp;
   const c = gp.hyperparameters.mean;
-  const V = crossKernel(kernel, gp.X, n, Z, m); // (n, m): column j is k(X, z_j)
   for (let j = 0; j < m; j++) mean[j] = c;
   for (let i = 0; i < n; i++) {
     const ai = alpha[i]!;
     const o = i * m;
     for (let j = 0; j < m; j++) mean[j] = mean[j]! + V[o + j]! * ai;
   }
+}
+
+/** Step 2 of posterior: variance[j] = max(σ² − ‖L⁻¹ V_:j‖², VARIANCE_FLOOR); overwrites V with L⁻¹V. */
+export function posteriorVarianceFromCross(gp: GaussianProcess, V: Float64Array, m: number, variance: Float64Array): void {
+  const { n, L, kernel } = gp;
   solveLowerMatrixInPlace(L, n, V, m);
   for (let j = 0; j < m; j++) variance[j] = kernel.signalVariance;
   for (let i = 0; i < n; i++) {

@@ -41,7 +41,7 @@
 import type { Acquisition } from './acquisition-optimizer.js';
 import { logExpectedImprovementWithGradient } from './acquisition.js';
 import { choleskyWithJitter, solveLowerInPlace, solveLowerTransposeInPlace } from './cholesky.js';
-import { posterior, posteriorWithGradient, posteriorWorkspace, type GaussianProcess } from './gp.js';
+import { posteriorMeanFromCross, posteriorVarianceFromCross, posteriorWithGradient, posteriorWorkspace, type GaussianProcess } from './gp.js';
 import { crossKernel } from './kernel.js';
 import type { Rng } from './rng.js';
 
@@ -145,16 +145,24 @@ export function fantasyLogEi(
 
   return {
     values(Z, m, out, mean, variance) {
-      posterior(believer, Z, m, mean, variance);
-      const V = crossKernel(kernel, believer.X, N, Z, m); // (N, m)
+      const V = crossKernel(kernel, believer.X, N, Z, m); // (N, m), shared by μ_b, the fantasies and s²
+      posteriorMeanFromCross(believer, V, m, mean);
+      const mu = new Float64Array(K * m); // μ_k(z_j) at k·m + j
+      // Same sums as μ_b(z_j) + Σ_i V_ij α_k,i term by term, with the rows of V read contiguously.
+      for (let k = 0; k < K; k++) {
+        const o = k * m;
+        const a = alphas.subarray(k * N, k * N + N);
+        mu.set(mean.subarray(0, m), o);
+        for (let i = 0; i < N; i++) {
+          const ai = a[i]!;
+          const r = i * m;
+          for (let j = 0; j < m; j++) mu[o + j] = mu[o + j]! + V[r + j]! * ai;
+        }
+      }
+      posteriorVarianceFromCross(believer, V, m, variance);
       for (let j = 0; j < m; j++) {
         const s = Math.sqrt(variance[j]!);
-        for (let k = 0; k < K; k++) {
-          const a = alphas.subarray(k * N, k * N + N);
-          let mu = mean[j]!;
-          for (let i = 0; i < N; i++) mu += V[i * m + j]! * a[i]!;
-          logEi[k] = logExpectedImprovementWithGradient(mu, s, bests[k]!, grad2);
-        }
+        for (let k = 0; k < K; k++) logEi[k] = logExpectedImprovementWithGradient(mu[k * m + j]!, s, bests[k]!, grad2);
         out[j] = logMeanExp();
       }
     },
