@@ -30,12 +30,16 @@ export interface EnginePoolOptions {
 }
 
 /**
- * Threads by default: one less than the cores, at least one. NOTE: the main thread keeps a
- * core of its own for HTTP and SQLite; on this project's 2-core machines that is what
- * holds /healthz under 50 ms while a suggestion at n = 1000 is computed.
+ * Threads by default: one per core. NOTE: the main thread's work (HTTP, SQLite) is light
+ * and mostly waiting, so it does not need a core of its own. `npm run bench:load -- --heavy
+ * 1000` on a 2-core machine, 1 thread → 2 threads: 22.9 → 36.3 and 35.9 requests/s, suggest
+ * p99 2806 → 1829 and 1812 ms, observe p99 26.9 → 28.2 and 24.0 ms, /healthz p99 15.6 →
+ * 23.4 and 20.8 ms (target 50). Before this version (one shared piscina queue, no model
+ * cache), 2 threads had given suggest p99 tails of 8–13 s, which is why the default was
+ * cores − 1.
  */
 export function defaultEngineThreads(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(1, availableParallelism());
 }
 
 export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
