@@ -12,10 +12,7 @@
  *          --fantasies K (fantasies per suggestion with --pending fantasy; default: the engine's)
  *          --latent on|off (fantasize latent f instead of noisy outcomes; default: the engine's)
  *          --refit always|policy (refit θ on every call, or as engine.ts refitHyperparameters says; default policy)
- *          --fantasy-incumbent raised|observed (each fantasy's best includes its pending outcomes, or not; default: the engine's)
- *          --perturb observed|all (raw candidates around the best observed rows only, or fantasy rows too; default: the engine's)
  *          --centred-search '{"restarts":10,"perturbationScales":[0.01,0.05,0.2]}' (optimizer settings with pending or batch points)
- *          --fantasy-spread κ (fantasy deviations scaled by κ; 0 = believer, default 1)
  *          --trace (for seeds ending below 0.01: distance of the last TRACE_TAIL points to the incumbent, share that improved it)
  *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
  *
@@ -205,10 +202,6 @@ async function main(): Promise<void> {
   const fantasiesFlag = flag('fantasies');
   const latentFlag = flag('latent');
   if (latentFlag !== undefined && latentFlag !== 'on' && latentFlag !== 'off') throw new Error('--latent: on or off');
-  const incumbentFlag = flag('fantasy-incumbent');
-  if (incumbentFlag !== undefined && incumbentFlag !== 'raised' && incumbentFlag !== 'observed') throw new Error('--fantasy-incumbent: raised or observed');
-  const perturbFlag = flag('perturb');
-  if (perturbFlag !== undefined && perturbFlag !== 'observed' && perturbFlag !== 'all') throw new Error('--perturb: observed or all');
   const searchFlag = flag('centred-search');
   const centredSearch = searchFlag === undefined ? undefined : JSON.parse(searchFlag) as { restarts?: number; perturbationScales?: number[] };
   const options: EngineOptions = {
@@ -217,10 +210,7 @@ async function main(): Promise<void> {
     ...(pendingFlag !== undefined ? { pending: pendingFlag } : {}),
     ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
     ...(latentFlag !== undefined ? { latentFantasies: latentFlag === 'on' } : {}),
-    ...(incumbentFlag !== undefined ? { raiseFantasyIncumbent: incumbentFlag === 'raised' } : {}),
-    ...(perturbFlag !== undefined ? { perturbObservedOnly: perturbFlag === 'observed' } : {}),
     ...(centredSearch ? { centredSearch } : {}),
-    ...(flag('fantasy-spread') !== undefined ? { fantasySpread: Number(flag('fantasy-spread')) } : {}),
   };
   const refitFlag = flag('refit') ?? 'policy';
   if (refitFlag !== 'always' && refitFlag !== 'policy') throw new Error('--refit: always or policy');
@@ -230,7 +220,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${incumbentFlag !== undefined ? `, incumbent ${incumbentFlag}` : ''}${perturbFlag !== undefined ? `; perturb ${perturbFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}${flag('fantasy-spread') !== undefined ? `; fantasy spread ${flag('fantasy-spread')}` : ''}; refit: ${refitFlag}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}; refit: ${refitFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {

@@ -69,11 +69,6 @@ export interface LogEiMaximizerOptions {
    * is then unused, and `gp` must be the model whose μ and s² it reports.
    */
   acquisition?: Acquisition;
-  /**
-   * Only the first this many rows of gp (the real observations, before any
-   * fantasy rows) may be perturbation centres in step 1. Default gp.n: every row.
-   */
-  centreRows?: number;
   /** Standard deviations of the step-1 perturbations in x. Default PERTURBATION_SCALES. */
   perturbationScales?: readonly number[];
 }
@@ -215,15 +210,14 @@ function sobolCandidates(enc: Encoding, count: number, rng: Rng): Float64Array[]
 }
 
 /**
- * Perturbations of the best of the first `rows` rows of gp.X (by gp.y): numeric coordinates plus
- * N(0, σ²) for σ in PERTURBATION_SCALES, clamped to [0, 1]; each categorical
+ * Perturbations of the best rows of gp.X (by gp.y): numeric coordinates plus
+ * N(0, σ²) for σ in `scales` (default PERTURBATION_SCALES), clamped to [0, 1]; each categorical
  * coordinate redrawn uniformly with probability 1/d.
  */
 function perturbedCandidates(
-  gp: GaussianProcess, enc: Encoding, count: number, rng: Rng, rows = gp.n, scales: readonly number[] = PERTURBATION_SCALES,
+  gp: GaussianProcess, enc: Encoding, count: number, rng: Rng, scales: readonly number[] = PERTURBATION_SCALES,
 ): Float64Array[] {
-  const { d } = gp;
-  const n = Math.min(rows, gp.n);
+  const { n, d } = gp;
   if (n === 0 || count === 0) return [];
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => gp.y[b]! - gp.y[a]! || a - b);
   const centres = order.slice(0, Math.min(PERTURBED_CENTRES, n));
@@ -419,7 +413,7 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
   const size = discreteSpaceSize(enc, rawCount);
   const raw: Float64Array[] = Number.isFinite(size)
     ? enumerateByValue(enc, size)
-    : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(gp, enc, Math.max(16, rawCount >> 2), rng.fork(2), options.centreRows, options.perturbationScales)];
+    : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(gp, enc, Math.max(16, rawCount >> 2), rng.fork(2), options.perturbationScales)];
   const scored = scoreAll(gp, enc, best, raw, penalty, acquisition).sort((a, b) => b.logEi - a.logEi);
 
   const starts = startPoints(enc, scored, restarts);

@@ -166,28 +166,11 @@ export interface EngineOptions {
   /** Fantasize the latent f(P) (true) or noisy outcomes (false), pending-acquisition.ts. Default LATENT_FANTASIES. */
   latentFantasies?: boolean;
   /**
-   * With pending = 'fantasy', raise each fantasy's incumbent to its best pending
-   * outcome (true, q-EI) or keep the observed best (false), pending-acquisition.ts.
-   * Default RAISE_FANTASY_INCUMBENT.
-   */
-  raiseFantasyIncumbent?: boolean;
-  /**
-   * With centres, perturb only the best observed rows for raw candidates
-   * (true), or the best rows of the believer model, fantasy rows included
-   * (false), acquisition-optimizer.ts step 1. Default PERTURB_OBSERVED_ONLY.
-   */
-  perturbObservedOnly?: boolean;
-  /**
    * With centres, the acquisition optimizer's restarts and perturbation scales
    * (acquisition-optimizer.ts). Default { perturbationScales: CENTRED_PERTURBATION_SCALES }
    * and the optimizer's restarts.
    */
   centredSearch?: { restarts?: number; perturbationScales?: number[] };
-  /**
-   * κ: the fantasies' deviations from the believer are scaled by κ (ζ_k → κ ζ_k,
-   * pending-acquisition.ts), 0 = the believer, 1 = the joint posterior. Default 1.
-   */
-  fantasySpread?: number;
 }
 
 export type PendingStrategy = 'believer' | 'fantasy';
@@ -236,9 +219,10 @@ export const LATENT_FANTASIES = false;
  * and 10 restarts instead of 5 (centredSearch) at 64 seeds: batch4 3.2e-4, async8 1.1e-3
  * 6.1×, 41/64, against 3.1e-4 and 1.2e-3 6.6×, 42/64. Sequential runs are
  * bit-identical under all of them (the options act only with centres).
+ * The first three were engine options (raiseFantasyIncumbent, perturbObservedOnly,
+ * fantasySpread) in commit a25bfe1, removed since: check that commit out to
+ * repeat these rows.
  */
-export const RAISE_FANTASY_INCUMBENT = true;
-export const PERTURB_OBSERVED_ONLY = false;
 
 /**
  * NOTE: with centres, raw candidates also perturb the best rows by 0.01 (the
@@ -429,8 +413,6 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
   const centres: Float64Array[] = [...pendingX];
   const fantasies = options.fantasies ?? FANTASIES;
   const latent = options.latentFantasies ?? LATENT_FANTASIES;
-  const raiseIncumbent = options.raiseFantasyIncumbent ?? RAISE_FANTASY_INCUMBENT;
-  const perturbObservedOnly = options.perturbObservedOnly ?? PERTURB_OBSERVED_ONLY;
 
   const suggestions: Suggestion[] = [];
   for (let k = 0; k < input.count; k++) {
@@ -440,11 +422,10 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
         const penalty = penalized && centres.length > 0 ? localPenalty(base, rows(centres, d), centres.length, best, lipschitz) : undefined;
         // gp's last centres.length rows are the centres with their believer values.
         const acquisition = fantasized && centres.length > 0
-          ? fantasyLogEi(gp, centres.length, best, spread(fantasyBaseSamples(fantasies, centres.length, rng.fork(200 + k)), options.fantasySpread ?? 1), fantasies, { latent, raiseIncumbent })
+          ? fantasyLogEi(gp, centres.length, best, fantasyBaseSamples(fantasies, centres.length, rng.fork(200 + k)), fantasies, { latent })
           : undefined;
         return maximizeLogEi(gp, enc, best, {
           rng: rng.fork(100 + k), exclude, ...(penalty ? { penalty } : {}), ...(acquisition ? { acquisition } : {}),
-          ...(perturbObservedOnly && centres.length > 0 ? { centreRows: n } : {}),
           ...(centres.length > 0 ? options.centredSearch ?? { perturbationScales: CENTRED_PERTURBATION_SCALES } : {}),
         });
       });
@@ -466,12 +447,6 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     hyperparameters: toFitted(theta, fitNow ? n : input.previous!.observations!),
     work: { fitted: fitNow, reusedRows },
   };
-}
-
-/** ζ scaled by κ in place (κ = 1: unchanged, bit for bit). */
-function spread(zeta: Float64Array, kappa: number): Float64Array {
-  if (kappa !== 1) for (let i = 0; i < zeta.length; i++) zeta[i] = zeta[i]! * kappa;
-  return zeta;
 }
 
 /** The GP with (P, μ(P)) appended: kriging believer, hyperparameters fixed. */

@@ -64,18 +64,14 @@ export function fantasyBaseSamples(fantasies: number, p: number, rng: Rng): Floa
  * @param options.latent  draw the latent f(P) ~ N(μ(P), Σ_P) instead of noisy outcomes:
  *                  yP_k − μ(P) = C ζ_k with C Cᵀ = L₂₂L₂₂ᵀ − σ_n² I, and α_k = L⁻ᵀ [0; L₂₂⁻¹ C ζ_k]
  *                  (still conditioned as a noisy observation, so L and s² stay shared).
- * @param options.raiseIncumbent  best_k = max(best, max_j yP_k,j) as in q-EI (true, the
- *                  default), or best_k = best (false): only μ_k and s² see the fantasies, so
- *                  a pending point's good fantasy no longer lowers EI everywhere else.
  */
 export function fantasyLogEi(
-  believer: GaussianProcess, p: number, best: number, zeta: Float64Array, K: number, options: { latent?: boolean; raiseIncumbent?: boolean } = {},
+  believer: GaussianProcess, p: number, best: number, zeta: Float64Array, K: number, options: { latent?: boolean } = {},
 ): Acquisition {
   const { n: N, d, L, kernel } = believer;
   if (!(p >= 1 && p <= N)) throw new RangeError(`fantasyLogEi: p = ${p} pending rows, the model has ${N}`);
   if (!(K >= 1) || zeta.length !== K * p) throw new RangeError(`fantasyLogEi: zeta must have K·p = ${K * p} entries, got ${zeta.length}`);
   const n = N - p;
-  const raise = options.raiseIncumbent ?? true;
   const alphas = new Float64Array(K * N);
   const bests = new Float64Array(K);
   if (options.latent) {
@@ -105,7 +101,7 @@ export function fantasyLogEi(
       const a = alphas.subarray(k * N, k * N + N);
       a.set(w, n);
       solveLowerTransposeInPlace(L, N, a);
-      bests[k] = raise ? top : best;
+      bests[k] = top;
     }
   }
   for (let k = 0; k < K && !options.latent; k++) {
@@ -119,7 +115,7 @@ export function fantasyLogEi(
       top = Math.max(top, believer.y[n + j]! + shift);
     }
     solveLowerTransposeInPlace(L, N, a);
-    bests[k] = raise ? top : best;
+    bests[k] = top;
   }
 
   const logEi = new Float64Array(K);
