@@ -188,9 +188,41 @@ export interface EngineOptions {
    * pending-acquisition.ts), 0 = the believer, 1 = the joint posterior. Default 1.
    */
   fantasySpread?: number;
+  /** Floor on the fitted lengthscale of categorical dims (fit.ts). Default: none. */
+  minCategoricalLengthscale?: number;
+  /**
+   * Floor on the fitted σ² when the space has a categorical parameter (fit.ts);
+   * null = none, the engine before CATEGORICAL_SIGNAL_FLOOR. Spaces without
+   * categoricals never get a floor. Default CATEGORICAL_SIGNAL_FLOOR.
+   */
+  categoricalSignalFloor?: number | null;
 }
 
 export type PendingStrategy = 'believer' | 'fantasy';
+
+/**
+ * NOTE: why σ² has a floor when the space has a categorical parameter. A
+ * choice seen at one or two design points is predicted, away from them, by
+ * the prior N(c, σ²): categories are nearly independent (fitted categorical
+ * ℓ ≈ 0.27, correlation ≈ 0.01 between choices). On cat6 (bench/problems.ts),
+ * as points pile up around the incumbent, the fit moves c to ≈ −1.2 and σ² to
+ * ≈ 0.43 (yStd; seeds 0–7, n = 41), so the prior's EI in another choice is
+ * that of a z ≈ −4 gap and the engine spends its last ~30 points in the
+ * incumbent's choice (seed 1: 32 of 40 in the second-best). bench/regret.ts
+ * --problems cat6,mixed, 64 seeds (seeds < 0.01 in the right category,
+ * median): no floor cat6 36/64 (2.9e-5), mixed 55/64 (5.0e-6); floor 0.7
+ * 42, 61; 1: 47, 61; 1.5: 53, 64 (4.2e-5, 1.7e-5); 2: 50, 63; 3: 52, 64.
+ * At 128 seeds, floor 1.5: cat6 64/128 → 98/128 (median 8.0e-3 → 4.5e-5),
+ * mixed 113/128 → 126/128 (median 4.0e-6 → 1.4e-5: a wider prior costs some
+ * refinement inside the right basin). Things that did not help at 64 seeds:
+ * a floor on the categorical lengthscale (between-choice correlation ≥ 0.14,
+ * 0.52, 0.83 for ℓ ≥ 0.5, 1, 2: cat6 37, 36, 39), which with one categorical
+ * is what a fitted "shared + per-choice" kernel could at most do; fixing the
+ * constant mean at 0 or bounding it below by −0.5, −1 (44, 46, 36). Spaces without categoricals
+ * keep the old fit: there a floor of 1 made other rows 3–10× worse (earlier
+ * measurement), and continuous smoothness already carries information.
+ */
+export const CATEGORICAL_SIGNAL_FLOOR = 1.5;
 
 /**
  * NOTE: fantasies beat believer + local penalty on asynchronous workers and
@@ -402,6 +434,7 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
 
   const n = input.observations.length;
   const previous = fromFitted(input.previous, d);
+  const signalFloor = !enc.isCategorical.some((c) => c === 1) ? null : options.categoricalSignalFloor === undefined ? CATEGORICAL_SIGNAL_FLOOR : options.categoricalSignalFloor;
   const fitNow = !previous || (options.refit ?? refitHyperparameters)(n, input.previous!);
   const fit = !fitNow ? { hyperparameters: previous! } : numerically('hyperparameter fit', () =>
     fitHyperparameters(X, y, enc.isCategorical, {
@@ -410,6 +443,8 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
       ...(options.fitRestarts !== undefined ? { restarts: options.fitRestarts } : {}),
       maxIterations: options.fitIterations ?? (previous && input.observations.length > WARM_CAP_ABOVE ? WARM_FIT_ITERATIONS : FULL_FIT_ITERATIONS),
       maxPoints: options.fitMaxPoints ?? FIT_MAX_POINTS,
+      ...(options.minCategoricalLengthscale !== undefined ? { minCategoricalLengthscale: options.minCategoricalLengthscale } : {}),
+      ...(signalFloor !== null ? { minSignalVariance: signalFloor } : {}),
     }),
   );
   const theta = fit.hyperparameters;
