@@ -13,6 +13,8 @@
  *          --latent on|off (fantasize latent f instead of noisy outcomes; default: the engine's)
  *          --refit always|policy (refit θ on every call, or as engine.ts refitHyperparameters says; default policy)
  *          --centred-search '{"restarts":10,"perturbationScales":[0.01,0.05,0.2]}' (optimizer settings with pending or batch points)
+ *          --cat-min-lengthscale ℓ (floor on categorical lengthscales in the fit; default none)
+ *          --cat-signal-floor none|σ² (floor on σ² in spaces with a categorical; none = the old engine; default: the engine's)
  *          --trace (for seeds ending below 0.01: distance of the last TRACE_TAIL points to the incumbent, share that improved it)
  *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
  *
@@ -211,6 +213,8 @@ async function main(): Promise<void> {
     ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
     ...(latentFlag !== undefined ? { latentFantasies: latentFlag === 'on' } : {}),
     ...(centredSearch ? { centredSearch } : {}),
+    ...(flag('cat-min-lengthscale') !== undefined ? { minCategoricalLengthscale: Number(flag('cat-min-lengthscale')) } : {}),
+    ...(flag('cat-signal-floor') !== undefined ? { categoricalSignalFloor: flag('cat-signal-floor') === 'none' ? null : Number(flag('cat-signal-floor')) } : {}),
   };
   const refitFlag = flag('refit') ?? 'policy';
   if (refitFlag !== 'always' && refitFlag !== 'policy') throw new Error('--refit: always or policy');
@@ -220,7 +224,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}; refit: ${refitFlag}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}${flag('cat-min-lengthscale') !== undefined ? `; categorical ℓ ≥ ${flag('cat-min-lengthscale')}` : ''}${flag('cat-signal-floor') !== undefined ? `; categorical σ² floor ${flag('cat-signal-floor')}` : ''}; refit: ${refitFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {

@@ -171,9 +171,50 @@ export interface EngineOptions {
    * and the optimizer's restarts.
    */
   centredSearch?: { restarts?: number; perturbationScales?: number[] };
+  /** Floor on the fitted lengthscale of categorical dims (fit.ts). Default: none. */
+  minCategoricalLengthscale?: number;
+  /**
+   * Floor on the fitted σ² when the space has a categorical parameter (fit.ts);
+   * null = none, the engine before CATEGORICAL_SIGNAL_FLOOR. Spaces without
+   * categoricals never get a floor. Default CATEGORICAL_SIGNAL_FLOOR.
+   */
+  categoricalSignalFloor?: number | null;
 }
 
 export type PendingStrategy = 'believer' | 'fantasy';
+
+/**
+ * NOTE: why σ² has a floor when the space has a categorical parameter. A
+ * choice seen at one or two design points is predicted, away from them, by
+ * the prior N(c, σ²): categories are nearly independent (fitted categorical
+ * ℓ ≈ 0.27, correlation ≈ 0.01 between choices). On cat6 (bench/problems.ts),
+ * as points pile up around the incumbent, the fit moves c to ≈ −1.2 and σ² to
+ * ≈ 0.43 (yStd; seeds 0–7, n = 41, bench/category-trace.ts
+ * --cat-signal-floor none), so the prior's EI in another choice is that of a
+ * z ≈ −4 gap and the engine spends its last ~30 points in the incumbent's
+ * choice (seed 1: 38 of 40 in the second-best). bench/regret.ts
+ * --problems cat6,mixed, 64 seeds (seeds < 0.01 in the right category,
+ * median): no floor cat6 36/64 (2.9e-5), mixed 55/64 (5.0e-6); floor 0.7
+ * 42, 61; 1: 47, 61; 1.5: 53, 64 (4.2e-5, 1.7e-5); 2: 50, 63; 3: 52, 64.
+ * At 128 seeds, floor 1.5: cat6 64/128 → 98/128 (median 8.0e-3 → 4.5e-5),
+ * mixed 113/128 → 126/128 (median 4.0e-6 → 1.4e-5: a wider prior costs some
+ * refinement inside the right basin: geometric mean over seeds below 0.01
+ * 5.4e-6 → 2.6e-5 on cat6, 3.2e-6 → 1.3e-5 on mixed; mean regret 0.040 →
+ * 0.016 and 0.022 → 0.003). With the floor σ² sits on it and the fit answers
+ * with c ≈ −2 and longer lengthscales, the categorical one ≈ 1.2–1.6 (seeds
+ * 0–1, n = 31–41, bench/category-trace.ts): the gap to the incumbent in prior
+ * standard deviations still shrinks, and choices share more. Applying the
+ * floor only while some choice has fewer than 3 (or 6) points: cat6 52 (53),
+ * mixed 55 (64) of 64, no better. Things that did not help at 64 seeds:
+ * a floor on the categorical lengthscale (between-choice correlation ≥ 0.14,
+ * 0.52, 0.83 for ℓ ≥ 0.5, 1, 2: cat6 37, 36, 39), which with one categorical
+ * is roughly what a fitted "shared + per-choice" kernel k_cont·[w + (1 − w) k_cat]
+ * could do (between-choice correlation ≥ w); fixing the constant mean at 0 or
+ * bounding it below by −0.5, −1 (44, 46, 36). Spaces without categoricals
+ * keep the old fit: there a floor of 1 made other rows 3–10× worse (earlier
+ * measurement), and continuous smoothness already carries information.
+ */
+export const CATEGORICAL_SIGNAL_FLOOR = 1.5;
 
 /**
  * NOTE: fantasies beat believer + local penalty on asynchronous workers and
@@ -386,6 +427,7 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
 
   const n = input.observations.length;
   const previous = fromFitted(input.previous, d);
+  const signalFloor = !enc.isCategorical.some((c) => c === 1) ? null : options.categoricalSignalFloor === undefined ? CATEGORICAL_SIGNAL_FLOOR : options.categoricalSignalFloor;
   const fitNow = !previous || (options.refit ?? refitHyperparameters)(n, input.previous!);
   const fit = !fitNow ? { hyperparameters: previous! } : numerically('hyperparameter fit', () =>
     fitHyperparameters(X, y, enc.isCategorical, {
@@ -394,6 +436,8 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
       ...(options.fitRestarts !== undefined ? { restarts: options.fitRestarts } : {}),
       maxIterations: options.fitIterations ?? (previous && input.observations.length > WARM_CAP_ABOVE ? WARM_FIT_ITERATIONS : FULL_FIT_ITERATIONS),
       maxPoints: options.fitMaxPoints ?? FIT_MAX_POINTS,
+      ...(options.minCategoricalLengthscale !== undefined ? { minCategoricalLengthscale: options.minCategoricalLengthscale } : {}),
+      ...(signalFloor !== null ? { minSignalVariance: signalFloor } : {}),
     }),
   );
   const theta = fit.hyperparameters;

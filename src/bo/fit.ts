@@ -21,7 +21,7 @@
 import { packHyperparameters, unpackHyperparameters, type Hyperparameters } from './gp.js';
 import { minimizeBox } from './lbfgsb.js';
 import { likelihoodWorkspace, logMarginalLikelihood } from './likelihood.js';
-import { clampToBounds, hyperparameterBounds, logPrior, priorMode, samplePrior } from './prior.js';
+import { hyperparameterBounds, logPrior, priorMode, samplePrior } from './prior.js';
 
 /**
  * The part of rng.ts's Rng this module needs, declared structurally so fit.ts
@@ -62,6 +62,16 @@ export interface FitOptions {
    * 1 s budget at n = 1000 needs a subset (or reusing the previous fit).
    */
   maxPoints?: number;
+  /**
+   * Lower bound on ℓ_j for categorical (Hamming) dims, raising prior.ts's
+   * LOG_LENGTHSCALE_BOUNDS floor there. Default: none (the common floor).
+   * With ℓ ≥ ℓ_min, two different choices keep a correlation of at least
+   * k(1/ℓ_min)/σ², so what one category teaches about the continuous
+   * landscape transfers to the others.
+   */
+  minCategoricalLengthscale?: number;
+  /** Lower bound on σ², raising prior.ts's LOG_SIGNAL_BOUNDS floor. Default: none (the common floor). */
+  minSignalVariance?: number;
 }
 
 export interface FitResult {
@@ -100,15 +110,24 @@ export function fitHyperparameters(X: Float64Array, y: Float64Array, isCategoric
   const n = y.length;
   if (X.length !== n * d) throw new RangeError(`fitHyperparameters: X has ${X.length} entries, expected ${n}·${d}`);
   const { lower, upper } = hyperparameterBounds(d);
+  if (options.minCategoricalLengthscale !== undefined) {
+    const floor = Math.min(upper[0]!, Math.log(options.minCategoricalLengthscale));
+    for (let j = 0; j < d; j++) if (isCategorical[j] && lower[j]! < floor) lower[j] = floor;
+  }
+  if (options.minSignalVariance !== undefined) lower[d] = Math.min(upper[d]!, Math.max(lower[d]!, Math.log(options.minSignalVariance)));
+  const clampStart = (x: Float64Array): Float64Array => {
+    for (let i = 0; i < x.length; i++) x[i] = Math.min(upper[i]!, Math.max(lower[i]!, x[i]!));
+    return x;
+  };
   const subset = options.maxPoints !== undefined && n > options.maxPoints ? subsample(X, y, d, options.maxPoints, options.rng) : { X, y };
   const objective = negativeLogPosterior(subset.X, subset.y, isCategorical);
   const nFit = subset.y.length;
   const starts: Float64Array[] = [];
   const warm = options.previous !== undefined && options.previous.logLengthscales.length === d;
-  if (warm) starts.push(clampToBounds(packHyperparameters(options.previous!)));
-  if (options.includePriorMode ?? !warm) starts.push(priorMode(d));
+  if (warm) starts.push(clampStart(packHyperparameters(options.previous!)));
+  if (options.includePriorMode ?? !warm) starts.push(clampStart(priorMode(d)));
   const restarts = options.restarts ?? (options.previous ? 0 : 2);
-  for (let r = 0; r < restarts; r++) starts.push(samplePrior(d, options.rng));
+  for (let r = 0; r < restarts; r++) starts.push(clampStart(samplePrior(d, options.rng)));
 
   let best: Float64Array = starts[0]!;
   let bestValue = Infinity;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EngineError, suggestNext, type SuggestInput } from '../../src/bo/engine.js';
+import { CATEGORICAL_SIGNAL_FLOOR, EngineError, suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { createEncoding, designPoint, paramsKey, validateParams } from '../../src/bo/encoding.js';
 import { createRng } from '../../src/bo/rng.js';
 import type { ParamSpec, Params } from '../../src/bo/search-space.js';
@@ -52,6 +52,16 @@ describe('suggestNext', () => {
       }),
       { seed: 7, numRuns: 8 },
     );
+  });
+
+  it('floors σ² at CATEGORICAL_SIGNAL_FLOOR only when the space has a categorical, and null restores the unfloored fit', () => {
+    const cat = inputFor(mixedSpace, mixedObjective, 12, 5);
+    expect(Math.exp(suggestNext(cat).hyperparameters.logSignalVariance)).toBeGreaterThanOrEqual(CATEGORICAL_SIGNAL_FLOOR * (1 - 1e-12));
+    expect(Math.exp(suggestNext(cat, { categoricalSignalFloor: 10 }).hyperparameters.logSignalVariance)).toBeGreaterThanOrEqual(10 * (1 - 1e-12));
+    const unfloored = suggestNext(cat, { categoricalSignalFloor: null });
+    expect(unfloored.hyperparameters.logSignalVariance).toBeLessThan(Math.log(10));
+    const cont = inputFor(quadraticSpace, quadratic, 8, 5);
+    expect(suggestNext(cont, { categoricalSignalFloor: 10 })).toEqual(suggestNext(cont));
   });
 
   it('returns the same suggestions and hyperparameters for the same seed and inputs', () => {

@@ -113,3 +113,36 @@ describe('fitHyperparameters against scipy', () => {
     }
   });
 });
+
+describe('fitHyperparameters with floors', () => {
+  /** y depends on a continuous x0 and on a categorical (dim 1, 4 choices) whose choices differ a lot. */
+  function categoricalData(n: number, seed: number) {
+    const rng = createRng(seed);
+    const X = new Float64Array(n * 2);
+    const y = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      X[2 * i] = rng.uniform();
+      X[2 * i + 1] = Math.floor(4 * rng.uniform());
+      y[i] = Math.sin(5 * X[2 * i]!) + [0, 1.5, -1, 0.5][X[2 * i + 1]!]!;
+    }
+    return { X, y, isCategorical: Uint8Array.from([0, 1]) };
+  }
+
+  it('keeps σ² at or above minSignalVariance and the categorical lengthscale at or above minCategoricalLengthscale', () => {
+    const { X, y, isCategorical } = categoricalData(30, 2);
+    const free = fitHyperparameters(X, y, isCategorical, { rng: createRng(3) }).hyperparameters;
+    const floored = fitHyperparameters(X, y, isCategorical, { rng: createRng(3), minSignalVariance: 20, minCategoricalLengthscale: 10 }).hyperparameters;
+    // The floors bind here (otherwise the test would not test them).
+    expect(Math.exp(free.logSignalVariance)).toBeLessThan(20);
+    expect(Math.exp(free.logLengthscales[1]!)).toBeLessThan(10);
+    expect(Math.exp(floored.logSignalVariance)).toBeGreaterThanOrEqual(20 * (1 - 1e-12));
+    expect(Math.exp(floored.logLengthscales[1]!)).toBeGreaterThanOrEqual(10 * (1 - 1e-12));
+  });
+
+  it('is a no-op when the floors lie below the common bounds', () => {
+    const { X, y, isCategorical } = categoricalData(20, 4);
+    const a = fitHyperparameters(X, y, isCategorical, { rng: createRng(5) });
+    const b = fitHyperparameters(X, y, isCategorical, { rng: createRng(5), minSignalVariance: 1e-3, minCategoricalLengthscale: 1e-3 });
+    expect(b).toEqual(a);
+  });
+});
