@@ -6,6 +6,7 @@ import {
   type Hyperparameters,
 } from '../../src/bo/gp.js';
 import { logExpectedImprovement, logExpectedImprovementWithGradient } from '../../src/bo/acquisition.js';
+import { pseudoData } from '../support/pseudo-data.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/gp-golden.json', import.meta.url), 'utf8')) as {
   cases: {
@@ -23,20 +24,6 @@ function hyperOf(c: (typeof golden.cases)[number]): Hyperparameters {
   };
 }
 
-/** Deterministic pseudo-data: x in [0,1]^d (last dim categorical with 3 choices when cat), y smooth. */
-function data(n: number, d: number, cat: boolean, seed = 1) {
-  let s = seed;
-  const u = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-  const X = new Float64Array(n * d);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) X[i * d + j] = cat && j === d - 1 ? Math.floor(3 * u()) : u();
-    y[i] = Math.sin(5 * X[i * d]!) + (d > 1 ? X[i * d + 1]! : 0) - 0.3;
-  }
-  const isCategorical = new Uint8Array(d);
-  if (cat) isCategorical[d - 1] = 1;
-  return { X, y, isCategorical };
-}
 
 const hyper = (d: number): Hyperparameters => ({
   logLengthscales: new Float64Array(d).fill(Math.log(0.4)), logSignalVariance: Math.log(1.2), logNoiseVariance: Math.log(1e-3), mean: 0.1,
@@ -61,7 +48,7 @@ describe('gaussianProcess posterior', () => {
   });
 
   it('gives the same mean and variance from the single-point path as from the batch path', () => {
-    const { X, y, isCategorical } = data(30, 3, true);
+    const { X, y, isCategorical } = pseudoData(30, 3, true);
     const gp = gaussianProcess(X, y, isCategorical, hyper(3));
     const Z = Float64Array.from([0.2, 0.7, 1, 0.9, 0.1, 0, 0.5, 0.5, 2]);
     const mean = new Float64Array(3);
@@ -77,7 +64,7 @@ describe('gaussianProcess posterior', () => {
 
   it('has x-gradients of the mean, the variance and log EI that match central finite differences', () => {
     const d = 3;
-    const { X, y, isCategorical } = data(25, d, true);
+    const { X, y, isCategorical } = pseudoData(25, d, true);
     const gp = gaussianProcess(X, y, isCategorical, hyper(d));
     const ws = posteriorWorkspace(gp);
     const best = Math.max(...y);
@@ -116,7 +103,7 @@ describe('gaussianProcess posterior', () => {
   });
 
   it('interpolates the data: the mean is near y and the variance near the floor at an observed point when noise is tiny', () => {
-    const { X, y, isCategorical } = data(10, 2, false);
+    const { X, y, isCategorical } = pseudoData(10, 2, false);
     const gp = gaussianProcess(X, y, isCategorical, { ...hyper(2), logNoiseVariance: Math.log(1e-8) });
     const ws = posteriorWorkspace(gp);
     posteriorWithGradient(gp, X.subarray(0, 2), ws);
@@ -126,7 +113,7 @@ describe('gaussianProcess posterior', () => {
   });
 
   it('keeps the posterior variance within [floor, σ²] anywhere (property)', () => {
-    const { X, y, isCategorical } = data(40, 2, false, 5);
+    const { X, y, isCategorical } = pseudoData(40, 2, false, 5);
     const gp = gaussianProcess(X, y, isCategorical, hyper(2));
     fc.assert(
       fc.property(fc.array(fc.double({ min: -0.5, max: 1.5, noNaN: true }), { minLength: 2, maxLength: 2 }), (x) => {
@@ -142,7 +129,7 @@ describe('gaussianProcess posterior', () => {
 
   it('appends observations by extending the factor, matching a refit on all the data', () => {
     const d = 3;
-    const { X, y, isCategorical } = data(30, d, true, 7);
+    const { X, y, isCategorical } = pseudoData(30, d, true, 7);
     const base = gaussianProcess(X.subarray(0, 24 * d), y.subarray(0, 24), isCategorical, hyper(d));
     const appended = appendObservations(base, X.subarray(24 * d), y.subarray(24));
     const full = gaussianProcess(X, y, isCategorical, hyper(d));
@@ -156,7 +143,7 @@ describe('gaussianProcess posterior', () => {
 
   it('conditioning on a pending point at its mean (kriging believer) drops the variance there to the noise level, and leaves the mean', () => {
     const d = 2;
-    const { X, y, isCategorical } = data(12, d, false, 3);
+    const { X, y, isCategorical } = pseudoData(12, d, false, 3);
     const h = hyper(d);
     const gp = gaussianProcess(X, y, isCategorical, h);
     const z = Float64Array.of(0.93, 0.07);
@@ -175,7 +162,7 @@ describe('gaussianProcess posterior', () => {
   });
 
   it('appends a duplicate of an observed point without breaking the factor (kriging believer)', () => {
-    const { X, y, isCategorical } = data(12, 2, false, 3);
+    const { X, y, isCategorical } = pseudoData(12, 2, false, 3);
     const gp = gaussianProcess(X, y, isCategorical, hyper(2));
     const ws = posteriorWorkspace(gp);
     posteriorWithGradient(gp, X.subarray(0, 2), ws);
@@ -191,7 +178,7 @@ describe('gaussianProcess posterior', () => {
 describe('posteriorWithGradientBatch', () => {
   it('gives the same means, variances and gradients as m single-point calls', () => {
     const d = 3;
-    const { X, y, isCategorical } = data(40, d, true, 21);
+    const { X, y, isCategorical } = pseudoData(40, d, true, 21);
     const gp = gaussianProcess(X, y, isCategorical, hyper(d));
     const m = 7;
     const Z = Float64Array.from({ length: m * d }, (_, i) => (i % d === d - 1 ? i % 3 : Math.abs(Math.cos(i * 0.77))));
@@ -211,7 +198,7 @@ describe('posteriorWithGradientBatch', () => {
   });
 
   it('refuses more points than the workspace holds', () => {
-    const { X, y, isCategorical } = data(5, 2, false);
+    const { X, y, isCategorical } = pseudoData(5, 2, false);
     const gp = gaussianProcess(X, y, isCategorical, hyper(2));
     expect(() => posteriorWithGradientBatch(gp, new Float64Array(6), 3, batchPosteriorWorkspace(gp, 2))).toThrow(RangeError);
   });

@@ -5,21 +5,8 @@ import { CENTRED_PERTURBATION_SCALES, suggestNext, type SuggestInput } from '../
 import { appendObservations, gaussianProcess, posterior, posteriorWorkspace, type GaussianProcess, type Hyperparameters } from '../../src/bo/gp.js';
 import { fantasyBaseSamples, fantasyLogEi } from '../../src/bo/pending-acquisition.js';
 import { createRng } from '../../src/bo/rng.js';
+import { pseudoData } from '../support/pseudo-data.js';
 
-/** Deterministic pseudo-data on [0, 1]^d (last dim categorical with 3 choices when cat). */
-function data(n: number, d: number, cat: boolean, seed = 1) {
-  let s = seed;
-  const u = () => ((s = (s * 16807) % 2147483647) / 2147483647);
-  const X = new Float64Array(n * d);
-  const y = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) X[i * d + j] = cat && j === d - 1 ? Math.floor(3 * u()) : u();
-    y[i] = Math.sin(5 * X[i * d]!) + X[i * d + 1]! - 0.3;
-  }
-  const isCategorical = new Uint8Array(d);
-  if (cat) isCategorical[d - 1] = 1;
-  return { X, y, isCategorical };
-}
 
 function hyper(d: number): Hyperparameters {
   return { logLengthscales: new Float64Array(d).fill(Math.log(0.4)), logSignalVariance: 0, logNoiseVariance: Math.log(1e-3), mean: 0 };
@@ -28,7 +15,7 @@ function hyper(d: number): Hyperparameters {
 /** The base GP, the pending points P (p, d) and the believer with (P, μ(P)) appended. */
 function setting(p: number, cat = false) {
   const d = 3;
-  const { X, y, isCategorical } = data(15, d, cat, 7);
+  const { X, y, isCategorical } = pseudoData(15, d, cat, 7);
   const base = gaussianProcess(X, y, isCategorical, hyper(d));
   const P = new Float64Array(p * d);
   for (let j = 0; j < p; j++) P.set([0.1 + 0.3 * j, 0.8 - 0.2 * j, cat ? j % 3 : 0.5], j * d);
