@@ -10,6 +10,7 @@
  * | mixed      | 5 | 2 floats, int, ordinal, categorical      | 0         | 50     | ours, below |
  * | heavy      | 4 | [0, 1]⁴                                  | 1         | 50     | ours: exp of a smooth multimodal g ≥ 0 |
  * | cat6       | 4 | 3 floats, categorical of 6 choices        | 0         | 50     | ours, below |
+ * | hcat4      | 4 | [0, 1]³, categorical of 4 choices         | −3.86278  | 60     | ours, below |
  *
  * mixed (ours): with c the categorical, the best float location depends on c:
  *   f = (x − a_c)² + 2 (y − 0.7)² + 0.01 (n − 13)² + 0.1 (log₂ w − 3)² + o_c
@@ -27,6 +28,13 @@
  *   a = (0.1, 0.3, 0.5, 0.7, 0.9, 0.2), b = (0.8, 0.2, 0.6, 0.4, 0.1, 0.5),
  *   o = (0.3, 0.15, 0.05, 0, 0.2, 0.1) for choices p, q, r, s, t, u;
  *   f* = 0 at (0.7, 0.4, 0.5, s).
+ *
+ * hcat4 (ours): Hartmann3 plus an offset per choice, the same landscape for every
+ *   choice (the opposite of cat6, where each choice moves the optimum):
+ *   f = hartmann3(x) + o_c,  o = (0.3, 0, 0.1, 0.6) for choices a, b, c, d;
+ *   f* = −3.86278 at Hartmann3's minimizer with b. Added after the categorical σ²
+ *   floor (engine.ts) was tuned on mixed and cat6, to check it on a problem it
+ *   was not chosen on.
  */
 
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
@@ -101,6 +109,13 @@ function cat6(p: Params): number {
   return 3 * ((p.x as number) - CAT6_A[c]!) ** 2 + 2 * ((p.y as number) - CAT6_B[c]!) ** 2 + ((p.z as number) - 0.5) ** 2 + CAT6_OFFSET[c]!;
 }
 
+const HCAT4_CHOICES = ['a', 'b', 'c', 'd'];
+const HCAT4_OFFSET = [0.3, 0, 0.1, 0.6];
+
+function hcat4(p: Params): number {
+  return hartmann(vector(p, 3), H3_ALPHA, H3_A, H3_P) + HCAT4_OFFSET[HCAT4_CHOICES.indexOf(p.c as string)]!;
+}
+
 const HEAVY_CENTRE = [0.2, 0.4, 0.6, 0.8];
 
 function heavy(p: Params): number {
@@ -137,5 +152,10 @@ export const PROBLEMS: Problem[] = [
     name: 'cat6',
     space: [{ name: 'x', type: 'float', low: 0, high: 1 }, { name: 'y', type: 'float', low: 0, high: 1 }, { name: 'z', type: 'float', low: 0, high: 1 }, { name: 'c', type: 'categorical', choices: CAT6_CHOICES }],
     f: cat6, optimum: 0, budget: 50,
+  },
+  {
+    name: 'hcat4',
+    space: [...unitFloats(3), { name: 'c', type: 'categorical', choices: HCAT4_CHOICES }],
+    f: hcat4, optimum: -3.86278, budget: 60,
   },
 ];
