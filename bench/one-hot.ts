@@ -34,8 +34,7 @@ import { createEncoding, designPoint, paramsKey } from '../src/bo/encoding.js';
 import { EngineError, suggestNext, type FittedHyperparameters } from '../src/bo/engine.js';
 import { createRng } from '../src/bo/rng.js';
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
-import { sobolSequence } from '../src/bo/sobol.js';
-import { PROBLEMS, type Problem } from './problems.js';
+import { initialDesign, PROBLEMS, type Problem } from './problems.js';
 import { quantile } from './statistics.js';
 import { flag, fmt, runInProcesses, servesTasks } from './harness.js';
 
@@ -106,13 +105,8 @@ function runTask({ problem: name, arm, seed }: Task): TaskResult {
   const enc = createEncoding(problem.space);
   const rep = representation(arm, problem.space);
   const d = enc.dim;
-  const n0 = Math.max(5, 2 * d + 2);
   const rng = createRng(seed);
-  const observations: { params: Params; value: number }[] = [];
-  for (const u of sobolSequence(d, n0, rng.fork(1))) {
-    const params = designPoint(enc, u);
-    observations.push({ params, value: problem.f(params) });
-  }
+  const observations = initialDesign(problem, enc, rng.fork(1));
   const seen = new Set(observations.map((o) => paramsKey(enc, o.params)));
   const fallback = rng.fork(2);
   const millis: number[] = [];

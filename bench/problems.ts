@@ -37,7 +37,10 @@
  *   was not chosen on.
  */
 
+import { designPoint, type Encoding } from '../src/bo/encoding.js';
+import type { Rng } from '../src/bo/rng.js';
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
+import { sobolSequence } from '../src/bo/sobol.js';
 
 export interface Problem {
   name: string;
@@ -48,6 +51,18 @@ export interface Problem {
   budget: number;
   /** BoTorch GP + LogEI, 16 seeds, median final regret (where known). */
   reference?: { botorch: number; random: number };
+}
+
+/**
+ * The benchmarks' initial design: n0 = max(5, 2d + 2) scrambled Sobol' points drawn with
+ * `rng` (callers pass their seed's fork 1), evaluated.
+ */
+export function initialDesign(problem: Problem, enc: Encoding, rng: Rng): { params: Params; value: number }[] {
+  const n0 = Math.max(5, 2 * enc.dim + 2);
+  return sobolSequence(enc.dim, n0, rng).map((u) => {
+    const params = designPoint(enc, u);
+    return { params, value: problem.f(params) };
+  });
 }
 
 const unitFloats = (d: number): ParamSpec[] => Array.from({ length: d }, (_, i) => ({ name: `x${i + 1}`, type: 'float' as const, low: 0, high: 1 }));

@@ -48,8 +48,7 @@ import { createEncoding, designPoint, encode } from '../src/bo/encoding.js';
 import { EngineError, suggestNext, type EngineOptions, type FittedHyperparameters } from '../src/bo/engine.js';
 import { createRng } from '../src/bo/rng.js';
 import type { Params } from '../src/bo/search-space.js';
-import { sobolSequence } from '../src/bo/sobol.js';
-import { PROBLEMS, type Problem } from './problems.js';
+import { initialDesign, PROBLEMS, type Problem } from './problems.js';
 import { quantile } from './statistics.js';
 import { flag, fmt, runInProcesses, servesTasks } from './harness.js';
 
@@ -87,13 +86,8 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
   // NOTE: no model cache here: it would change the time per call, never a suggestion.
   const enc = createEncoding(problem.space);
   const d = enc.dim;
-  const n0 = Math.max(5, 2 * d + 2);
   const rng = createRng(seed);
-  const observations: { params: Params; value: number }[] = [];
-  for (const u of sobolSequence(d, n0, rng.fork(1))) {
-    const params = designPoint(enc, u);
-    observations.push({ params, value: problem.f(params) });
-  }
+  const observations = initialDesign(problem, enc, rng.fork(1));
   const fallback = rng.fork(2);
   const millis: number[] = [];
   const trace: TraceStep[] = [];
