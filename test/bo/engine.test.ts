@@ -34,6 +34,17 @@ function inputFor(space: ParamSpec[], f: (p: Params) => number, n: number, seed:
   };
 }
 
+/** A 6-point discrete space (k ∈ {0, 1, 2}, c ∈ {x, y}), every point in `all`, and a score with its minimum at {0, y}. */
+const tinyDiscrete = (() => {
+  const space: ParamSpec[] = [
+    { name: 'k', type: 'int', low: 0, high: 2 },
+    { name: 'c', type: 'categorical', choices: ['x', 'y'] },
+  ];
+  const all: Params[] = [];
+  for (const k of [0, 1, 2]) for (const c of ['x', 'y']) all.push({ k, c });
+  return { space, all, f: (p: Params) => (p.k as number) + (p.c === 'x' ? 1 : 0) };
+})();
+
 describe('suggestNext', () => {
   it('suggests valid params of the space that are neither observed nor pending', () => {
     const enc = createEncoding(mixedSpace);
@@ -152,13 +163,7 @@ describe('suggestNext', () => {
   });
 
   it('works on a discrete-only space and reports when it has been exhausted', () => {
-    const space: ParamSpec[] = [
-      { name: 'k', type: 'int', low: 0, high: 2 },
-      { name: 'c', type: 'categorical', choices: ['x', 'y'] },
-    ];
-    const all: Params[] = [];
-    for (const k of [0, 1, 2]) for (const c of ['x', 'y']) all.push({ k, c });
-    const f = (p: Params) => (p.k as number) + (p.c === 'x' ? 1 : 0);
+    const { space, all, f } = tinyDiscrete;
     const five = { space, goal: 'minimize' as const, observations: all.slice(1).map((params) => ({ params, value: f(params) })), pending: [], count: 1, seed: 1 };
     expect(suggestNext(five).suggestions[0]!.params).toEqual(all[0]);
     const error = (() => {
@@ -187,13 +192,7 @@ describe('suggestNext', () => {
   });
 
   it('treats excluded points like taken ones on a finite space', () => {
-    const space: ParamSpec[] = [
-      { name: 'k', type: 'int', low: 0, high: 2 },
-      { name: 'c', type: 'categorical', choices: ['x', 'y'] },
-    ];
-    const all: Params[] = [];
-    for (const k of [0, 1, 2]) for (const c of ['x', 'y']) all.push({ k, c });
-    const f = (p: Params) => (p.k as number) + (p.c === 'x' ? 1 : 0);
+    const { space, all, f } = tinyDiscrete;
     const input = { space, goal: 'minimize' as const, observations: all.slice(2).map((params) => ({ params, value: f(params) })), pending: [], count: 1, seed: 1 };
     // all[0] = {k: 0, c: x} and all[1] = {k: 0, c: y} are left; y is the better guess.
     expect(suggestNext(input).suggestions[0]!.params).toEqual(all[1]);
