@@ -22,7 +22,7 @@
 import {
   choleskyInPlace, choleskyWithJitter, choleskySolveInPlace, solveLowerInPlace, solveLowerMatrixInPlace, solveLowerTransposeInPlace, solveLowerTransposeMatrixInPlace,
 } from './cholesky.js';
-import { crossKernel, kernelMatrix, kernelMatrixLowerRows, kernelVectorWithGradient, matern52, type Matern52 } from './kernel.js';
+import { crossKernel, kernelMatrixLowerRows, kernelVectorWithGradient, matern52, type Matern52 } from './kernel.js';
 
 /**
  * The GP's hyperparameters, each in the space the optimizer works in.
@@ -119,8 +119,9 @@ export function gaussianProcess(X: Float64Array, y: Float64Array, isCategorical:
     // retries with jitter: fall through to exactly that.
     if (choleskyInPlace(L, n, m)) return model(L, 0);
   }
-  const K = kernelMatrix(kernel, Xc, n);
-  for (let i = 0; i < n; i++) K[i * n + i] = K[i * n + i]! + noise;
+  // The factorization reads only the lower triangle.
+  const K = new Float64Array(n * n);
+  kernelMatrixLowerRows(kernel, Xc, n, 0, noise, K);
   const { L, jitter } = choleskyWithJitter(K, n, {}, K);
   return model(L, jitter);
 }

@@ -71,24 +71,16 @@ export function maternFromSquaredDistance(kern: Matern52, r2: number): number {
  */
 export function kernelMatrix(kern: Matern52, X: Float64Array, n: number, out?: Float64Array): Float64Array {
   const K = out ?? new Float64Array(n * n);
-  const s2 = kern.signalVariance;
-  for (let i = 0; i < n; i++) {
-    K[i * n + i] = s2;
-    for (let j = 0; j < i; j++) {
-      const r2 = scaledSquaredDistance(kern, X, i, X, j);
-      const r = Math.sqrt(r2);
-      const v = s2 * (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
-      K[i * n + j] = v;
-      K[j * n + i] = v;
-    }
-  }
+  kernelMatrixLowerRows(kern, X, n, 0, 0, K);
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) K[j * n + i] = K[i * n + j]!;
   return K;
 }
 
 /**
  * Rows `from`..n−1 of K = k(X, X) + noise·I, lower triangle and diagonal only, into
- * the n×n row-major `out` (other entries untouched): what kernelMatrix plus the noise
- * on the diagonal would put there, bit for bit. For extending a Cholesky factor.
+ * the n×n row-major `out` (other entries untouched). Every entry of a kernel matrix
+ * comes from here, so a factor extended row by row sees exactly the values a full
+ * factorization does.
  */
 export function kernelMatrixLowerRows(kern: Matern52, X: Float64Array, n: number, from: number, noise: number, out: Float64Array): void {
   const s2 = kern.signalVariance;
