@@ -33,6 +33,10 @@
  *               uniform in [0.5, 1.5] (seeded); whenever the earliest in flight
  *               finishes it is observed and one new point is asked for with the
  *               other w − 1 pending, until budget points were issued; all finish.
+ * Every engine point takes a training time uniform in [0.5, 1.5] (seeded, the
+ * same draws in every mode; the design is free): "training time" is the median
+ * simulated time until the last point finished, with one worker, one batch at
+ * a time (a batch lasts as long as its slowest point), or w workers.
  * Simple regret r = min_t f(x_t) − f* over all budget evaluations. An EngineError
  * falls back to uniformly random points, as the service does, and is counted.
  * Random search spends the same budget on designPoint of uniform draws (it is the
@@ -57,7 +61,7 @@ interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
 interface Row { name: string; problem: Problem; parallelism: Parallelism }
 /** `options` must survive the trip to a child process (no functions): refitting on every call is a flag. */
 interface Task { row: string; seed: number; options: EngineOptions; refitAlways: boolean }
-interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number; trace: TraceStep[] }
+interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number; trace: TraceStep[]; trainingTime: number }
 /** One engine point (--trace): its issue index, distance in the encoded cube to the incumbent when asked, and whether it beat the incumbent when observed. */
 interface TraceStep { index: number; distance: number; improved: boolean; regret: number }
 
@@ -80,7 +84,8 @@ function parseRow(name: string): Row {
   return { name, problem, parallelism: { mode: (m[2] as 'batch' | 'async' | undefined) ?? 'sequential', width } };
 }
 
-interface EngineRun { regret: number; millis: number[]; failures: number; trace: TraceStep[] }
+/** trainingTime: simulated time until the last engine point finished, in mean training times (the design is free). */
+interface EngineRun { regret: number; millis: number[]; failures: number; trace: TraceStep[]; trainingTime: number }
 
 function runEngine(problem: Problem, parallelism: Parallelism, seed: number, options: EngineOptions): EngineRun {
   // NOTE: no model cache here: it would change the time per call, never a suggestion.
@@ -125,11 +130,12 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
     return points;
   };
   const { mode, width } = parallelism;
+  /** Training time of one point, uniform in [0.5, 1.5]: the same draws in every mode. */
+  const clock = rng.fork(4);
+  let now = 0;
   if (mode === 'async') {
-    const clock = rng.fork(4);
     const inFlight: { params: Params; finish: number; step: TraceStep }[] = [];
     let issued = observations.length;
-    let now = 0;
     const issue = (): void => {
       const [params] = ask(1, inFlight.map((t) => t.params), issued);
       const step = { index: issued, distance: incumbentDistance(params!), improved: false, regret: NaN };
@@ -154,6 +160,8 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
       const count = mode === 'batch' ? Math.min(width, problem.budget - observations.length) : 1;
       const points = ask(count, [], observations.length);
       const before = incumbentValue();
+      // A synchronous round lasts as long as its slowest point.
+      now += Math.max(...points.map(() => 0.5 + clock.uniform()));
       for (const params of points) {
         const value = problem.f(params);
         trace.push({ index: observations.length, distance: incumbentDistance(params), improved: value < before, regret: value - problem.optimum });
@@ -162,7 +170,7 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
     }
   }
   const best = Math.min(...observations.map((o) => o.value));
-  return { regret: best - problem.optimum, millis, failures, trace };
+  return { regret: best - problem.optimum, millis, failures, trace, trainingTime: now };
 }
 
 function runRandom(problem: Problem, seed: number): number {
@@ -178,7 +186,7 @@ function runRandom(problem: Problem, seed: number): number {
 function runTask(task: Task): TaskResult {
   const { problem, parallelism } = parseRow(task.row);
   const engine = runEngine(problem, parallelism, task.seed, task.refitAlways ? { ...task.options, refit: () => true } : task.options);
-  return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures, trace: engine.trace };
+  return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures, trace: engine.trace, trainingTime: engine.trainingTime };
 }
 
 
@@ -219,8 +227,8 @@ async function main(): Promise<void> {
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
   console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}${flag('cat-min-lengthscale') !== undefined ? `; categorical ℓ ≥ ${flag('cat-min-lengthscale')}` : ''}${flag('cat-signal-floor') !== undefined ? `; categorical σ² floor ${flag('cat-signal-floor')}` : ''}; refit: ${refitFlag}\n`);
-  console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors | training time |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {
     const e = results.filter((r) => r.row === name).map((r) => r.regret);
     return e.length > 0 ? quantile(e, 0.5) : undefined;
@@ -235,7 +243,7 @@ async function main(): Promise<void> {
     const ratio = sequential === undefined ? '–' : sequential > 0 ? `${(quantile(e, 0.5) / sequential).toFixed(2)}×` : '∞';
     console.log(
       `| ${name} | ${p.space.length} | ${p.budget} | ${fmt(quantile(e, 0.5))} | [${fmt(quantile(e, 0.25))}, ${fmt(quantile(e, 0.75))}] | ${ratio} | ${fmt(quantile(q, 0.5))} | [${fmt(quantile(q, 0.25))}, ${fmt(quantile(q, 0.75))}] | ` +
-        `${p.reference ? fmt(p.reference.botorch) : '–'} | ${p.reference ? fmt(p.reference.random) : '–'} | ${quantile(ms, 0.5).toFixed(0)} (${Math.max(...ms).toFixed(0)}) | ${failures} |`,
+        `${p.reference ? fmt(p.reference.botorch) : '–'} | ${p.reference ? fmt(p.reference.random) : '–'} | ${quantile(ms, 0.5).toFixed(0)} (${Math.max(...ms).toFixed(0)}) | ${failures} | ${quantile(rs.map((r) => r.trainingTime), 0.5).toFixed(1)} |`,
     );
   }
   if (process.argv.includes('--per-seed')) {
