@@ -11,6 +11,7 @@
  *          --pending believer|fantasy (engine's acquisition with pending and batch points; default: the engine's)
  *          --fantasies K (fantasies per suggestion with --pending fantasy; default: the engine's)
  *          --latent on|off (fantasize latent f instead of noisy outcomes; default: the engine's)
+ *          --fit-max-points N (fit θ on a random subset of at most N observations; default: the engine's)
  *          --refit always|policy (refit θ on every call, or as engine.ts refitHyperparameters says; default policy)
  *          --centred-search '{"restarts":10,"perturbationScales":[0.01,0.05,0.2]}' (optimizer settings with pending or batch points)
  *          --cat-min-lengthscale ℓ (floor on categorical lengthscales in the fit; default none)
@@ -215,6 +216,7 @@ async function main(): Promise<void> {
     ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
     ...(latentFlag !== undefined ? { latentFantasies: latentFlag === 'on' } : {}),
     ...(centredSearch ? { centredSearch } : {}),
+    ...(flag('fit-max-points') !== undefined ? { fitMaxPoints: Number(flag('fit-max-points')) } : {}),
     ...(flag('cat-min-lengthscale') !== undefined ? { minCategoricalLengthscale: Number(flag('cat-min-lengthscale')) } : {}),
     ...(flag('cat-signal-floor') !== undefined ? { categoricalSignalFloor: flag('cat-signal-floor') === 'none' ? null : Number(flag('cat-signal-floor')) } : {}),
   };
@@ -226,7 +228,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}${flag('cat-min-lengthscale') !== undefined ? `; categorical ℓ ≥ ${flag('cat-min-lengthscale')}` : ''}${flag('cat-signal-floor') !== undefined ? `; categorical σ² floor ${flag('cat-signal-floor')}` : ''}; refit: ${refitFlag}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}${flag('cat-min-lengthscale') !== undefined ? `; categorical ℓ ≥ ${flag('cat-min-lengthscale')}` : ''}${flag('cat-signal-floor') !== undefined ? `; categorical σ² floor ${flag('cat-signal-floor')}` : ''}${flag('fit-max-points') !== undefined ? `; fit subset ≤ ${flag('fit-max-points')}` : ''}; refit: ${refitFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors | training time |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {
