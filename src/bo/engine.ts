@@ -345,6 +345,10 @@ const LIPSCHITZ_DATA_ROWS = 128;
  * `npm run bench:latency` (Sobol' data, 3 pending, load average 2.2) gives a
  * warm p50 of 416 ms at n = 1000, d = 6 and 28 ms at n = 100, d = 6; cold
  * 1245 ms and 123 ms.
+ * Regret cost of the subset, bench/regret.ts --problems hartmann6@300,heavy@300
+ * --per-seed (16 seeds), subset of 250 → all points (--fit-max-points 1000):
+ * hartmann6@300 8.4e-5 both, every seed identical; heavy@300 6.0e-5 → 5.3e-5,
+ * one seed of 16 different (9.1e-5 → 5.7e-5). None measurable at 300.
  */
 export const FIT_MAX_POINTS = 250;
 
