@@ -1,4 +1,4 @@
-import { defaultEngineThreads } from './workers/engine-pool.js';
+import { DEFAULT_ENGINE_NICENESS, defaultEngineThreads } from './workers/engine-pool.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './workers/model-cache.js';
 
 /** The environment, parsed once and validated at start-up: a bad value stops the server with a clear message. */
@@ -13,6 +13,8 @@ export type Config = {
   engineThreads: number;
   /** The engine threads' budget for warm models, in bytes, all threads together. */
   modelCacheBytes: number;
+  /** Nice value of the engine threads, 0..19 (Linux only: elsewhere it is ignored). */
+  engineNiceness: number;
 };
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -37,6 +39,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (!Number.isInteger(cacheMb) || cacheMb < 1 || cacheMb > 65536) {
     problems.push(`ENGINE_MODEL_CACHE_MB must be an integer 1..65536, got '${env.ENGINE_MODEL_CACHE_MB}'`);
   }
+  const engineNiceness = Number(env.ENGINE_NICENESS ?? DEFAULT_ENGINE_NICENESS);
+  if (!Number.isInteger(engineNiceness) || engineNiceness < 0 || engineNiceness > 19) {
+    problems.push(`ENGINE_NICENESS must be an integer 0..19, got '${env.ENGINE_NICENESS}'`);
+  }
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads, modelCacheBytes: cacheMb * 2 ** 20 };
+  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads, modelCacheBytes: cacheMb * 2 ** 20, engineNiceness };
 }

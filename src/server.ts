@@ -24,7 +24,7 @@ if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const store = new SqliteStore(db);
 const clock = { now: () => Date.now() };
 const metrics = createMetrics(store, clock);
-const pool = createEnginePool({ threads: config.engineThreads, modelCacheBytes: config.modelCacheBytes });
+const pool = createEnginePool({ threads: config.engineThreads, modelCacheBytes: config.modelCacheBytes, niceness: config.engineNiceness });
 const studyLocks = new KeyedMutex();
 const app = createApp({
   deps: {

@@ -10,7 +10,14 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     apiKeys: [],
     engineThreads: 1,
     modelCacheBytes: 256 * 2 ** 20,
+    engineNiceness: 10,
   });
+});
+
+test('ENGINE_NICENESS sets the engine threads\' nice value, 0..19', () => {
+  expect(loadConfig({ ENGINE_NICENESS: '0' }, 1).engineNiceness).toBe(0);
+  expect(() => loadConfig({ ENGINE_NICENESS: '20' }, 1)).toThrow(/ENGINE_NICENESS/);
+  expect(() => loadConfig({ ENGINE_NICENESS: '-5' }, 1)).toThrow(/ENGINE_NICENESS/);
 });
 
 test('ENGINE_MODEL_CACHE_MB sets the engine threads\' model cache', () => {

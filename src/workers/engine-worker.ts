@@ -1,12 +1,17 @@
 /** Worker-thread entry: runs the GP engine on a structured-cloned input, with this thread's model cache. */
+import { getPriority, setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { EngineError, suggestNext, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
 import { createModelCaches, DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
 export type WorkerTask = { input: SuggestInput; cacheKey?: string };
+export type EngineWorkerData = { modelCacheBytes?: number; niceness?: number };
 export type WorkerResult = { ok: true; output: SuggestOutput } | { ok: false; reason: EngineError['reason']; message: string };
 
-const caches = createModelCaches((workerData as { modelCacheBytes?: number } | undefined)?.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES);
+const data = (workerData ?? {}) as EngineWorkerData;
+const caches = createModelCaches(data.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES);
+// Pid 0 is this thread alone on Linux (engine-pool.ts, DEFAULT_ENGINE_NICENESS).
+if (process.platform === 'linux' && data.niceness !== undefined && data.niceness > getPriority(0)) setPriority(0, data.niceness);
 
 /** EngineError is returned as a value: an error's own fields do not survive the thread boundary. */
 export default function run(task: WorkerTask): WorkerResult {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SuggestInput } from '../../src/bo/engine.js';
 import type { GaussianProcess } from '../../src/bo/gp.js';
@@ -45,6 +46,25 @@ describe('engine pool', () => {
     expect(second.work).toEqual({ fitted: false, reusedRows: 120 });
     const third = await pool.run(input(121, second.hyperparameters), 'study-a');
     expect(third.work).toEqual({ fitted: false, reusedRows: 120 });
+  }, 60_000);
+
+  it.runIf(process.platform === 'linux')('runs the engine threads below the main thread\'s priority, and only them', async () => {
+    /** Nice value of every thread of this process (field 19 of /proc/<pid>/task/<tid>/stat). */
+    const niceValues = (): number[] => readdirSync('/proc/self/task').map((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    });
+    const before = niceValues().filter((v) => v === 7).length;
+    const niced = createEnginePool({ threads: 2, niceness: 7 });
+    try {
+      // Both threads started and ran a task.
+      await Promise.all([niced.run(input(12), 'a'), niced.run(input(13), 'b')]);
+      expect(niceValues().filter((v) => v === 7).length - before).toBe(2);
+      const main = readFileSync('/proc/thread-self/stat', 'utf8');
+      expect(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])).not.toBe(7);
+    } finally {
+      await niced.close();
+    }
   }, 60_000);
 
   it('keeps nothing for a call without a key (the stateless endpoint)', async () => {
