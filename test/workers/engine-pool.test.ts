@@ -49,19 +49,19 @@ describe('engine pool', () => {
   }, 60_000);
 
   it.runIf(process.platform === 'linux')('runs the engine threads below the main thread\'s priority, and only them', async () => {
-    /** Nice value of every thread of this process (field 19 of /proc/<pid>/task/<tid>/stat). */
-    const niceValues = (): number[] => readdirSync('/proc/self/task').map((tid) => {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    /** Nice value of a thread: field 19 of its /proc stat file. */
+    const niceOf = (statFile: string): number => {
+      const stat = readFileSync(statFile, 'utf8');
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-    });
+    };
+    const niceValues = (): number[] => readdirSync('/proc/self/task').map((tid) => niceOf(`/proc/self/task/${tid}/stat`));
     const before = niceValues().filter((v) => v === 7).length;
     const niced = createEnginePool({ threads: 2, niceness: 7 });
     try {
       // Both threads started and ran a task.
       await Promise.all([niced.run(input(12), 'a'), niced.run(input(13), 'b')]);
       expect(niceValues().filter((v) => v === 7).length - before).toBe(2);
-      const main = readFileSync('/proc/thread-self/stat', 'utf8');
-      expect(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[16])).not.toBe(7);
+      expect(niceOf('/proc/thread-self/stat')).not.toBe(7);
     } finally {
       await niced.close();
     }
