@@ -6,7 +6,9 @@
 
 export const errorCatalogue = {
   MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  MALFORMED_BODY: { status: 400, title: 'The request body could not be decoded' },
   UNAUTHORIZED: { status: 401, title: 'A valid API key is required' },
+  FORBIDDEN_SCOPE: { status: 403, title: 'The API key does not allow this call' },
   NOT_FOUND: { status: 404, title: 'No such route' },
   STUDY_NOT_FOUND: { status: 404, title: 'Study not found' },
   TRIAL_NOT_FOUND: { status: 404, title: 'Trial not found' },
@@ -22,6 +24,9 @@ export const errorCatalogue = {
   VALIDATION_FAILED: { status: 422, title: 'The request does not match the schema' },
   INVALID_SEARCH_SPACE: { status: 422, title: 'The search space is invalid' },
   INVALID_PARAMS: { status: 422, title: 'The parameters do not fit the search space' },
+  LIMIT_EXCEEDED: { status: 422, title: 'The request exceeds a configured limit' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests for this API key' },
+  ENGINE_BUSY: { status: 429, title: 'The engine is busy; retry later' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   NOT_READY: { status: 503, title: 'The service is not ready' },
 } as const satisfies Record<string, { status: number; title: string }>;
