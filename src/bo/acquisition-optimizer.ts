@@ -198,13 +198,14 @@ function enumerateByValue(enc: Encoding, size: number): Float64Array[] {
   const out: Float64Array[] = [];
   for (let index = 0; index < size; index++) {
     let r = index;
-    const params: Params = {};
-    for (const p of enc.params) {
+    const entries = enc.params.map((p): [string, Params[string]] => {
       const values = p.type === 'categorical' ? p.choices : p.type === 'ordinal' ? p.values : p.type === 'int' ? Array.from({ length: p.high - p.low + 1 }, (_, i) => p.low + i) : [];
-      params[p.name] = values[r % values.length]!;
+      const value = values[r % values.length]!;
       r = Math.floor(r / values.length);
-    }
-    out.push(encode(enc, params));
+      return [p.name, value];
+    });
+    // fromEntries defines own properties, so a parameter named __proto__ is a key like any other.
+    out.push(encode(enc, Object.fromEntries(entries)));
   }
   return out;
 }

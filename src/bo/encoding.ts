@@ -255,11 +255,8 @@ export function encode(enc: Encoding, params: Params): Float64Array {
  */
 export function decode(enc: Encoding, x: ArrayLike<number>): Params {
   if (x.length !== enc.dim) throw new RangeError(`expected ${enc.dim} coordinates, got ${x.length}`);
-  const params: Params = {};
-  enc.params.forEach((p, i) => {
-    params[p.name] = decodeValue(p, x[i]!);
-  });
-  return params;
+  // fromEntries defines own properties: assigning params['__proto__'] would set the prototype instead.
+  return Object.fromEntries(enc.params.map((p, i) => [p.name, decodeValue(p, x[i]!)]));
 }
 
 /**

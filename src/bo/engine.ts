@@ -520,7 +520,11 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     if (!Number.isFinite(r.mean) || !Number.isFinite(r.variance)) throw new EngineError('numerical-failure', 'non-finite posterior at the suggestion');
     // With a penalty or fantasies r.logEi is not log EI; report log EI itself.
     const acquisition = (penalized || fantasized) && centres.length > 0 ? logExpectedImprovement(r.mean, Math.sqrt(r.variance), best) : r.logEi;
-    suggestions.push({ params: r.params, source: 'gp-logei', prediction: transform.toObjective(r.mean, Math.sqrt(r.variance)), acquisition });
+    const prediction = transform.toObjective(r.mean, Math.sqrt(r.variance));
+    if (!Number.isFinite(prediction.mean) || !Number.isFinite(prediction.std) || !Number.isFinite(acquisition)) {
+      throw new EngineError('numerical-failure', 'the prediction at the suggestion does not fit in a double');
+    }
+    suggestions.push({ params: r.params, source: 'gp-logei', prediction, acquisition });
     exclude.add(paramsKey(enc, r.params));
     centres.push(r.x);
     if (k + 1 < input.count) gp = numerically('batch fantasy', () => appendObservations(gp, r.x, Float64Array.of(r.mean)));

@@ -209,6 +209,32 @@ function location(xs: Float64Array): { mean: number; sd: number } {
  * With n < 3 or constant values no warp applies (y = z, all 0 when constant).
  */
 export function outputTransform(values: number[], sign: number, warp: OutputWarp): OutputTransform {
+  const c = valueScale(values);
+  if (c === 1) return transformScaled(values, sign, warp);
+  // Every step is affine-equivariant, so the transform of v/c is that of v, and c
+  // goes back on at the end; a prediction beyond ±MAX_VALUE then comes out as ±Infinity.
+  const inner = transformScaled(values.map((v) => v / c), sign, warp);
+  return {
+    y: inner.y,
+    toObjective: (mu, s) => {
+      const r = inner.toObjective(mu, s);
+      return { mean: r.mean * c, std: r.std * c };
+    },
+  };
+}
+
+/**
+ * 1 for values of ordinary magnitude; otherwise max |v|, by which they are divided so
+ * that sums of squares neither overflow (|v| ≈ 1e300) nor underflow. NOTE: 1 in the
+ * usual range keeps every earlier result bit for bit (issue 10: values near ±1e300 gave
+ * a NaN model and null predictions).
+ */
+function valueScale(values: number[]): number {
+  const max = values.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+  return max > 1e100 || (max > 0 && max < 1e-100) ? max : 1;
+}
+
+function transformScaled(values: number[], sign: number, warp: OutputWarp): OutputTransform {
   const n = values.length;
   const raw = Float64Array.from(values, (v) => sign * v);
   const m = raw.reduce((a, b) => a + b, 0) / n;

@@ -5,6 +5,7 @@
  * identically from its seed. `GpSuggester` uses it for the initial design, for points
  * asked for before any trial has completed, and for fallbacks.
  */
+import { allDoublesBetween, doublesBetween } from '../bo/doubles.js';
 import { createEncoding, designPoint, paramsKey, type Encoding } from '../bo/encoding.js';
 import { createRng } from '../bo/rng.js';
 import type { ParamSpec, Params } from '../bo/search-space.js';
@@ -77,7 +78,10 @@ function firstUnused(points: Float64Array[], encoding: Encoding, used: Set<strin
 function randomUnused(encoding: Encoding, used: Set<string>, seed: number, number: number, size: number | null): Params {
   const rng = createRng(seed).fork(RANDOM_STREAM).fork(number);
   const u = new Float64Array(encoding.params.length);
-  for (let draw = 0; size === null || draw < DRAWS_BEFORE_ENUMERATION; draw++) {
+  // A continuous dimension makes a collision a measure-zero event, so this loop
+  // usually ends on its first draw; it is bounded all the same, as a nearly full
+  // finite space (or a float range of a few doubles) collides on almost every draw.
+  for (let draw = 0; draw < DRAWS_BEFORE_ENUMERATION; draw++) {
     for (let j = 0; j < u.length; j++) u[j] = rng.uniform();
     const params = designPoint(encoding, u);
     const key = paramsKey(encoding, params);
@@ -85,8 +89,6 @@ function randomUnused(encoding: Encoding, used: Set<string>, seed: number, numbe
       used.add(key);
       return params;
     }
-    // NOTE: a continuous dimension makes a collision a measure-zero event, so without
-    // `size` this loop ends on its first or second draw.
   }
   if (size !== null && size <= MAX_ENUMERATED_POINTS) {
     const free = enumerate(encoding.params).filter((p) => !used.has(paramsKey(encoding, p)));
@@ -99,7 +101,10 @@ function randomUnused(encoding: Encoding, used: Set<string>, seed: number, numbe
   throw new ProblemError('SEARCH_SPACE_EXHAUSTED', 'no unused point could be found in the search space');
 }
 
-/** Number of distinct points of a space without float parameters; null when it has one. */
+/**
+ * Number of distinct points of the space; null when it has a float parameter whose
+ * range holds more than MAX_ENUMERATED_POINTS doubles (a continuous one).
+ */
 export function finiteSize(space: ParamSpec[]): number | null {
   let size = 1;
   for (const p of space) size *= levels(p) ?? Number.NaN;
@@ -108,8 +113,12 @@ export function finiteSize(space: ParamSpec[]): number | null {
 
 function levels(p: ParamSpec): number | null {
   switch (p.type) {
-    case 'float':
-      return null;
+    case 'float': {
+      // NOTE: a float over a handful of doubles ([1, 1 + 2⁻⁵²] holds two) is the finite
+      // set it is: sampling it as continuous never ends once its values are used (issue 10).
+      const count = doublesBetween(p.low, p.high);
+      return count <= MAX_ENUMERATED_POINTS ? count : null;
+    }
     case 'int':
       return p.high - p.low + 1;
     case 'ordinal':
@@ -123,7 +132,9 @@ function enumerate(space: ParamSpec[]): Params[] {
   let points: Params[] = [{}];
   for (const p of space) {
     const values: (number | string | boolean)[] =
-      p.type === 'int'
+      p.type === 'float'
+        ? allDoublesBetween(p.low, p.high, MAX_ENUMERATED_POINTS)
+        : p.type === 'int'
         ? Array.from({ length: p.high - p.low + 1 }, (_, k) => p.low + k)
         : p.type === 'ordinal'
           ? p.values

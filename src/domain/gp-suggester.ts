@@ -59,8 +59,9 @@ export class GpSuggester implements Suggester {
 
     const previous = request.model?.kind === MODEL_KIND ? (request.model.state as FittedHyperparameters) : undefined;
     const started = performance.now();
+    let output: SuggestOutput;
     try {
-      const output = await this.engine({
+      output = await this.engine({
         space: study.parameters,
         goal: study.objective.goal,
         observations,
@@ -70,22 +71,23 @@ export class GpSuggester implements Suggester {
         exclude,
         ...(previous ? { previous } : {}),
       }, request.transient ? undefined : study.id);
-      this.metrics.observeEngineCall((performance.now() - started) / 1000, { ...output.work, rows: observations.length });
-      const modelled = this.withoutTaken(request, [...design, ...output.suggestions]);
-      // A finite space can run out part-way through a batch: draw the rest, which answers
-      // SEARCH_SPACE_EXHAUSTED if there really is no unused point left.
-      const missing = count - modelled.length;
-      return {
-        suggestions: missing > 0 ? [...modelled, ...this.random(request, modelled, missing, 'random')] : modelled,
-        model: { kind: MODEL_KIND, state: output.hyperparameters },
-      };
     } catch (err) {
-      const reason = err instanceof EngineError ? err.reason : 'unexpected-error';
-      if (reason === 'space-exhausted') return { suggestions: [...design, ...this.random(request, design, rest, 'random')] };
-      this.metrics.countFallback(reason);
-      this.log.warn({ err, studyId: study.id, reason }, 'GP suggestion failed; falling back to a random point');
+      // Only the engine's own failures fall back; anything else is a bug and must surface.
+      if (!(err instanceof EngineError)) throw err;
+      if (err.reason === 'space-exhausted') return { suggestions: [...design, ...this.random(request, design, rest, 'random')] };
+      this.metrics.countFallback(err.reason);
+      this.log.warn({ err, studyId: study.id, reason: err.reason }, 'GP suggestion failed; falling back to a random point');
       return { suggestions: [...design, ...this.random(request, design, rest, 'random-fallback')] };
     }
+    this.metrics.observeEngineCall((performance.now() - started) / 1000, { ...output.work, rows: observations.length });
+    const modelled = this.withoutTaken(request, [...design, ...output.suggestions]);
+    // A finite space can run out part-way through a batch: draw the rest, which answers
+    // SEARCH_SPACE_EXHAUSTED if there really is no unused point left.
+    const missing = count - modelled.length;
+    return {
+      suggestions: missing > 0 ? [...modelled, ...this.random(request, modelled, missing, 'random')] : modelled,
+      model: { kind: MODEL_KIND, state: output.hyperparameters },
+    };
   }
 
   /**

@@ -43,6 +43,9 @@ function parameterErrors(p: ParamSpec, i: number): FieldError[] {
       }
       if (errors.length > 0) return errors;
       if (p.low >= p.high) errors.push({ pointer: at('high'), detail: `high (${p.high}) must be greater than low (${p.low})` });
+      else if (!Number.isFinite(p.high - p.low)) {
+        errors.push({ pointer: at('high'), detail: `high - low must be a finite number: [${p.low}, ${p.high}] is wider than a double can hold` });
+      }
       if (p.log && p.low <= 0) errors.push({ pointer: at('low'), detail: `a log-scaled parameter needs low > 0, got ${p.low}` });
       return errors;
     }

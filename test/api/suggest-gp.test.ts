@@ -65,7 +65,6 @@ describe('the GP engine behind suggest', () => {
 
   test.each([
     ['an EngineError', () => new EngineError('numerical-failure', 'Cholesky gave up'), 'numerical-failure'],
-    ['an unexpected error', () => new TypeError('x is undefined'), 'unexpected-error'],
   ])('%s degrades to a random point with a warning and a metric, never a 500', async (_name, error, reason) => {
     h = startHarness({
       engine: () => {
@@ -81,6 +80,20 @@ describe('the GP engine behind suggest', () => {
     for (const w of h.warnings) expect(w).toMatchObject({ obj: { reason, studyId: study } });
     const metrics = await h.request.get('/metrics');
     expect(metrics.text).toContain(`posterior_suggestion_fallbacks_total{reason="${reason}"} 3`);
+  });
+
+  test("an error that is not the engine's own (a bug) is a 500, not hidden behind a random point", async () => {
+    h = startHarness({
+      engine: () => {
+        throw new TypeError('x is undefined');
+      },
+    });
+    const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
+    await runLoop(h, study, 5);
+    const res = await h.request.post(`/v1/studies/${study}/suggest`).send({});
+    expect(res.status).toBe(500);
+    expect(res.body.code).toBe('INTERNAL_ERROR');
+    expect(h.warnings).toHaveLength(0);
   });
 
   test('failed trials are left out of the model and never suggested again, until the space runs out', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import fc from 'fast-check';
 import {
   halfRankWarp, normalQuantile, outputTransform, yeoJohnson, yeoJohnsonInverse, yeoJohnsonLambda, type OutputWarp,
@@ -153,4 +153,15 @@ describe('outputTransform', () => {
       last = std;
     }
   });
+});
+
+test.each([1e300, -1e300, 1e-300])('values of magnitude %s give the same standardized y as the same values at magnitude 1', (scale) => {
+  const unit = [0.2, -0.7, 1, 0.4, -0.1, 0.9];
+  const big = outputTransform(unit.map((v) => v * scale), 1, 'half-rank');
+  const one = outputTransform(unit.map((v) => v * Math.sign(scale)), 1, 'half-rank');
+  big.y.forEach((y, i) => expect(y).toBeCloseTo(one.y[i]!, 12));
+  const back = big.toObjective(0.3, 0.5);
+  const ref = one.toObjective(0.3, 0.5);
+  expect(back.mean / Math.abs(scale)).toBeCloseTo(ref.mean, 10);
+  expect(back.std / Math.abs(scale)).toBeCloseTo(ref.std, 10);
 });
