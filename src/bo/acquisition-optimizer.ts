@@ -34,7 +34,7 @@
  */
 
 import { logExpectedImprovement, logExpectedImprovementWithGradient } from './acquisition.js';
-import { decode, encode, paramsKey, snap, type Encoding } from './encoding.js';
+import { decode, encode, encodedKey, snap, type Encoding } from './encoding.js';
 import { posterior, posteriorWithGradient, posteriorWorkspace, type GaussianProcess } from './gp.js';
 import { minimizeBox } from './lbfgsb.js';
 import type { LogPenalty } from './local-penalty.js';
@@ -159,14 +159,15 @@ function logEiBatch(
 
 interface Scored {
   x: Float64Array;
-  key: string;
+  /** paramsKey of decode(x), filled in by keyOf when first needed: most candidates never need it. */
+  key?: string;
   logEi: number;
   mean: number;
   variance: number;
 }
 
-function keyOf(enc: Encoding, x: Float64Array): string {
-  return paramsKey(enc, decode(enc, x));
+function keyOf(enc: Encoding, s: Scored): string {
+  return (s.key ??= encodedKey(enc, s.x));
 }
 
 /** Evaluates snapped points (each shape (d)) in one batch. */
@@ -179,7 +180,7 @@ function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Floa
   const mu = new Float64Array(m);
   const v = new Float64Array(m);
   logEiBatch(gp, best, Z, m, a, mu, v, penalty, acquisition);
-  return points.map((x, i) => ({ x, key: keyOf(enc, x), logEi: a[i]!, mean: mu[i]!, variance: v[i]! }));
+  return points.map((x, i) => ({ x, logEi: a[i]!, mean: mu[i]!, variance: v[i]! }));
 }
 
 /** Number of points of a fully discrete space, or Infinity when some dimension is a float (or the count exceeds limit). */
@@ -325,16 +326,16 @@ function startPoints(enc: Encoding, scored: Scored[], restarts: number): Scored[
     for (const s of scored) {
       if (starts.length >= perConfiguration) break;
       const c = categorical.map((j) => s.x[j]).join(',');
-      if (configurations.has(c) || seen.has(s.key)) continue;
+      if (configurations.has(c) || seen.has(keyOf(enc, s))) continue;
       configurations.add(c);
-      seen.add(s.key);
+      seen.add(keyOf(enc, s));
       starts.push(s);
     }
   }
   for (const s of scored) {
     if (starts.length >= restarts) break;
-    if (seen.has(s.key)) continue;
-    seen.add(s.key);
+    if (seen.has(keyOf(enc, s))) continue;
+    seen.add(keyOf(enc, s));
     starts.push(s);
   }
   return starts;
@@ -434,7 +435,7 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
   const refined = starts.map((s) => refine(gp, enc, best, s, cont, disc, maxIterations, sweeps, penalty, acquisition)).sort((a, b) => b.logEi - a.logEi);
 
   for (const s of [...refined, ...scored]) {
-    if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
+    if (!exclude.has(keyOf(enc, s))) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
   }
   // Every raw candidate is excluded: try uniformly random points before giving up.
   const fallback = rng.fork(3);
@@ -449,7 +450,7 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
   }
   const candidates = scoreAll(gp, enc, best, randomPoints, penalty, acquisition).sort((a, b) => b.logEi - a.logEi);
   for (const s of candidates) {
-    if (!exclude.has(s.key)) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
+    if (!exclude.has(keyOf(enc, s))) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
   }
   throw new AcquisitionOptimizerError('space-exhausted', 'every candidate the acquisition optimizer tried has already been observed or is pending');
 }

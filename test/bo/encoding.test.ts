@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createEncoding, decode, designPoint, encode, paramsKey, snap, validateParams, type Encoding } from '../../src/bo/encoding.js';
+import { createEncoding, decode, designPoint, encode, encodedKey, paramsKey, snap, validateParams, type Encoding } from '../../src/bo/encoding.js';
 import { createRng } from '../../src/bo/rng.js';
 import type { ParamSpec, Params, ParamValue } from '../../src/bo/search-space.js';
 import { sobolSequence } from '../../src/bo/sobol.js';
@@ -295,6 +295,16 @@ describe('properties', () => {
         const equal = sameParams(e, p1, p2);
         expect(paramsKey(e, p1) === paramsKey(e, p2)).toBe(equal);
         expect(Array.from(snap(e, x1)).every((v, i) => Object.is(v, snap(e, x2)[i]))).toBe(equal);
+      }),
+      { seed: 42, numRuns: 1000 },
+    );
+  });
+
+  it('encodedKey(x) is paramsKey(decode(x)) for any finite vector', () => {
+    fc.assert(
+      fc.property(spaceArb.chain((s) => fc.tuple(fc.constant(s), fc.oneof(vectorArb(s.length), gridVectorArb(s.length)))), ([s, x]) => {
+        const e = createEncoding(s);
+        expect(encodedKey(e, x)).toBe(paramsKey(e, decode(e, x)));
       }),
       { seed: 42, numRuns: 1000 },
     );
