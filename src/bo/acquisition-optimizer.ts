@@ -71,6 +71,11 @@ export interface LogEiMaximizerOptions {
   acquisition?: Acquisition;
   /** Standard deviations of the step-1 perturbations in x. Default PERTURBATION_SCALES. */
   perturbationScales?: readonly number[];
+  /**
+   * Checked between local-search steps; true ends the search with the best point
+   * found so far (at worst the best raw candidate): a deadline or a cancellation.
+   */
+  shouldStop?: () => boolean;
 }
 
 /** A quantity to maximize in place of log EI, with the model's moments for reporting. */
@@ -96,6 +101,13 @@ export interface LogEiMaximum {
 
 /** Above this many cells an int / ordinal dimension is relaxed to continuous for L-BFGS. */
 const MAX_ENUMERATED_CELLS = 16;
+/**
+ * Choices of one categorical tried per sweep. NOTE: trying all of them made one sweep
+ * over 25 categoricals of 1,000 choices cost 25,000 acquisition values, 32 fantasies
+ * each with pending points (issue 10: 46 s for 8 points); every benchmark categorical
+ * has at most 6 choices, so none of them is affected.
+ */
+const MAX_CATEGORICAL_NEIGHBOURS = 64;
 /** Rows of the model's data whose neighbourhoods are sampled (BoTorch's sample_around_best uses the best few). */
 const PERTURBED_CENTRES = 5;
 /**
@@ -183,6 +195,19 @@ function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Floa
   return points.map((x, i) => ({ x, logEi: a[i]!, mean: mu[i]!, variance: v[i]! }));
 }
 
+/**
+ * scoreAll over the raw candidates, BATCH at a time; once `shouldStop` says so, the
+ * candidates scored so far (at least one batch) are all there is.
+ */
+function scoreRaw(gp: GaussianProcess, enc: Encoding, best: number, raw: Float64Array[], options: LogEiMaximizerOptions): Scored[] {
+  const out: Scored[] = [];
+  for (let start = 0; start < raw.length; start += BATCH) {
+    if (start > 0 && options.shouldStop?.()) break;
+    out.push(...scoreAll(gp, enc, best, raw.slice(start, start + BATCH), options.penalty, options.acquisition));
+  }
+  return out;
+}
+
 /** Number of points of a fully discrete space, or Infinity when some dimension is a float (or the count exceeds limit). */
 function discreteSpaceSize(enc: Encoding, limit: number): number {
   let size = 1;
@@ -252,13 +277,25 @@ function perturbedCandidates(
   return out;
 }
 
-/** The encoded neighbours of x along discrete coordinate j (see module doc, step 2.ii). */
-function discreteNeighbours(enc: Encoding, x: Float64Array, j: number): Float64Array[] {
+/**
+ * The encoded neighbours of x along discrete coordinate j (see module doc, step 2.ii).
+ * A categorical with more than MAX_CATEGORICAL_NEIGHBOURS other choices offers that
+ * many, drawn without replacement with `rng`.
+ */
+function discreteNeighbours(enc: Encoding, x: Float64Array, j: number, rng: Rng): Float64Array[] {
   const p = enc.params[j]!;
   const out: Float64Array[] = [];
   if (p.type === 'categorical') {
-    for (let c = 0; c < p.choices.length; c++) {
-      if (c === x[j]) continue;
+    const others: number[] = [];
+    for (let c = 0; c < p.choices.length; c++) if (c !== x[j]) others.push(c);
+    if (others.length > MAX_CATEGORICAL_NEIGHBOURS) {
+      for (let i = 0; i < MAX_CATEGORICAL_NEIGHBOURS; i++) {
+        const r = rng.int(i, others.length - 1);
+        [others[i], others[r]] = [others[r]!, others[i]!];
+      }
+      others.length = MAX_CATEGORICAL_NEIGHBOURS;
+    }
+    for (const c of others) {
       const y = x.slice();
       y[j] = c;
       out.push(y);
@@ -344,7 +381,8 @@ function startPoints(enc: Encoding, scored: Scored[], restarts: number): Scored[
 /** Local search from `start` (snapped): alternating L-BFGS on C and discrete sweeps over D. */
 function refine(
   gp: GaussianProcess, enc: Encoding, best: number, start: Scored,
-  cont: number[], disc: number[], maxIterations: number, sweeps: number, penalty?: LogPenalty, acquisition?: Acquisition,
+  cont: number[], disc: number[], maxIterations: number, sweeps: number, rng: Rng,
+  penalty?: LogPenalty, acquisition?: Acquisition, shouldStop?: () => boolean,
 ): Scored {
   let current = start;
   const ws = posteriorWorkspace(gp);
@@ -381,7 +419,7 @@ function refine(
         return -a;
       };
       const z0 = Float64Array.from(cont, (j) => current.x[j]!);
-      const result = minimizeBox(fg, z0, lower, upper, { maxIterations });
+      const result = minimizeBox(fg, z0, lower, upper, { maxIterations, ...(shouldStop ? { shouldStop } : {}) });
       const x = current.x.slice();
       for (let i = 0; i < nc; i++) x[cont[i]!] = result.x[i]!;
       const [scored] = scoreAll(gp, enc, best, [snap(enc, x)], penalty, acquisition);
@@ -389,7 +427,8 @@ function refine(
     }
     let sweepImproved = false;
     for (const j of disc) {
-      const neighbours = discreteNeighbours(enc, current.x, j).map((y) => snap(enc, y));
+      if (shouldStop?.()) return current;
+      const neighbours = discreteNeighbours(enc, current.x, j, rng).map((y) => snap(enc, y));
       if (neighbours.length === 0) continue;
       const scored = scoreAll(gp, enc, best, neighbours, penalty, acquisition);
       let top = current;
@@ -400,7 +439,7 @@ function refine(
       }
     }
     // With D unchanged, another continuous phase would restart at its own optimum.
-    if (!sweepImproved) break;
+    if (!sweepImproved || shouldStop?.()) break;
   }
   return current;
 }
@@ -427,12 +466,16 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
   const raw: Float64Array[] = Number.isFinite(size)
     ? enumerateByValue(enc, size)
     : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(gp, enc, Math.max(16, rawCount >> 2), rng.fork(2), options.perturbationScales)];
-  const scored = scoreAll(gp, enc, best, raw, penalty, acquisition).sort((a, b) => b.logEi - a.logEi);
+  const scored = scoreRaw(gp, enc, best, raw, options).sort((a, b) => b.logEi - a.logEi);
 
   const starts = startPoints(enc, scored, restarts);
   const cont = continuousCoordinates(enc);
   const disc = Number.isFinite(size) ? [] : discreteCoordinates(enc);
-  const refined = starts.map((s) => refine(gp, enc, best, s, cont, disc, maxIterations, sweeps, penalty, acquisition)).sort((a, b) => b.logEi - a.logEi);
+  const { shouldStop } = options;
+  // Past a deadline a start is kept as it is: at worst the answer is the best raw candidate.
+  const refined = starts
+    .map((s, i) => (shouldStop?.() ? s : refine(gp, enc, best, s, cont, disc, maxIterations, sweeps, rng.fork(10 + i), penalty, acquisition, shouldStop)))
+    .sort((a, b) => b.logEi - a.logEi);
 
   for (const s of [...refined, ...scored]) {
     if (!exclude.has(keyOf(enc, s))) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };

@@ -102,6 +102,11 @@ export interface SuggestInput {
   seed: number;
   /** The `hyperparameters` of an earlier call on the same space, to warm-start the fit. */
   previous?: FittedHyperparameters;
+  /**
+   * Observations the study has, when `observations` is a subset of them (the service
+   * caps what a model conditions on); the refit policy counts these. Default: n.
+   */
+  totalObservations?: number;
 }
 
 export interface Suggestion {
@@ -123,6 +128,8 @@ export interface SuggestOutput {
     fitted: boolean;
     /** Rows of the Cholesky factor taken from `options.modelCache`, of n. */
     reusedRows: number;
+    /** `options.shouldStop` said stop: the search was cut short, and the batch may hold fewer points. */
+    interrupted: boolean;
   };
 }
 
@@ -171,6 +178,15 @@ export interface EngineOptions {
    * and the optimizer's restarts.
    */
   centredSearch?: { restarts?: number; perturbationScales?: number[] };
+  /**
+   * Checked between units of work (L-BFGS steps, fit starts, raw-candidate chunks,
+   * local-search moves, batch points), with the stage asking. Once true for 'fit', the
+   * fit keeps its best θ so far; once true for 'acquisition', the acquisition search
+   * answers with its best point so far and the batch ends. How a deadline or a
+   * cancellation reaches the numerics without a clock in them: a caller with a time
+   * budget can give the fit a part of it and the acquisition the rest.
+   */
+  shouldStop?: (stage: EngineStage) => boolean;
   /** Floor on the fitted lengthscale of categorical dims (fit.ts). Default: none. */
   minCategoricalLengthscale?: number;
   /**
@@ -182,6 +198,9 @@ export interface EngineOptions {
 }
 
 export type PendingStrategy = 'believer' | 'fantasy';
+
+/** The two parts of a call that `shouldStop` can cut short. */
+export type EngineStage = 'fit' | 'acquisition';
 
 /**
  * NOTE: why σ² has a floor when the space has a categorical parameter. A
@@ -465,9 +484,17 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
   const best = y.reduce((a, b) => Math.max(a, b), -Infinity);
 
   const n = input.observations.length;
+  const total = input.totalObservations ?? n;
   const previous = fromFitted(input.previous, d);
   const signalFloor = !enc.isCategorical.some((c) => c === 1) ? null : options.categoricalSignalFloor === undefined ? CATEGORICAL_SIGNAL_FLOOR : options.categoricalSignalFloor;
-  const fitNow = !previous || (options.refit ?? refitHyperparameters)(n, input.previous!);
+  const fitNow = !previous || (options.refit ?? refitHyperparameters)(total, input.previous!);
+  // Once the acquisition has seen the signal, every later check stops too; `interrupted`
+  // reports that something was cut short, in either stage.
+  let interrupted = false;
+  let stopped = false;
+  const stopSignal = options.shouldStop;
+  const fitShouldStop = stopSignal ? () => stopSignal('fit') && (interrupted = true) : undefined;
+  const shouldStop = stopSignal ? () => (stopped ||= stopSignal('acquisition')) && (interrupted = true) : undefined;
   const fit = !fitNow ? { hyperparameters: previous! } : numerically('hyperparameter fit', () =>
     fitHyperparameters(X, y, enc.isCategorical, {
       rng: rng.fork(1),
@@ -477,6 +504,7 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
       maxPoints: options.fitMaxPoints ?? FIT_MAX_POINTS,
       ...(options.minCategoricalLengthscale !== undefined ? { minCategoricalLengthscale: options.minCategoricalLengthscale } : {}),
       ...(signalFloor !== null ? { minSignalVariance: signalFloor } : {}),
+      ...(fitShouldStop ? { shouldStop: fitShouldStop } : {}),
     }),
   );
   const theta = fit.hyperparameters;
@@ -509,6 +537,7 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
           : undefined;
         return maximizeLogEi(gp, enc, best, {
           rng: rng.fork(100 + k), exclude, ...(penalty ? { penalty } : {}), ...(acquisition ? { acquisition } : {}),
+          ...(shouldStop ? { shouldStop } : {}),
           ...(centres.length > 0 ? options.centredSearch ?? { perturbationScales: CENTRED_PERTURBATION_SCALES } : {}),
         });
       });
@@ -527,12 +556,15 @@ export function suggestNext(input: SuggestInput, options: EngineOptions = {}): S
     suggestions.push({ params: r.params, source: 'gp-logei', prediction, acquisition });
     exclude.add(paramsKey(enc, r.params));
     centres.push(r.x);
-    if (k + 1 < input.count) gp = numerically('batch fantasy', () => appendObservations(gp, r.x, Float64Array.of(r.mean)));
+    if (k + 1 < input.count) {
+      if (shouldStop?.()) break;
+      gp = numerically('batch fantasy', () => appendObservations(gp, r.x, Float64Array.of(r.mean)));
+    }
   }
   return {
     suggestions,
-    hyperparameters: toFitted(theta, fitNow ? n : input.previous!.observations!),
-    work: { fitted: fitNow, reusedRows },
+    hyperparameters: toFitted(theta, fitNow ? total : input.previous!.observations!),
+    work: { fitted: fitNow, reusedRows, interrupted },
   };
 }
 

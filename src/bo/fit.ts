@@ -72,6 +72,8 @@ export interface FitOptions {
   minCategoricalLengthscale?: number;
   /** Lower bound on σ², raising prior.ts's LOG_SIGNAL_BOUNDS floor. Default: none (the common floor). */
   minSignalVariance?: number;
+  /** Checked between L-BFGS steps and starts; true ends the fit at the best θ so far. */
+  shouldStop?: () => boolean;
 }
 
 export interface FitResult {
@@ -132,8 +134,13 @@ export function fitHyperparameters(X: Float64Array, y: Float64Array, isCategoric
   let best: Float64Array = starts[0]!;
   let bestValue = Infinity;
   let evaluations = 0;
-  for (const x0 of starts) {
-    const res = minimizeBox(objective, x0, lower, upper, { maxIterations: options.maxIterations ?? 100 });
+  for (const [i, x0] of starts.entries()) {
+    // Past a deadline the first start (the warm one when there is one) still gets its first evaluation.
+    if (i > 0 && options.shouldStop?.()) break;
+    const res = minimizeBox(objective, x0, lower, upper, {
+      maxIterations: options.maxIterations ?? 100,
+      ...(options.shouldStop ? { shouldStop: options.shouldStop } : {}),
+    });
     evaluations += res.evaluations;
     if (res.f < bestValue) {
       bestValue = res.f;

@@ -49,6 +49,8 @@ export interface MinimizeBoxOptions {
    * Default 1e7·ε ≈ 2.2e-9 (scipy's factr = 1e7).
    */
   relTolerance?: number;
+  /** Checked before every step; true ends the run at the best point so far (a deadline or a cancellation). */
+  shouldStop?: () => boolean;
 }
 
 export interface MinimizeBoxResult {
@@ -254,7 +256,8 @@ export function minimizeBox(
   let iterations = 0;
   let converged = projectedGradientNorm(x, g, lower, upper) <= gradTolerance;
 
-  while (!converged && iterations < maxIterations) {
+  const shouldStop = options.shouldStop;
+  while (!converged && iterations < maxIterations && !shouldStop?.()) {
     // Binding set: at a bound with the gradient pushing outward.
     for (let i = 0; i < n; i++) {
       const xi = x[i]!;
