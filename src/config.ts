@@ -1,4 +1,5 @@
-import { DEFAULT_ENGINE_NICENESS, defaultEngineThreads } from './workers/engine-pool.js';
+import { DEFAULT_LIMITS, type Limits } from './domain/limits.js';
+import { DEFAULT_ENGINE_NICENESS, DEFAULT_STATELESS_QUEUE, defaultEngineThreads } from './workers/engine-pool.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './workers/model-cache.js';
 
 /** The environment, parsed once and validated at start-up: a bad value stops the server with a clear message. */
@@ -15,7 +16,21 @@ export type Config = {
   modelCacheBytes: number;
   /** Nice value of the engine threads, 0..19 (Linux only: elsewhere it is ignored). */
   engineNiceness: number;
+  /** Stateless engine calls that may wait for a thread before ENGINE_BUSY. */
+  engineStatelessQueue: number;
+  /** Bounds on what one request may ask for (domain/limits.ts). */
+  limits: Limits;
 };
+
+/** Environment variable, bounds and field of each limit, all integers. */
+const LIMIT_VARIABLES: { name: string; key: keyof Limits; min: number; max: number }[] = [
+  { name: 'LIMIT_PARAMETERS', key: 'parameters', min: 1, max: 1000 },
+  { name: 'LIMIT_LEVELS', key: 'levels', min: 2, max: 100_000 },
+  { name: 'LIMIT_STATELESS_OBSERVATIONS', key: 'statelessObservations', min: 0, max: 5000 },
+  { name: 'LIMIT_SUGGEST_COUNT', key: 'suggestCount', min: 1, max: 64 },
+  { name: 'LIMIT_MODEL_OBSERVATIONS', key: 'modelObservations', min: 10, max: 100_000 },
+  { name: 'ENGINE_DEADLINE_MS', key: 'engineDeadlineMs', min: 100, max: 600_000 },
+];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -43,6 +58,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (!Number.isInteger(engineNiceness) || engineNiceness < 0 || engineNiceness > 19) {
     problems.push(`ENGINE_NICENESS must be an integer 0..19, got '${env.ENGINE_NICENESS}'`);
   }
+  const engineStatelessQueue = Number(env.ENGINE_STATELESS_QUEUE ?? DEFAULT_STATELESS_QUEUE);
+  if (!Number.isInteger(engineStatelessQueue) || engineStatelessQueue < 0 || engineStatelessQueue > 10_000) {
+    problems.push(`ENGINE_STATELESS_QUEUE must be an integer 0..10000, got '${env.ENGINE_STATELESS_QUEUE}'`);
+  }
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  for (const { name, key, min, max } of LIMIT_VARIABLES) {
+    const value = Number(env[name] ?? DEFAULT_LIMITS[key]);
+    if (!Number.isInteger(value) || value < min || value > max) problems.push(`${name} must be an integer ${min}..${max}, got '${env[name]}'`);
+    else limits[key] = value;
+  }
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads, modelCacheBytes: cacheMb * 2 ** 20, engineNiceness };
+  return {
+    port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads, modelCacheBytes: cacheMb * 2 ** 20, engineNiceness,
+    engineStatelessQueue, limits,
+  };
 }

@@ -24,15 +24,21 @@ if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 const store = new SqliteStore(db);
 const clock = { now: () => Date.now() };
 const metrics = createMetrics(store, clock);
-const pool = createEnginePool({ threads: config.engineThreads, modelCacheBytes: config.modelCacheBytes, niceness: config.engineNiceness });
+const pool = createEnginePool({
+  threads: config.engineThreads,
+  modelCacheBytes: config.modelCacheBytes,
+  niceness: config.engineNiceness,
+  statelessQueue: config.engineStatelessQueue,
+});
 const studyLocks = new KeyedMutex();
 const app = createApp({
   deps: {
     store,
     clock,
-    suggester: new GpSuggester({ metrics, log: logger, engine: pool.run }),
+    suggester: new GpSuggester({ metrics, log: logger, engine: pool.run, forget: pool.forget, limits: config.limits }),
     studyLocks,
     prepared: new PreparedSuggestions(),
+    limits: config.limits,
   },
   logger,
   apiKeys: config.apiKeys,

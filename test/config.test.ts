@@ -11,7 +11,18 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     engineThreads: 1,
     modelCacheBytes: 256 * 2 ** 20,
     engineNiceness: 10,
+    engineStatelessQueue: 8,
+    limits: { parameters: 100, levels: 1000, statelessObservations: 5000, suggestCount: 64, modelObservations: 1000, engineDeadlineMs: 5000 },
   });
+});
+
+test('each limit is read from its variable, and one out of range stops the start with its name', () => {
+  const config = loadConfig({ LIMIT_PARAMETERS: '20', LIMIT_LEVELS: '50', LIMIT_SUGGEST_COUNT: '8', ENGINE_DEADLINE_MS: '2500', ENGINE_STATELESS_QUEUE: '0' }, 1);
+  expect(config.limits).toMatchObject({ parameters: 20, levels: 50, suggestCount: 8, engineDeadlineMs: 2500 });
+  expect(config.engineStatelessQueue).toBe(0);
+  expect(() => loadConfig({ LIMIT_SUGGEST_COUNT: '65' }, 1)).toThrow(/LIMIT_SUGGEST_COUNT/);
+  expect(() => loadConfig({ ENGINE_DEADLINE_MS: 'soon' }, 1)).toThrow(/ENGINE_DEADLINE_MS/);
+  expect(() => loadConfig({ LIMIT_MODEL_OBSERVATIONS: '1.5' }, 1)).toThrow(/LIMIT_MODEL_OBSERVATIONS/);
 });
 
 test('ENGINE_NICENESS sets the engine threads\' nice value, 0..19', () => {

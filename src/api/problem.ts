@@ -5,7 +5,7 @@
  * the layer that owns those libraries.
  */
 import type { ErrorRequestHandler, Request } from 'express';
-import { errorCatalogue, ProblemError, type ErrorCode, type FieldError } from '../domain/errors.js';
+import { CancelledError, errorCatalogue, ProblemError, type ErrorCode, type FieldError } from '../domain/errors.js';
 import type { ProblemBody } from './types.js';
 
 /** `type` of every problem: a relative reference to its entry in the published catalogue. */
@@ -98,9 +98,15 @@ function fieldError(item: ValidatorItem): FieldError {
   }
 }
 
-export function problemHandler(log: { error: (obj: object, msg: string) => void }): ErrorRequestHandler {
+export function problemHandler(log: { error: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void }): ErrorRequestHandler {
   return (err: unknown, req: Request, res, _next) => {
+    if (err instanceof CancelledError) {
+      // The client is gone: there is no one to answer, and nothing was written.
+      log.info({ reqId: req.id }, 'request cancelled by the client');
+      return;
+    }
     const problem = toProblem(err) ?? new ProblemError('INTERNAL_ERROR', 'an unexpected error occurred; it was logged');
+    if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
     if (problem.code === 'INTERNAL_ERROR') log.error({ err, reqId: req.id }, 'unhandled error');
     if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
     const allow = (err as HttpishError)?.headers?.Allow;

@@ -1,4 +1,5 @@
 import type { KeyedMutex } from './keyed-mutex.js';
+import type { Limits } from './limits.js';
 import type { Clock, Store } from './ports.js';
 import type { PreparedSuggestions } from './prepared-suggestions.js';
 import type { Suggester } from './suggester.js';
@@ -12,4 +13,6 @@ export type Deps = {
   studyLocks: KeyedMutex;
   /** Suggestions computed after an observation, waiting for the next suggest. */
   prepared: PreparedSuggestions;
+  /** Bounds on what one request may ask for. */
+  limits: Limits;
 };

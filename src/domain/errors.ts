@@ -41,12 +41,23 @@ export class ProblemError extends Error {
   readonly code: ErrorCode;
   readonly status: number;
   readonly errors: FieldError[] | undefined;
+  /** Seconds after which a retry may succeed (429, 503): sent as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, detail?: string, errors?: FieldError[]) {
+  constructor(code: ErrorCode, detail?: string, errors?: FieldError[], options: { retryAfterSeconds?: number } = {}) {
     super(detail ?? errorCatalogue[code].title);
     this.name = 'ProblemError';
     this.code = code;
     this.status = errorCatalogue[code].status;
     this.errors = errors;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** The client went away before its answer was ready: the work was dropped and nothing was written. */
+export class CancelledError extends Error {
+  constructor(message = 'the client closed the request before its answer was ready') {
+    super(message);
+    this.name = 'CancelledError';
   }
 }

@@ -8,28 +8,39 @@
  * and a metric.
  */
 import { createEncoding, paramsKey } from '../bo/encoding.js';
-import { EngineError, suggestNext, type FittedHyperparameters, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
+import { EngineError, type FittedHyperparameters, type SuggestOutput } from '../bo/engine.js';
 import { designSuggestions } from './design-suggester.js';
-import type { EngineMetrics } from './ports.js';
+import { DEFAULT_LIMITS, type Limits } from './limits.js';
+import type { Engine, EngineMetrics } from './ports.js';
 import type { Suggester, Suggestion, SuggestionRequest, SuggestionResult } from './suggester.js';
 import { effectiveState } from './trial.js';
 
 /** Tags the stored model state: GP hyperparameters from `bo/engine.ts`. */
 const MODEL_KIND = 'gp-matern52-v1';
 
-/** The GP engine, in process or on worker threads; `cacheKey` names the study whose model it may keep warm (none: keep nothing). */
-export type Engine = (input: SuggestInput, cacheKey?: string) => SuggestOutput | Promise<SuggestOutput>;
 export type WarnLog = { warn(obj: object, msg: string): void };
 
 export class GpSuggester implements Suggester {
   private readonly engine: Engine;
   private readonly metrics: EngineMetrics;
   private readonly log: WarnLog;
+  private readonly limits: Pick<Limits, 'modelObservations' | 'engineDeadlineMs'>;
 
-  constructor(options: { metrics: EngineMetrics; log: WarnLog; engine?: Engine }) {
-    this.engine = options.engine ?? ((input) => suggestNext(input));
+  private readonly forgetModel: ((studyId: string) => void) | undefined;
+
+  constructor(options: {
+    metrics: EngineMetrics;
+    log: WarnLog;
+    engine: Engine;
+    /** Drops the engine's warm model of a deleted study. */
+    forget?: (studyId: string) => void;
+    limits?: Pick<Limits, 'modelObservations' | 'engineDeadlineMs'>;
+  }) {
+    this.engine = options.engine;
+    this.forgetModel = options.forget;
     this.metrics = options.metrics;
     this.log = options.log;
+    this.limits = options.limits ?? DEFAULT_LIMITS;
   }
 
   async suggest(request: SuggestionRequest): Promise<SuggestionResult> {
@@ -41,10 +52,11 @@ export class GpSuggester implements Suggester {
 
     // In the order they completed, so that a new observation is a new last row and the
     // engine's cached factor extends instead of being recomputed (trials finish out of order).
-    const observations = trials
+    const completed = trials
       .filter((t) => t.state === 'completed' && t.value !== null)
       .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0) || a.number - b.number)
       .map((t) => ({ params: t.params, value: t.value as number }));
+    const observations = modelledObservations(completed, this.limits.modelObservations, study.objective.goal);
     const pending = [
       ...trials.filter((t) => effectiveState(t, now) === 'pending').map((t) => t.params),
       ...design.map((s) => s.params),
@@ -70,7 +82,14 @@ export class GpSuggester implements Suggester {
         seed: engineSeed(study.options.seed, request.firstNumber),
         exclude,
         ...(previous ? { previous } : {}),
-      }, request.transient ? undefined : study.id);
+        ...(observations.length < completed.length ? { totalObservations: completed.length } : {}),
+      }, {
+        tenant: request.transient ? 'stateless' : study.id,
+        lane: request.transient ? 'stateless' : 'study',
+        ...(request.transient ? {} : { cacheKey: study.id }),
+        deadlineMs: this.limits.engineDeadlineMs,
+        ...(request.signal ? { signal: request.signal } : {}),
+      });
     } catch (err) {
       // Only the engine's own failures fall back; anything else is a bug and must surface.
       if (!(err instanceof EngineError)) throw err;
@@ -81,13 +100,26 @@ export class GpSuggester implements Suggester {
     }
     this.metrics.observeEngineCall((performance.now() - started) / 1000, { ...output.work, rows: observations.length });
     const modelled = this.withoutTaken(request, [...design, ...output.suggestions]);
-    // A finite space can run out part-way through a batch: draw the rest, which answers
-    // SEARCH_SPACE_EXHAUSTED if there really is no unused point left.
     const missing = count - modelled.length;
-    return {
-      suggestions: missing > 0 ? [...modelled, ...this.random(request, modelled, missing, 'random')] : modelled,
-      model: { kind: MODEL_KIND, state: output.hyperparameters },
-    };
+    let tail: Suggestion[] = [];
+    if (missing > 0 && output.work.interrupted && !request.signal?.aborted) {
+      // The deadline cut the batch short: the rest are random, counted and logged.
+      this.metrics.countFallback('deadline');
+      this.log.warn(
+        { studyId: study.id, reason: 'deadline', deadlineMs: this.limits.engineDeadlineMs, missing },
+        'the GP engine reached its deadline; the rest of the batch is random',
+      );
+      tail = this.random(request, modelled, missing, 'random-fallback');
+    } else if (missing > 0) {
+      // A finite space can run out part-way through a batch: draw the rest, which answers
+      // SEARCH_SPACE_EXHAUSTED if there really is no unused point left.
+      tail = this.random(request, modelled, missing, 'random');
+    }
+    return { suggestions: [...modelled, ...tail], model: { kind: MODEL_KIND, state: output.hyperparameters } };
+  }
+
+  forget(studyId: string): void {
+    this.forgetModel?.(studyId);
   }
 
   /**
@@ -120,6 +152,25 @@ export class GpSuggester implements Suggester {
     return points.map((p) => ({ params: p.params, source }));
   }
 
+}
+
+/**
+ * The observations a study's model conditions on: all of them up to `cap`; above it the
+ * ⌈cap/2⌉ best by the goal and the most recent ones up to `cap`, in completion order.
+ * NOTE: a bound on the O(n³) conditioning and O(n²) memory of one engine call (issue 10:
+ * 5,000 observations took 31 s and 370 MB); the best keep the incumbent's neighbourhood
+ * modelled, the recent keep what the search is doing now. Issue 17 will replace this
+ * with a model measured to scale.
+ */
+export function modelledObservations<O extends { value: number }>(observations: O[], cap: number, goal: 'minimize' | 'maximize'): O[] {
+  if (observations.length <= cap) return observations;
+  const byValue = observations.map((o, i) => i).sort((a, b) => {
+    const d = observations[a]!.value - observations[b]!.value;
+    return (goal === 'minimize' ? d : -d) || a - b;
+  });
+  const keep = new Set(byValue.slice(0, Math.ceil(cap / 2)));
+  for (let i = observations.length - 1; i >= 0 && keep.size < cap; i--) keep.add(i);
+  return observations.filter((_, i) => keep.has(i));
 }
 
 /** A per-request engine seed: the study's seed and the number of the first new trial. */

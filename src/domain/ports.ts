@@ -3,6 +3,7 @@
  * `storage/` (the store) and `server.ts` (the clock). Store methods are synchronous:
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
+import type { SuggestInput, SuggestOutput } from '../bo/engine.js';
 import type { Study } from './study.js';
 import type { ModelState } from './suggester.js';
 import type { Trial, TrialCounts, TrialState } from './trial.js';
@@ -56,6 +57,26 @@ export interface Store {
   findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined;
   insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void;
 }
+
+/**
+ * How one GP engine call is to be run: whose it is, how long it may compute, and
+ * whether anyone still waits for it. The worker pool serves tenants round-robin.
+ */
+export type EngineCall = {
+  /** Calls are served fairly across tenants: a study's id, or 'stateless'. */
+  tenant: string;
+  /** Stateless calls share a bounded lane; when it is full the call fails at once with ENGINE_BUSY. */
+  lane: 'study' | 'stateless';
+  /** The study whose conditioned model the engine may keep warm; absent: keep nothing. */
+  cacheKey?: string;
+  /** Compute budget in ms, from the moment a thread starts the call (bo/engine.ts shouldStop). */
+  deadlineMs: number;
+  /** Aborted when no one waits for the answer any more: a queued call is dropped, a running one stops. */
+  signal?: AbortSignal;
+};
+
+/** The GP engine (bo/engine.ts suggestNext), on worker threads or in process. */
+export type Engine = (input: SuggestInput, call: EngineCall) => SuggestOutput | Promise<SuggestOutput>;
 
 /** What the suggesters report about their work; the API layer exports it as metrics. */
 export interface EngineMetrics {

@@ -5,17 +5,13 @@
  */
 import type { ParamSpec } from '../bo/search-space.js';
 import type { FieldError } from './errors.js';
-import { MAX_LEVELS, MAX_PARAMETERS } from './study.js';
 
-/** Every rule `parameters` breaks, in order; empty when the space is valid. */
+/** Every rule `parameters` breaks, in order; empty when the space is valid. Sizes are limits.ts's. */
 export function searchSpaceErrors(parameters: ParamSpec[]): FieldError[] {
   const errors: FieldError[] = [];
   const at = (i: number, field?: string) => `#/parameters/${i}${field ? `/${field}` : ''}`;
 
   if (parameters.length === 0) errors.push({ pointer: '#/parameters', detail: 'at least one parameter is needed' });
-  if (parameters.length > MAX_PARAMETERS) {
-    errors.push({ pointer: '#/parameters', detail: `at most ${MAX_PARAMETERS} parameters, got ${parameters.length}` });
-  }
 
   const seen = new Map<string, number>();
   parameters.forEach((p, i) => {
@@ -51,7 +47,6 @@ function parameterErrors(p: ParamSpec, i: number): FieldError[] {
     }
     case 'ordinal': {
       if (p.values.length === 0) return [{ pointer: at('values'), detail: 'values must not be empty' }];
-      if (p.values.length > MAX_LEVELS) return [{ pointer: at('values'), detail: `at most ${MAX_LEVELS} values` }];
       for (let k = 0; k < p.values.length; k++) {
         const v = p.values[k] as number;
         if (!Number.isFinite(v)) return [{ pointer: at(`values/${k}`), detail: 'values must be finite numbers' }];
@@ -63,7 +58,6 @@ function parameterErrors(p: ParamSpec, i: number): FieldError[] {
     }
     case 'categorical': {
       if (p.choices.length === 0) return [{ pointer: at('choices'), detail: 'choices must not be empty' }];
-      if (p.choices.length > MAX_LEVELS) return [{ pointer: at('choices'), detail: `at most ${MAX_LEVELS} choices` }];
       const seen = new Set<string>();
       for (let k = 0; k < p.choices.length; k++) {
         const c = p.choices[k];

@@ -6,7 +6,8 @@
 import { createEncoding, paramsKey, validateParams } from '../bo/encoding.js';
 import type { Goal, ParamSpec, Params } from '../bo/search-space.js';
 import type { Deps } from './deps.js';
-import { ProblemError, type FieldError } from './errors.js';
+import { CancelledError, ProblemError, type FieldError } from './errors.js';
+import { assertWithinLimits, countLimitErrors, spaceLimitErrors } from './limits.js';
 import { searchSpaceErrors } from './search-space-rules.js';
 import { defaultInitialTrials, normalizeParameters, type Study, DEFAULT_LEASE_SECONDS } from './study.js';
 import type { Suggestion } from './suggester.js';
@@ -22,7 +23,18 @@ export type StatelessRequest = {
   initialTrials?: number;
 };
 
-export async function suggestStateless(deps: Pick<Deps, 'suggester' | 'clock'>, body: StatelessRequest): Promise<Suggestion[]> {
+export async function suggestStateless(
+  deps: Pick<Deps, 'suggester' | 'clock' | 'limits'>,
+  body: StatelessRequest,
+  signal?: AbortSignal,
+): Promise<Suggestion[]> {
+  assertWithinLimits([
+    ...spaceLimitErrors(body.parameters, deps.limits),
+    ...(body.observations.length > deps.limits.statelessObservations
+      ? [{ pointer: '#/observations', detail: `at most ${deps.limits.statelessObservations} observations (LIMIT_STATELESS_OBSERVATIONS), got ${body.observations.length}` }]
+      : []),
+    ...countLimitErrors(body.count ?? 1, deps.limits),
+  ]);
   const spaceErrors = searchSpaceErrors(body.parameters);
   if (spaceErrors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', spaceErrors[0]?.detail, spaceErrors);
   const parameters = normalizeParameters(body.parameters);
@@ -72,6 +84,9 @@ export async function suggestStateless(deps: Pick<Deps, 'suggester' | 'clock'>, 
     ...body.observations.map((o, i) => trial(o.params, i, o.value)),
     ...(body.pending ?? []).map((p, i) => trial(p, body.observations.length + i, null)),
   ];
-  const { suggestions } = await deps.suggester.suggest({ study, trials, firstNumber: trials.length, count: body.count ?? 1, now, transient: true });
+  const { suggestions } = await deps.suggester.suggest({
+    study, trials, firstNumber: trials.length, count: body.count ?? 1, now, transient: true, ...(signal ? { signal } : {}),
+  });
+  if (signal?.aborted) throw new CancelledError();
   return suggestions;
 }

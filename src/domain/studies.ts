@@ -2,6 +2,7 @@
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId, newSeed } from './ids.js';
+import { assertWithinLimits, spaceLimitErrors } from './limits.js';
 import type { Page } from './ports.js';
 import { searchSpaceErrors } from './search-space-rules.js';
 import {
@@ -21,6 +22,7 @@ export type StudyView = Study & { trialCounts: TrialCounts };
  * definition (`created: false`). A different definition under the same name is a conflict.
  */
 export function createStudy(deps: Deps, draft: StudyDraft): { study: StudyView; created: boolean } {
+  assertWithinLimits(spaceLimitErrors(draft.parameters, deps.limits));
   const errors = searchSpaceErrors(draft.parameters);
   if (errors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', errors[0]?.detail, errors);
 
@@ -65,6 +67,7 @@ export function listStudies(deps: Deps, cursor: string | undefined, limit: numbe
 export function deleteStudy(deps: Deps, studyId: string): void {
   const deleted = deps.store.transaction(() => deps.store.deleteStudy(studyId));
   if (!deleted) throw new ProblemError('STUDY_NOT_FOUND', `no study with id '${studyId}'`);
+  deps.suggester.forget?.(studyId);
 }
 
 export function requireStudy(deps: Deps, studyId: string): Study {

@@ -33,8 +33,6 @@ export type StudyDraft = {
 };
 
 export const DEFAULT_LEASE_SECONDS = 3600;
-export const MAX_PARAMETERS = 100;
-export const MAX_LEVELS = 1000;
 
 /** Default size of the initial design: max(5, 2·d + 2), as the GP needs a few points per dimension. */
 export function defaultInitialTrials(dimension: number): number {

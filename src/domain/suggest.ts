@@ -9,8 +9,9 @@
  */
 import { createEncoding, paramsKey } from '../bo/encoding.js';
 import type { Deps } from './deps.js';
-import { ProblemError } from './errors.js';
+import { CancelledError, ProblemError } from './errors.js';
 import { newId } from './ids.js';
+import { assertWithinLimits, countLimitErrors } from './limits.js';
 import type { Outcome } from './keyed-mutex.js';
 import { snapshotFingerprint } from './prepared-suggestions.js';
 import { requireStudy } from './studies.js';
@@ -20,7 +21,13 @@ import { effectiveState, type Trial } from './trial.js';
 /** Fresh snapshots tried before giving up; each retry means another request won a race. */
 const MAX_ATTEMPTS = 8;
 
-export type SuggestInput = { studyId: string; count: number; idempotencyKey?: string };
+export type SuggestInput = {
+  studyId: string;
+  count: number;
+  idempotencyKey?: string;
+  /** Aborted when the client has gone: its points are not computed for it, nor leased. */
+  signal?: AbortSignal;
+};
 
 /**
  * Leases `count` new trials. Requests that queue up on one study while it is busy are
@@ -28,13 +35,28 @@ export type SuggestInput = { studyId: string; count: number; idempotencyKey?: st
  * point conditioned on the ones before it.
  */
 export function suggest(deps: Deps, input: SuggestInput): Promise<Trial[]> {
+  assertWithinLimits(countLimitErrors(input.count, deps.limits));
   return deps.studyLocks.batch(input.studyId, input, (inputs) => serveBatch(deps, inputs));
+}
+
+/** Aborts once every one of the signals has: the batch's work is wanted while anyone waits for it. */
+function whenAllAborted(signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  if (signals.length === 0 || signals.some((s) => s === undefined)) return undefined;
+  const controller = new AbortController();
+  const check = () => {
+    if (signals.every((s) => s!.aborted)) controller.abort();
+  };
+  for (const s of signals) s!.addEventListener('abort', check, { once: true });
+  check();
+  return controller.signal;
 }
 
 const requestHash = (input: SuggestInput) => `suggest:count=${input.count}`;
 
 async function serveBatch(deps: Deps, inputs: SuggestInput[]): Promise<Outcome<Trial[]>[]> {
   const outcomes: (Outcome<Trial[]> | undefined)[] = inputs.map((input) => {
+    // A client that left while waiting for its turn is not computed for.
+    if (input.signal?.aborted) return { ok: false, error: new CancelledError() };
     try {
       const replayed = replay(deps, input);
       return replayed ? { ok: true, value: replayed } : undefined;
@@ -56,7 +78,10 @@ async function serveBatch(deps: Deps, inputs: SuggestInput[]): Promise<Outcome<T
   if (fresh.length > 0) {
     try {
       const trials = await leaseTrials(deps, fresh.map((i) => inputs[i] as SuggestInput));
-      fresh.forEach((i, k) => (outcomes[i] = { ok: true, value: trials[k] as Trial[] }));
+      fresh.forEach((i, k) => {
+        const value = trials[k] as Trial[];
+        outcomes[i] = value.length === 0 && inputs[i]!.signal?.aborted ? { ok: false, error: new CancelledError() } : { ok: true, value };
+      });
     } catch (error) {
       if (fresh.length > 1 && error instanceof ProblemError && error.code === 'SEARCH_SPACE_EXHAUSTED') {
         // A finite space with points for some of the batch but not all: serve the requests
@@ -102,6 +127,7 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
     const study = requireStudy(deps, studyId);
     const total = todo.reduce((n, { input }) => n + input.count, 0);
     const model = store.studyModel(study.id);
+    const signal = whenAllAborted(todo.map(({ input }) => input.signal));
     const request: SuggestionRequest = {
       study,
       trials: store.allTrials(study.id),
@@ -109,17 +135,23 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
       count: total,
       now: clock.now(),
       ...(model ? { model } : {}),
+      ...(signal ? { signal } : {}),
     };
     const prepared = total === 1 ? deps.prepared.take(study.id, snapshotFingerprint(request.trials, request.now)) : undefined;
     const proposal: SuggestionResult = prepared ?? (await deps.suggester.suggest(request));
-    const suggestions = proposal.suggestions;
+    // A client that left while its points were computed gets none leased: they go back to the pool.
+    let offset = 0;
+    const wanted = todo.map(({ input, i }) => ({ input, i, points: proposal.suggestions.slice(offset, (offset += input.count)) }));
+    for (const w of wanted) if (w.input.signal?.aborted) result[w.i] = [];
+    const kept = wanted.filter((w) => !w.input.signal?.aborted);
+    const suggestions = kept.flatMap((w) => w.points);
     const encoding = createEncoding(study.parameters);
 
     const written = store.transaction((): boolean => {
       requireStudy(deps, study.id);
       const keys = suggestions.map((s) => paramsKey(encoding, s.params));
       if (store.takenParamsKeys(study.id, keys).length > 0) return false;
-      if (todo.some(({ input }) => input.idempotencyKey !== undefined && store.findIdempotencyKey(study.id, input.idempotencyKey))) {
+      if (kept.some(({ input }) => input.idempotencyKey !== undefined && store.findIdempotencyKey(study.id, input.idempotencyKey))) {
         return false;
       }
       const now = clock.now();
@@ -142,9 +174,9 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
       }));
       for (const trial of trials) store.insertTrial(trial);
       if (proposal.model) store.saveStudyModel(study.id, proposal.model);
-      let offset = 0;
-      for (const { input, i } of todo) {
-        const mine = trials.slice(offset, (offset += input.count));
+      let at = 0;
+      for (const { input, i } of kept) {
+        const mine = trials.slice(at, (at += input.count));
         if (input.idempotencyKey !== undefined) {
           store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash: requestHash(input), trialIds: mine.map((t) => t.id) }, now);
         }

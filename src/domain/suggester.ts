@@ -1,6 +1,6 @@
 /**
- * The one interface between the use cases and whatever proposes new points: the
- * space-filling design now, the Gaussian-process engine later. A suggester reads a
+ * The one interface between the use cases and whatever proposes new points (the
+ * space-filling design, then the Gaussian-process engine). A suggester reads a
  * snapshot and returns candidates; it never writes. The `suggest` use case inserts them
  * in a short transaction and asks again if a concurrent request took one of the points.
  */
@@ -21,6 +21,8 @@ export type SuggestionRequest = {
   model?: ModelState;
   /** A study that exists for this request only (the stateless endpoint): nothing about it is worth keeping. */
   transient?: boolean;
+  /** Aborted when no one waits for the answer any more: the suggester may stop early. */
+  signal?: AbortSignal;
 };
 
 /** A suggester's fitted model, opaque to the use cases, stored with the study as JSON. */
@@ -45,4 +47,6 @@ export interface Suggester {
    * Throws `ProblemError('SEARCH_SPACE_EXHAUSTED')` when a finite space has fewer unused points.
    */
   suggest(request: SuggestionRequest): Promise<SuggestionResult>;
+  /** Drops whatever is kept warm for the study (it was deleted). */
+  forget?(studyId: string): void;
 }

@@ -13,11 +13,18 @@ import { availableParallelism } from 'node:os';
 import { LRUCache } from 'lru-cache';
 import { Piscina } from 'piscina';
 import { EngineError, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
+import { CancelledError, ProblemError } from '../domain/errors.js';
+import type { EngineCall } from '../domain/ports.js';
 import type { EngineWorkerData, WorkerResult, WorkerTask } from './engine-worker.js';
+import { FairQueue } from './fair-queue.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
-/** `cacheKey`: the study, whose model the thread keeps warm; without it nothing is cached. */
-export type EnginePool = { run(input: SuggestInput, cacheKey?: string): Promise<SuggestOutput>; close(): Promise<void> };
+export type EnginePool = {
+  run(input: SuggestInput, call: EngineCall): Promise<SuggestOutput>;
+  /** Drops the model kept for `cacheKey` (its study was deleted), with the thread's next task. */
+  forget(cacheKey: string): void;
+  close(): Promise<void>;
+};
 
 export interface EnginePoolOptions {
   /** Worker threads. Default defaultEngineThreads(). */
@@ -29,7 +36,12 @@ export interface EnginePoolOptions {
   modelCacheBytes?: number;
   /** Nice value of each engine thread (Linux; ignored elsewhere). Default DEFAULT_ENGINE_NICENESS. */
   niceness?: number;
+  /** Stateless calls waiting for a thread before more are refused with ENGINE_BUSY. Default DEFAULT_STATELESS_QUEUE. */
+  statelessQueue?: number;
 }
+
+/** Default bound of the stateless lane's queue. */
+export const DEFAULT_STATELESS_QUEUE = 8;
 
 /**
  * NOTE: the engine threads run below the main thread's priority, so that HTTP and SQLite
@@ -57,6 +69,23 @@ export function defaultEngineThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
+type Job = {
+  tenant: string;
+  lane: EngineCall['lane'];
+  input: SuggestInput;
+  call: EngineCall;
+  /** One Int32 over shared memory: set to 1 to tell the running engine to stop. */
+  cancel: Int32Array;
+  resolve: (output: SuggestOutput) => void;
+  reject: (error: unknown) => void;
+};
+
+/**
+ * Runs engine calls on `threads` worker threads, one call per thread at a time. Waiting
+ * calls are served round-robin across tenants (fair-queue.ts); a study's call goes to
+ * the thread that holds its model when that thread is free, else to any free thread.
+ * A call whose signal aborts is dropped if it waits, and told to stop if it runs.
+ */
 export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
   const threads = options.threads ?? defaultEngineThreads();
   const fromSource = import.meta.url.endsWith('.ts');
@@ -73,31 +102,77 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
       // Under tsx (tests, `node --import tsx`), a worker needs the loader to import TypeScript.
       ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
     }),
-    inFlight: 0,
+    busy: false,
+    /** Keys whose models this thread should drop, sent with its next task. */
+    forget: [] as string[],
   }));
   const home = new LRUCache<string, number>({ max: 10_000 });
+  // NOTE: stateless calls may hold every thread but one, so a study always finds a
+  // thread within one engine call, whatever the stateless endpoint is asked to do.
+  const queue = new FairQueue<Job>({
+    statelessConcurrency: Math.max(1, threads - 1),
+    statelessQueue: options.statelessQueue ?? DEFAULT_STATELESS_QUEUE,
+  });
 
-  const pick = (key: string | undefined): number => {
-    const last = key === undefined ? undefined : home.get(key);
-    if (last !== undefined && (workers[last]!.inFlight === 0 || workers.every((w) => w.inFlight > 0))) return last;
-    let best = 0;
-    for (let i = 1; i < workers.length; i++) if (workers[i]!.inFlight < workers[best]!.inFlight) best = i;
-    return best;
+  const start = (job: Job, index: number): void => {
+    const worker = workers[index]!;
+    worker.busy = true;
+    const { cacheKey, deadlineMs } = job.call;
+    if (cacheKey !== undefined) home.set(cacheKey, index);
+    const forget = worker.forget.splice(0);
+    const task: WorkerTask = {
+      input: job.input, deadlineMs, cancel: job.cancel, ...(cacheKey !== undefined ? { cacheKey } : {}), ...(forget.length > 0 ? { forget } : {}),
+    };
+    // The thread is marked free before the caller hears back, so that a call made right
+    // after the answer finds it free (and the study's warm model on it).
+    const settle = (answer: () => void): void => {
+      worker.busy = false;
+      queue.finished(job);
+      answer();
+      dispatch();
+    };
+    (worker.pool.run(task) as Promise<WorkerResult>).then(
+      (result) => settle(() => (result.ok ? job.resolve(result.output) : job.reject(new EngineError(result.reason, result.message)))),
+      (error: unknown) => settle(() => job.reject(error)),
+    );
+  };
+
+  const dispatch = (): void => {
+    while (workers.some((w) => !w.busy)) {
+      const job = queue.next();
+      if (!job) return;
+      const last = job.call.cacheKey === undefined ? undefined : home.get(job.call.cacheKey);
+      start(job, last !== undefined && !workers[last]!.busy ? last : workers.findIndex((w) => !w.busy));
+    }
   };
 
   return {
-    async run(input, cacheKey) {
-      const index = pick(cacheKey);
-      if (cacheKey !== undefined) home.set(cacheKey, index);
-      const worker = workers[index]!;
-      worker.inFlight++;
-      try {
-        const result = (await worker.pool.run({ input, ...(cacheKey !== undefined ? { cacheKey } : {}) } satisfies WorkerTask)) as WorkerResult;
-        if (!result.ok) throw new EngineError(result.reason, result.message);
-        return result.output;
-      } finally {
-        worker.inFlight--;
-      }
+    run(input, call) {
+      return new Promise<SuggestOutput>((resolve, reject) => {
+        if (call.signal?.aborted) return reject(new CancelledError());
+        const job: Job = {
+          tenant: call.tenant, lane: call.lane, input, call, cancel: new Int32Array(new SharedArrayBuffer(4)), resolve, reject,
+        };
+        if (!queue.push(job)) {
+          const retryAfterSeconds = Math.max(1, Math.ceil(call.deadlineMs / 1000));
+          return reject(new ProblemError('ENGINE_BUSY', `the engine's queue for stateless suggestions is full; retry in about ${retryAfterSeconds} s`, undefined, { retryAfterSeconds }));
+        }
+        call.signal?.addEventListener(
+          'abort',
+          () => {
+            if (queue.remove(job)) reject(new CancelledError());
+            else Atomics.store(job.cancel, 0, 1);
+          },
+          { once: true },
+        );
+        dispatch();
+      });
+    },
+    forget(cacheKey) {
+      const index = home.get(cacheKey);
+      if (index === undefined) return;
+      home.delete(cacheKey);
+      workers[index]!.forget.push(cacheKey);
     },
     close: async () => {
       await Promise.all(workers.map((w) => w.pool.destroy()));

@@ -3,8 +3,18 @@ import { getPriority, setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
 import { EngineError, suggestNext, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
 import { createModelCaches, DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
+import { stopCheck } from './stop-check.js';
 
-export type WorkerTask = { input: SuggestInput; cacheKey?: string };
+export type WorkerTask = {
+  input: SuggestInput;
+  cacheKey?: string;
+  /** Compute budget from the moment this thread starts the task, ms. */
+  deadlineMs: number;
+  /** Shared with the pool: 1 means the caller is gone, stop now. */
+  cancel: Int32Array;
+  /** Studies deleted since this thread's last task: their models go first. */
+  forget?: string[];
+};
 export type EngineWorkerData = { modelCacheBytes?: number; niceness?: number };
 export type WorkerResult = { ok: true; output: SuggestOutput } | { ok: false; reason: EngineError['reason']; message: string };
 
@@ -15,8 +25,15 @@ if (process.platform === 'linux' && data.niceness !== undefined && data.niceness
 
 /** EngineError is returned as a value: an error's own fields do not survive the thread boundary. */
 export default function run(task: WorkerTask): WorkerResult {
+  for (const key of task.forget ?? []) caches.forget(key);
+  const shouldStop = stopCheck({
+    deadlineMs: task.deadlineMs,
+    startedAt: performance.now(),
+    now: () => performance.now(),
+    cancelled: () => Atomics.load(task.cancel, 0) === 1,
+  });
   try {
-    return { ok: true, output: suggestNext(task.input, task.cacheKey !== undefined ? { modelCache: caches.slot(task.cacheKey) } : {}) };
+    return { ok: true, output: suggestNext(task.input, { shouldStop, ...(task.cacheKey !== undefined ? { modelCache: caches.slot(task.cacheKey) } : {}) }) };
   } catch (err) {
     if (err instanceof EngineError) return { ok: false, reason: err.reason, message: err.message };
     throw err;

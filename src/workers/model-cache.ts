@@ -14,6 +14,8 @@ export const DEFAULT_MODEL_CACHE_BYTES = 256 * 2 ** 20;
 export interface ModelCaches {
   /** The cache slot of one study. */
   slot(key: string): ModelCache;
+  /** Drops a study's model (the study was deleted). */
+  forget(key: string): void;
   /** Models held and their bytes, for tests and logs. */
   stats(): { models: number; bytes: number };
 }
@@ -26,6 +28,7 @@ export function createModelCaches(maxBytes: number = DEFAULT_MODEL_CACHE_BYTES):
   const lru = new LRUCache<string, GaussianProcess>({ maxSize: maxBytes, sizeCalculation: (gp) => Math.max(1, bytesOf(gp)) });
   return {
     slot: (key) => ({ get: () => lru.get(key), set: (gp) => void lru.set(key, gp) }),
+    forget: (key) => void lru.delete(key),
     stats: () => ({ models: lru.size, bytes: lru.calculatedSize }),
   };
 }

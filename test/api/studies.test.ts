@@ -70,11 +70,6 @@ describe('POST /v1/studies', () => {
       '#/parameters/1/name',
     ],
     ['no parameters', [], '#/parameters'],
-    [
-      'more than 100 parameters',
-      Array.from({ length: 101 }, (_, i) => ({ name: `p${i}`, type: 'float', low: 0, high: 1 })),
-      '#/parameters',
-    ],
   ];
   test.each(badSpaces)('answers 422 INVALID_SEARCH_SPACE for %s, pointing at the field', async (_name, parameters, pointer) => {
     const res = await h.request.post('/v1/studies').send(studyBody({ parameters }));

@@ -9,8 +9,11 @@ import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
-import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
-import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
+import type { SuggestInput } from '../../src/bo/engine.js';
+import { GpSuggester } from '../../src/domain/gp-suggester.js';
+import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits.js';
+import type { Engine } from '../../src/domain/ports.js';
+import { inProcessEngine } from '../../src/workers/in-process-engine.js';
 import { KeyedMutex } from '../../src/domain/keyed-mutex.js';
 import { PreparedSuggestions } from '../../src/domain/prepared-suggestions.js';
 import type { Deps } from '../../src/domain/deps.js';
@@ -30,7 +33,9 @@ export type Harness = {
   close(): void;
 };
 
-export function startHarness(options: { apiKeys?: string[]; suggester?: Suggester; engine?: Engine } = {}): Harness {
+export function startHarness(
+  options: { apiKeys?: string[]; suggester?: Suggester; engine?: Engine; limits?: Partial<Limits> } = {},
+): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-test-'));
   const db = openDatabase(`sqlite:${join(dir, 'test.db')}`);
   applyMigrations(db);
@@ -40,8 +45,9 @@ export function startHarness(options: { apiKeys?: string[]; suggester?: Suggeste
   const metrics = createMetrics(store, clock);
   const warnings: { obj: object; msg: string }[] = [];
   const log = { warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
-  const suggester = options.suggester ?? new GpSuggester({ metrics, log, ...(options.engine ? { engine: options.engine } : {}) });
-  const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions() };
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const suggester = options.suggester ?? new GpSuggester({ metrics, log, engine: options.engine ?? inProcessEngine, limits });
+  const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), limits };
   const app = createApp({
     deps,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
@@ -84,14 +90,14 @@ export function recordingEngine(delayMs?: number): { calls: SuggestInput[]; engi
   const calls: SuggestInput[] = [];
   const engine: Engine =
     delayMs === undefined
-      ? (input) => {
+      ? (input, call) => {
           calls.push(input);
-          return suggestNext(input);
+          return inProcessEngine(input, call);
         }
-      : async (input) => {
+      : async (input, call) => {
           calls.push(input);
           await new Promise((r) => setTimeout(r, delayMs));
-          return suggestNext(input);
+          return inProcessEngine(input, call);
         };
   return { calls, engine };
 }

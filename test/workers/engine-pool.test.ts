@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SuggestInput } from '../../src/bo/engine.js';
 import type { GaussianProcess } from '../../src/bo/gp.js';
+import { CancelledError } from '../../src/domain/errors.js';
+import type { EngineCall } from '../../src/domain/ports.js';
 import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
 import { createModelCaches } from '../../src/workers/model-cache.js';
 
@@ -10,6 +12,9 @@ const space: SuggestInput['space'] = [
   { name: 'y', type: 'float', low: 0, high: 1 },
 ];
 const point = (i: number) => ({ x: (i * 0.618034) % 1, y: (i * 0.381966 + 0.1) % 1 });
+/** A study's call (with its key) or a stateless one (without). */
+const call = (key?: string, extra: Partial<EngineCall> = {}): EngineCall =>
+  key === undefined ? { tenant: 'stateless', lane: 'stateless', deadlineMs: 60_000, ...extra } : { tenant: key, lane: 'study', cacheKey: key, deadlineMs: 60_000, ...extra };
 const input = (n: number, previous?: SuggestInput['previous']): SuggestInput => ({
   space, goal: 'minimize', pending: [], count: 1, seed: n,
   observations: Array.from({ length: n }, (_, i) => ({ params: point(i), value: (point(i).x - 0.3) ** 2 + point(i).y })),
@@ -38,14 +43,14 @@ describe('engine pool', () => {
 
   it('sends a study back to the thread that holds its model, which extends the factor', async () => {
     pool = createEnginePool({ threads: 2 });
-    const first = await pool.run(input(120), 'study-a');
-    expect(first.work).toEqual({ fitted: true, reusedRows: 0 });
+    const first = await pool.run(input(120), call('study-a'));
+    expect(first.work).toEqual({ fitted: true, reusedRows: 0, interrupted: false });
     // Another study in between, on whichever thread is free.
-    await pool.run(input(30), 'study-b');
-    const second = await pool.run(input(121, first.hyperparameters), 'study-a');
-    expect(second.work).toEqual({ fitted: false, reusedRows: 120 });
-    const third = await pool.run(input(121, second.hyperparameters), 'study-a');
-    expect(third.work).toEqual({ fitted: false, reusedRows: 120 });
+    await pool.run(input(30), call('study-b'));
+    const second = await pool.run(input(121, first.hyperparameters), call('study-a'));
+    expect(second.work).toEqual({ fitted: false, reusedRows: 120, interrupted: false });
+    const third = await pool.run(input(121, second.hyperparameters), call('study-a'));
+    expect(third.work).toEqual({ fitted: false, reusedRows: 120, interrupted: false });
   }, 60_000);
 
   it.runIf(process.platform === 'linux')('runs the engine threads below the main thread\'s priority, and only them', async () => {
@@ -59,7 +64,7 @@ describe('engine pool', () => {
     const niced = createEnginePool({ threads: 2, niceness: 7 });
     try {
       // Both threads started and ran a task.
-      await Promise.all([niced.run(input(12), 'a'), niced.run(input(13), 'b')]);
+      await Promise.all([niced.run(input(12), call('a')), niced.run(input(13), call('b'))]);
       expect(niceValues().filter((v) => v === 7).length - before).toBe(2);
       expect(niceOf('/proc/thread-self/stat')).not.toBe(7);
     } finally {
@@ -69,8 +74,96 @@ describe('engine pool', () => {
 
   it('keeps nothing for a call without a key (the stateless endpoint)', async () => {
     pool ??= createEnginePool({ threads: 1 });
-    const first = await pool.run(input(110));
-    const again = await pool.run(input(111, first.hyperparameters));
-    expect(again.work).toEqual({ fitted: false, reusedRows: 0 });
+    const first = await pool.run(input(110), call());
+    const again = await pool.run(input(111, first.hyperparameters), call());
+    expect(again.work).toEqual({ fitted: false, reusedRows: 0, interrupted: false });
+  }, 60_000);
+
+  it("drops a deleted study's warm model with the thread's next task", async () => {
+    const one = createEnginePool({ threads: 1 });
+    try {
+      const first = await one.run(input(120), call('gone'));
+      one.forget('gone');
+      const again = await one.run(input(121, first.hyperparameters), call('gone'));
+      expect(again.work.reusedRows).toBe(0);
+      const kept = await one.run(input(122, again.hyperparameters), call('gone'));
+      expect(kept.work.reusedRows).toBeGreaterThan(0);
+    } finally {
+      await one.close();
+    }
+  }, 60_000);
+
+  it('a running call whose caller leaves stops at its next check and answers what it has', async () => {
+    const one = createEnginePool({ threads: 1 });
+    try {
+      const controller = new AbortController();
+      const running = one.run(heavyInput(8), call('wide', { signal: controller.signal }));
+      setTimeout(() => controller.abort(), 300);
+      const out = await running;
+      expect(out.work.interrupted).toBe(true);
+      expect(out.suggestions.length).toBeGreaterThanOrEqual(1);
+      expect(out.suggestions.length).toBeLessThan(8);
+    } finally {
+      await one.close();
+    }
+  }, 60_000);
+
+  it('a waiting call whose caller leaves is dropped with CancelledError, and the thread serves the next', async () => {
+    const one = createEnginePool({ threads: 1 });
+    try {
+      const first = one.run(heavyInput(2), call('a', { deadlineMs: 1000 }));
+      const controller = new AbortController();
+      const second = one.run(input(20), call('b', { signal: controller.signal }));
+      const third = one.run(input(21), call('c'));
+      controller.abort();
+      await expect(second).rejects.toBeInstanceOf(CancelledError);
+      expect((await first).suggestions.length).toBeGreaterThanOrEqual(1);
+      expect((await third).suggestions).toHaveLength(1);
+    } finally {
+      await one.close();
+    }
+  }, 60_000);
+
+  it('a call past its deadline answers the points it has and says it was interrupted', async () => {
+    const one = createEnginePool({ threads: 1 });
+    try {
+      const out = await one.run(heavyInput(8), call('wide', { deadlineMs: 300 }));
+      expect(out.work.interrupted).toBe(true);
+      expect(out.suggestions.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await one.close();
+    }
+  }, 60_000);
+
+  it('refuses a stateless call with ENGINE_BUSY and a Retry-After once the stateless queue is full', async () => {
+    const one = createEnginePool({ threads: 1, statelessQueue: 1 });
+    const controller = new AbortController();
+    try {
+      const running = one.run(heavyInput(8), call(undefined, { signal: controller.signal, deadlineMs: 4000 }));
+      const waiting = one.run(heavyInput(8), call(undefined, { signal: controller.signal, deadlineMs: 4000 })).catch((e: unknown) => e);
+      const refused = one.run(input(20), call(undefined, { deadlineMs: 4000 }));
+      await expect(refused).rejects.toMatchObject({ code: 'ENGINE_BUSY', retryAfterSeconds: 4 });
+      // A study's call is not refused: it waits its turn.
+      const study = one.run(input(20), call('s'));
+      controller.abort();
+      await running;
+      expect(await waiting).toBeInstanceOf(CancelledError);
+      expect((await study).suggestions).toHaveLength(1);
+    } finally {
+      await one.close();
+    }
   }, 60_000);
 });
+
+/** 75 floats and 25 categoricals of 1,000 choices, 5 observations: seconds per batch of 8. */
+function heavyInput(count: number): SuggestInput {
+  const wide: SuggestInput['space'] = [
+    ...Array.from({ length: 75 }, (_, i) => ({ name: `f${i}`, type: 'float' as const, low: 0, high: 1 })),
+    ...Array.from({ length: 25 }, (_, i) => ({ name: `c${i}`, type: 'categorical' as const, choices: Array.from({ length: 1000 }, (_, k) => `v${k}`) })),
+  ];
+  const observations = Array.from({ length: 5 }, (_, r) => ({
+    params: Object.fromEntries(wide.map((p, j) => [p.name, p.type === 'float' ? ((r * 7 + j * 3) % 11) / 11 : `v${(r * 131 + j * 17) % 1000}`])),
+    value: r,
+  }));
+  return { space: wide, goal: 'minimize', observations, pending: [], count, seed: 3 };
+}

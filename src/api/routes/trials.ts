@@ -5,6 +5,7 @@ import { observe } from '../../domain/observe.js';
 import { prepareNext, suggest } from '../../domain/suggest.js';
 import type { TrialState } from '../../domain/trial.js';
 import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trials.js';
+import { clientSignal } from '../client-signal.js';
 import type { Metrics } from '../metrics.js';
 import { trialBody } from '../presenters.js';
 import type { ObserveBody, SuggestBody } from '../types.js';
@@ -21,6 +22,7 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
       studyId: req.params.studyId,
       count: body.count ?? 1,
       idempotencyKey: req.get('idempotency-key'),
+      signal: clientSignal(res),
     });
     metrics.observeSuggestion((performance.now() - started) / 1000, trials[0]?.source ?? 'none');
     const t = now();
