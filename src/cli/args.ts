@@ -33,6 +33,7 @@ export const commandOptions = {
   observe: { failed: { type: 'boolean' }, reason: { type: 'string' } },
   best: {},
   export: { format: { type: 'string' }, output: { type: 'string', short: 'o' } },
+  backup: { to: { type: 'string' }, database: { type: 'string' }, force: { type: 'boolean' } },
 } as const;
 
 export type CommandName = keyof typeof commandOptions;
@@ -113,6 +114,9 @@ Commands:
   observe <studyId> <trialId> --failed [--reason TEXT]    report a failed run
   best <studyId>                                          the best completed trial
   export <studyId> [--format csv|json] [-o FILE]          every trial, as CSV (default) or JSON
+  backup --to FILE [--database sqlite:PATH] [--force]     copy the database file, also while the server runs;
+                                                          --force replaces FILE; the database defaults to
+                                                          $DATABASE_URL, then sqlite:./data/posterior.db
 
 Global options:
   --url URL        the service (default: $POSTERIOR_URL or http://127.0.0.1:8080)
@@ -121,5 +125,5 @@ Global options:
   -h, --help       this help
 
 Exit codes: 0 ok, 1 the API refused the request (4xx), 2 usage error,
-3 the server is unreachable or failed (5xx).
+3 the server is unreachable or failed (5xx), or the backup failed.
 `;

@@ -4,9 +4,10 @@
  * talks to one at --url.
  *
  * Exit codes: 0 ok; 1 the API refused the request (4xx); 2 usage error;
- * 3 the server is unreachable or failed (5xx).
+ * 3 the server is unreachable or failed (5xx), or the backup failed.
  */
 import { parseCommandLine, usage, UsageError } from './args.js';
+import { backupCommand, CommandFailedError } from './backup.js';
 import { ApiError, connect, UnreachableError } from './client.js';
 import { formatProblem, type Out } from './output.js';
 import { serveCommand } from './serve.js';
@@ -33,6 +34,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out):
     }
     if (command === 'serve') {
       await serveCommand(line, env);
+      return exitCodes.ok;
+    }
+    if (command === 'backup') {
+      await backupCommand(line, env, out);
       return exitCodes.ok;
     }
     const api = connect(line.global);
@@ -67,6 +72,10 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out):
       if (json && e.problem) err.write(`${JSON.stringify(e.problem)}\n`);
       else err.write(`${formatProblem(e.status, e.problem)}\n`);
       return e.status >= 500 ? exitCodes.unavailable : exitCodes.api;
+    }
+    if (e instanceof CommandFailedError) {
+      err.write(`error: ${e.message}\n`);
+      return exitCodes.unavailable;
     }
     if (e instanceof UnreachableError) {
       err.write(`error: ${e.message}\nis the server running? start one with \`npx posterior serve\`\n`);

@@ -8,6 +8,9 @@ import Database from 'better-sqlite3';
 
 export type SqliteDatabase = Database.Database;
 
+/** The database when `DATABASE_URL` is not set (config.ts uses the same; a test keeps them equal). */
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/posterior.db';
+
 /** Milliseconds a writer waits for another connection's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5000;
 

@@ -59,7 +59,7 @@ describe('usage', () => {
   test('--help prints the commands and exits 0', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'best', 'export']) expect(run.stdout).toContain(command);
+    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'best', 'export', 'backup --to FILE']) expect(run.stdout).toContain(command);
   });
 
   test.concurrent.each([
@@ -75,6 +75,8 @@ describe('usage', () => {
     [['export', 'st_x', '--format', 'xml'], '--format must be csv or json'],
     [['studies', 'create'], 'needs --file space.json'],
     [['studies', 'create', '--file', '/nonexistent/space.json'], 'cannot read /nonexistent/space.json'],
+    [['backup'], 'needs --to FILE'],
+    [['backup', '--to', '/tmp/x.db', '--database', 'sqlite:/nonexistent/p.db'], 'there is no database at /nonexistent/p.db'],
   ])('posterior %j is a usage error: exit 2, "%s"', async (args, message) => {
     const run = await cli(args);
     expect(run.code).toBe(2);

@@ -6,6 +6,17 @@ import { exportStudy } from '../../domain/export.js';
 import { studyBody, trialBody } from '../presenters.js';
 import { queryString } from './query.js';
 
+/**
+ * A CSV cell that a spreadsheet will not run as a formula: a string that starts with `=`,
+ * `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice against CSV
+ * injection), e.g. a failure reason `=cmd|' /C calc'!A0` or a categorical choice `@SUM(A1)`.
+ * Numbers stay as they are (a value or a numeric choice of -0.5 is -0.5), but a string choice
+ * "-1" is text and gets its quote too. The JSON export is always exact.
+ */
+export function spreadsheetSafe(cell: unknown): unknown {
+  return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+}
+
 export function exportRouter(deps: Deps): Router {
   const router = Router();
   router.get('/v1/studies/:studyId/export', (req, res) => {
@@ -16,10 +27,9 @@ export function exportRouter(deps: Deps): Router {
     if (queryString(req, 'format') === 'csv') {
       const names = study.parameters.map((p) => p.name);
       const header = ['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason'];
-      const rows = bodies.map((t) => [
-        ...header.map((column) => t[column as keyof typeof t] ?? ''),
-        ...names.map((name) => t.params[name] ?? ''),
-      ]);
+      const rows = bodies.map((t) =>
+        [...header.map((column) => t[column as keyof typeof t] ?? ''), ...names.map((name) => t.params[name] ?? '')].map(spreadsheetSafe),
+      );
       res.setHeader('Content-Disposition', `attachment; filename="${filename}.csv"`);
       res.type('text/csv').send(stringify([[...header, ...names.map((n) => `params.${n}`)], ...rows], { cast: { boolean: String } }));
       return;
