@@ -38,7 +38,19 @@ export interface EnginePoolOptions {
   niceness?: number;
   /** Stateless calls waiting for a thread before more are refused with ENGINE_BUSY. Default DEFAULT_STATELESS_QUEUE. */
   statelessQueue?: number;
+  /** One more thread that serves light studies only (see LIGHT_CALL_MS). Default true. */
+  expressThread?: boolean;
 }
+
+/**
+ * A study whose last engine call took less than this is light, and may use the express
+ * thread. NOTE: with every thread busy with heavy studies (n = 1,000), a light study's
+ * call otherwise waits for one of them to finish: bench/fairness.ts measured its p99 at
+ * 11× its p99 alone without the express thread; the numbers with it are in decision 0002.
+ */
+export const LIGHT_CALL_MS = 200;
+/** Before its first call has been timed, a study with at most this many observations (and ≤ 20 parameters) counts as light. */
+const LIGHT_OBSERVATIONS = 300;
 
 /** Default bound of the stateless lane's queue. */
 export const DEFAULT_STATELESS_QUEUE = 8;
@@ -90,23 +102,33 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
   const threads = options.threads ?? defaultEngineThreads();
   const fromSource = import.meta.url.endsWith('.ts');
   // One single-thread pool per thread: piscina picks threads itself, and the cache needs to choose.
-  const workers = Array.from({ length: threads }, () => ({
+  const express = options.expressThread ?? true;
+  const workers = Array.from({ length: threads + (express ? 1 : 0) }, (_, i) => ({
     pool: new Piscina({
       filename: new URL(fromSource ? './engine-worker.ts' : './engine-worker.js', import.meta.url).href,
       minThreads: 1,
       maxThreads: 1,
       workerData: {
-        modelCacheBytes: Math.floor((options.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES) / threads),
+        modelCacheBytes: Math.floor((options.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES) / (threads + (express ? 1 : 0))),
         niceness: options.niceness ?? DEFAULT_ENGINE_NICENESS,
       } satisfies EngineWorkerData,
       // Under tsx (tests, `node --import tsx`), a worker needs the loader to import TypeScript.
       ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
     }),
     busy: false,
+    /** The express thread: light studies only. */
+    express: i === threads,
     /** Keys whose models this thread should drop, sent with its next task. */
     forget: [] as string[],
   }));
   const home = new LRUCache<string, number>({ max: 10_000 });
+  /** Duration of each study's last engine call, ms. */
+  const lastCallMs = new LRUCache<string, number>({ max: 10_000 });
+  const isLight = (job: Job): boolean => {
+    if (job.lane !== 'study') return false;
+    const last = lastCallMs.get(job.tenant);
+    return last !== undefined ? last < LIGHT_CALL_MS : job.input.observations.length <= LIGHT_OBSERVATIONS && job.input.space.length <= 20;
+  };
   // NOTE: stateless calls may hold every thread but one, so a study always finds a
   // thread within one engine call, whatever the stateless endpoint is asked to do.
   const queue = new FairQueue<Job>({
@@ -119,6 +141,7 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
     worker.busy = true;
     const { cacheKey, deadlineMs } = job.call;
     if (cacheKey !== undefined) home.set(cacheKey, index);
+    const started = performance.now();
     const forget = worker.forget.splice(0);
     const task: WorkerTask = {
       input: job.input, deadlineMs, cancel: job.cancel, ...(cacheKey !== undefined ? { cacheKey } : {}), ...(forget.length > 0 ? { forget } : {}),
@@ -127,6 +150,7 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
     // after the answer finds it free (and the study's warm model on it).
     const settle = (answer: () => void): void => {
       worker.busy = false;
+      if (job.lane === 'study') lastCallMs.set(job.tenant, performance.now() - started);
       queue.finished(job);
       answer();
       dispatch();
@@ -137,12 +161,17 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
     );
   };
 
+  const idle = (index: number | undefined, job: Job): boolean =>
+    index !== undefined && !workers[index]!.busy && (!workers[index]!.express || isLight(job));
   const dispatch = (): void => {
-    while (workers.some((w) => !w.busy)) {
-      const job = queue.next();
+    for (;;) {
+      const general = workers.findIndex((w) => !w.busy && !w.express);
+      const fast = workers.findIndex((w) => !w.busy && w.express);
+      // A free general thread takes any job in turn; the express thread only a light one.
+      const job = general >= 0 ? queue.next() : fast >= 0 ? queue.next(isLight) : null;
       if (!job) return;
       const last = job.call.cacheKey === undefined ? undefined : home.get(job.call.cacheKey);
-      start(job, last !== undefined && !workers[last]!.busy ? last : workers.findIndex((w) => !w.busy));
+      start(job, idle(last, job) ? last! : general >= 0 ? general : fast);
     }
   };
 

@@ -65,13 +65,15 @@ export class FairQueue<J extends QueuedJob> {
 
   /**
    * The job to start next, or null when none may start: the head of the first tenant in
-   * the ring whose head may run now. That tenant moves to the back of the ring.
+   * the ring whose head may run now and is accepted (by the thread asking). That tenant
+   * moves to the back of the ring.
    */
-  next(): J | null {
+  next(accept: (job: J) => boolean = () => true): J | null {
     for (const tenant of this.ring) {
       const queue = this.byTenant.get(tenant)!;
       const job = queue[0]!;
       if (job.lane === 'stateless' && this.statelessRunning >= this.limits.statelessConcurrency) continue;
+      if (!accept(job)) continue;
       queue.shift();
       this.ring = this.ring.filter((t) => t !== tenant);
       if (queue.length > 0) this.ring.push(tenant);

@@ -65,7 +65,8 @@ describe('engine pool', () => {
     try {
       // Both threads started and ran a task.
       await Promise.all([niced.run(input(12), call('a')), niced.run(input(13), call('b'))]);
-      expect(niceValues().filter((v) => v === 7).length - before).toBe(2);
+      // Two threads and the express thread.
+      expect(niceValues().filter((v) => v === 7).length - before).toBe(3);
       expect(niceOf('/proc/thread-self/stat')).not.toBe(7);
     } finally {
       await niced.close();
@@ -109,7 +110,7 @@ describe('engine pool', () => {
   }, 60_000);
 
   it('a waiting call whose caller leaves is dropped with CancelledError, and the thread serves the next', async () => {
-    const one = createEnginePool({ threads: 1 });
+    const one = createEnginePool({ threads: 1, expressThread: false });
     try {
       const first = one.run(heavyInput(2), call('a', { deadlineMs: 1000 }));
       const controller = new AbortController();
@@ -119,6 +120,22 @@ describe('engine pool', () => {
       await expect(second).rejects.toBeInstanceOf(CancelledError);
       expect((await first).suggestions.length).toBeGreaterThanOrEqual(1);
       expect((await third).suggestions).toHaveLength(1);
+    } finally {
+      await one.close();
+    }
+  }, 60_000);
+
+  it('a light study is served by the express thread while a heavy one holds the other thread', async () => {
+    const one = createEnginePool({ threads: 1 });
+    try {
+      const order: string[] = [];
+      const heavy = one.run(heavyInput(8), call('heavy', { deadlineMs: 3000 })).then(() => order.push('heavy'));
+      // A second heavy call queues: once the first is timed as heavy, it may not take the express thread.
+      const heavyAgain = heavy.then(() => one.run(heavyInput(2), call('heavy', { deadlineMs: 1500 }))).then(() => order.push('heavy again'));
+      await new Promise((r) => setTimeout(r, 100));
+      await one.run(input(20), call('light')).then(() => order.push('light'));
+      await Promise.all([heavy, heavyAgain]);
+      expect(order).toEqual(['light', 'heavy', 'heavy again']);
     } finally {
       await one.close();
     }
