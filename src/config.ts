@@ -1,3 +1,5 @@
+import { keysRequired, loadApiKeys } from './api-keys.js';
+import type { ApiKey } from './domain/access.js';
 import { DEFAULT_ENGINE_NICENESS, defaultEngineThreads } from './workers/engine-pool.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './workers/model-cache.js';
 
@@ -8,7 +10,10 @@ export type Config = {
   host: string;
   databaseUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  apiKeys: string[];
+  /** From `API_KEYS` (admin keys) and `API_KEYS_FILE` (scoped keys); digests only. */
+  apiKeys: ApiKey[];
+  /** Whether `/v1` needs a key: when either key setting is set, even if the file lists none. */
+  authRequired: boolean;
   /** Worker threads that run the GP engine. */
   engineThreads: number;
   /** The engine threads' budget for warm models, in bytes, all threads together. */
@@ -27,10 +32,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (!databaseUrl.startsWith('sqlite:')) problems.push(`DATABASE_URL must be a sqlite: URL, got '${databaseUrl}'`);
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
-  const apiKeys = (env.API_KEYS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k.length > 0);
+  let apiKeys: ApiKey[] = [];
+  try {
+    apiKeys = loadApiKeys(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
   const engineThreads = Number(env.ENGINE_THREADS ?? defaultThreads);
   if (!Number.isInteger(engineThreads) || engineThreads < 1 || engineThreads > 64) {
     problems.push(`ENGINE_THREADS must be an integer 1..64, got '${env.ENGINE_THREADS}'`);
@@ -44,5 +51,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
     problems.push(`ENGINE_NICENESS must be an integer 0..19, got '${env.ENGINE_NICENESS}'`);
   }
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
-  return { port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads, modelCacheBytes: cacheMb * 2 ** 20, engineNiceness };
+  return {
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl,
+    logLevel,
+    apiKeys,
+    authRequired: keysRequired(env),
+    engineThreads,
+    modelCacheBytes: cacheMb * 2 ** 20,
+    engineNiceness,
+  };
 }

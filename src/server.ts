@@ -4,7 +4,9 @@
  */
 import { pino } from 'pino';
 import { createApp } from './api/app.js';
+import { KeyRing } from './api/auth.js';
 import { createMetrics } from './api/metrics.js';
+import { reloadApiKeys } from './api-keys.js';
 import { loadConfig } from './config.js';
 import { GpSuggester } from './domain/gp-suggester.js';
 import { KeyedMutex } from './domain/keyed-mutex.js';
@@ -26,6 +28,7 @@ const clock = { now: () => Date.now() };
 const metrics = createMetrics(store, clock);
 const pool = createEnginePool({ threads: config.engineThreads, modelCacheBytes: config.modelCacheBytes, niceness: config.engineNiceness });
 const studyLocks = new KeyedMutex();
+const keys = new KeyRing(config.apiKeys, config.authRequired);
 const app = createApp({
   deps: {
     store,
@@ -35,7 +38,7 @@ const app = createApp({
     prepared: new PreparedSuggestions(),
   },
   logger,
-  apiKeys: config.apiKeys,
+  keys,
   metrics,
 });
 
@@ -43,10 +46,20 @@ const server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
-    { host: config.host, port, database: sqlitePath(config.databaseUrl), auth: config.apiKeys.length > 0, engineThreads: config.engineThreads },
+    {
+      host: config.host,
+      port,
+      database: sqlitePath(config.databaseUrl),
+      auth: config.authRequired,
+      keys: config.apiKeys.map((k) => k.name),
+      engineThreads: config.engineThreads,
+    },
     'listening',
   );
 });
+
+// SIGHUP re-reads API_KEYS_FILE; a file that does not load keeps the keys in use (logged).
+process.on('SIGHUP', () => reloadApiKeys(process.env, (loaded) => keys.replace(loaded), logger));
 
 let stopping = false;
 function shutdown(signal: string): void {

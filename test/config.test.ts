@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test } from 'vitest';
+import { sha256Hex } from '../src/api-keys.js';
 import { loadConfig } from '../src/config.js';
 
 test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth', () => {
@@ -8,6 +12,7 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     databaseUrl: 'sqlite:./data/posterior.db',
     logLevel: 'info',
     apiKeys: [],
+    authRequired: false,
     engineThreads: 1,
     modelCacheBytes: 256 * 2 ** 20,
     engineNiceness: 10,
@@ -25,8 +30,32 @@ test('ENGINE_MODEL_CACHE_MB sets the engine threads\' model cache', () => {
   expect(() => loadConfig({ ENGINE_MODEL_CACHE_MB: '0' }, 1)).toThrow(/ENGINE_MODEL_CACHE_MB/);
 });
 
-test('API_KEYS is a comma-separated list; blanks are ignored', () => {
-  expect(loadConfig({ API_KEYS: ' a, b ,,c' }).apiKeys).toEqual(['a', 'b', 'c']);
+test('API_KEYS is a comma-separated list of admin keys, kept as digests; blanks are ignored', () => {
+  const config = loadConfig({ API_KEYS: ' a, b ,,c' });
+  expect(config.apiKeys).toEqual([
+    { name: 'API_KEYS[0]', sha256: sha256Hex('a'), scopes: ['admin'] },
+    { name: 'API_KEYS[1]', sha256: sha256Hex('b'), scopes: ['admin'] },
+    { name: 'API_KEYS[2]', sha256: sha256Hex('c'), scopes: ['admin'] },
+  ]);
+  expect(config.authRequired).toBe(true);
+  // The SHA-256 of "a", as `printf %s a | sha256sum` prints it.
+  expect(sha256Hex('a')).toBe('ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb');
+});
+
+test('API_KEYS_FILE adds scoped keys to those of API_KEYS, and requires keys even when it lists none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'posterior-config-'));
+  try {
+    const file = join(dir, 'keys.json');
+    writeFileSync(file, JSON.stringify([{ name: 'worker', sha256: sha256Hex('w').toUpperCase(), scopes: ['read', 'write'], studyPrefix: 'team-a/' }]));
+    const config = loadConfig({ API_KEYS: 'a', API_KEYS_FILE: file });
+    expect(config.apiKeys.map((k) => k.name)).toEqual(['API_KEYS[0]', 'worker']);
+    expect(config.apiKeys[1]).toEqual({ name: 'worker', sha256: sha256Hex('w'), scopes: ['read', 'write'], studyPrefix: 'team-a/' });
+    writeFileSync(file, '[]');
+    expect(loadConfig({ API_KEYS_FILE: file })).toMatchObject({ apiKeys: [], authRequired: true });
+    expect(() => loadConfig({ API_KEYS_FILE: join(dir, 'missing.json') })).toThrow(/API_KEYS_FILE .*missing\.json: cannot be read \(ENOENT\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('every bad setting is reported at start-up, all at once', () => {

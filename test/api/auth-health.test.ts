@@ -24,6 +24,26 @@ describe('API keys', () => {
     expect(created.status).toBe(201);
   });
 
+  test('a request without a valid key gets 401 before its body is read: malformed, corrupt or too large', async () => {
+    h = startHarness({ apiKeys: ['alpha'] });
+    const json = { 'Content-Type': 'application/json' };
+    const bodies = [
+      h.request.post('/v1/studies').set(json).send('{"name": '),
+      h.request.post('/v1/studies').set(json).set('Content-Encoding', 'gzip').send('not gzip at all'),
+      h.request.post('/v1/studies').set(json).send(`{"name": "${'x'.repeat(2 * 1024 * 1024)}"}`),
+      h.request.post('/v1/studies').set(json).set('Authorization', 'Bearer wrong').send('{"name": '),
+    ];
+    for (const request of bodies) {
+      const res = await request;
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('UNAUTHORIZED');
+    }
+    // With the key, the same malformed body is what gets reported.
+    const keyed = await h.request.post('/v1/studies').set(json).set('Authorization', 'Bearer alpha').send('{"name": ');
+    expect(keyed.status).toBe(400);
+    expect(keyed.body.code).toBe('MALFORMED_JSON');
+  });
+
   test('health probes stay open when keys are required', async () => {
     h = startHarness({ apiKeys: ['alpha'] });
     expect((await h.request.get('/healthz')).body).toEqual({ status: 'ok' });

@@ -5,9 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Express } from 'express';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
+import type { KeyRing } from '../../src/api/auth.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
 import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
@@ -21,6 +23,8 @@ import { SqliteStore } from '../../src/storage/sqlite-store.js';
 
 export type Harness = {
   request: ReturnType<typeof supertest>;
+  /** The app itself, for tests that listen on a real socket. */
+  app: Express;
   clock: { now(): number; advance(ms: number): void };
   db: SqliteDatabase;
   store: SqliteStore;
@@ -30,7 +34,15 @@ export type Harness = {
   close(): void;
 };
 
-export function startHarness(options: { apiKeys?: string[]; suggester?: Suggester; engine?: Engine } = {}): Harness {
+export type HarnessOptions = {
+  apiKeys?: string[];
+  /** Scoped keys; takes the place of `apiKeys`. */
+  keys?: KeyRing;
+  suggester?: Suggester;
+  engine?: Engine;
+};
+
+export function startHarness(options: HarnessOptions = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-test-'));
   const db = openDatabase(`sqlite:${join(dir, 'test.db')}`);
   applyMigrations(db);
@@ -46,11 +58,13 @@ export function startHarness(options: { apiKeys?: string[]; suggester?: Suggeste
     deps,
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     apiKeys: options.apiKeys,
+    ...(options.keys ? { keys: options.keys } : {}),
     validateResponses: true,
     metrics,
   });
   return {
     request: supertest(app),
+    app,
     clock,
     db,
     store,

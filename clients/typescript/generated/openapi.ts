@@ -576,7 +576,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `API_KEYS` is set and the request carries no valid bearer key (`UNAUTHORIZED`). */
+        /**
+         * @description The server requires keys (`API_KEYS` or `API_KEYS_FILE` is set) and the request carries
+         *     no valid bearer key (`UNAUTHORIZED`). It is checked before the body is read.
+         */
         Unauthorized: {
             headers: {
                 "WWW-Authenticate"?: string;
