@@ -1,3 +1,4 @@
+import { PAGES, type Page } from './api/auth.js';
 import { keysRequired, loadApiKeys } from './api-keys.js';
 import type { ApiKey } from './domain/access.js';
 import { DEFAULT_ENGINE_NICENESS, defaultEngineThreads } from './workers/engine-pool.js';
@@ -14,6 +15,8 @@ export type Config = {
   apiKeys: ApiKey[];
   /** Whether `/v1` needs a key: when either key setting is set, even if the file lists none. */
   authRequired: boolean;
+  /** Pages open without a key although keys are required. */
+  publicPages: Page[];
   /** Worker threads that run the GP engine. */
   engineThreads: number;
   /** The engine threads' budget for warm models, in bytes, all threads together. */
@@ -38,6 +41,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   } catch (err) {
     problems.push((err as Error).message);
   }
+  const publicPages = listSetting(env.PUBLIC_PAGES);
+  for (const page of publicPages) {
+    if (!(PAGES as readonly string[]).includes(page)) problems.push(`PUBLIC_PAGES lists '${page}'; the pages are ${PAGES.join(', ')}`);
+  }
   const engineThreads = Number(env.ENGINE_THREADS ?? defaultThreads);
   if (!Number.isInteger(engineThreads) || engineThreads < 1 || engineThreads > 64) {
     problems.push(`ENGINE_THREADS must be an integer 1..64, got '${env.ENGINE_THREADS}'`);
@@ -58,8 +65,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
     logLevel,
     apiKeys,
     authRequired: keysRequired(env),
+    publicPages: publicPages as Page[],
     engineThreads,
     modelCacheBytes: cacheMb * 2 ** 20,
     engineNiceness,
   };
 }
+
+const listSetting = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);

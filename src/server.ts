@@ -39,6 +39,7 @@ const app = createApp({
   },
   logger,
   keys,
+  publicPages: config.publicPages,
   metrics,
 });
 
@@ -52,6 +53,7 @@ const server = app.listen(config.port, config.host, () => {
       database: sqlitePath(config.databaseUrl),
       auth: config.authRequired,
       keys: config.apiKeys.map((k) => k.name),
+      publicPages: config.publicPages,
       engineThreads: config.engineThreads,
     },
     'listening',

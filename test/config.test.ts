@@ -13,6 +13,7 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     logLevel: 'info',
     apiKeys: [],
     authRequired: false,
+    publicPages: [],
     engineThreads: 1,
     modelCacheBytes: 256 * 2 ** 20,
     engineNiceness: 10,
@@ -56,6 +57,11 @@ test('API_KEYS_FILE adds scoped keys to those of API_KEYS, and requires keys eve
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('PUBLIC_PAGES opens metrics, docs or dashboard; another name is refused', () => {
+  expect(loadConfig({ PUBLIC_PAGES: 'metrics, docs' }, 1).publicPages).toEqual(['metrics', 'docs']);
+  expect(() => loadConfig({ PUBLIC_PAGES: 'metrics,admin' }, 1)).toThrow(/PUBLIC_PAGES lists 'admin'/);
 });
 
 test('every bad setting is reported at start-up, all at once', () => {

@@ -10,7 +10,7 @@ import { pinoHttp } from 'pino-http';
 import { adminKeys } from '../api-keys.js';
 import type { Deps } from '../domain/deps.js';
 import { ProblemError } from '../domain/errors.js';
-import { KeyRing, principalOf, requireKey } from './auth.js';
+import { closedPages, KeyRing, principalOf, requireKey, type Page } from './auth.js';
 import { authorizationRouter } from './authorization.js';
 import { problemHandler } from './problem.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -27,10 +27,12 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export type AppOptions = {
   deps: Deps;
   logger: Logger;
-  /** The API keys. When they are required, every `/v1` call needs one. */
+  /** The API keys. When they are required, `/v1` and the closed pages need one. */
   keys?: KeyRing;
   /** Shorthand for `keys`: secrets that are admin keys, as in `API_KEYS`; when non-empty, keys are required. */
   apiKeys?: string[];
+  /** Pages that stay open without a key although keys are required. */
+  publicPages?: readonly Page[];
   /** Check every response against openapi.yaml too (tests turn it on; a mismatch is a 500). */
   validateResponses?: boolean;
   /** Shared with the suggester, which reports fit times and fallbacks; made here when absent. */
@@ -68,6 +70,9 @@ export function createApp(options: AppOptions): Express {
   // Who is calling, before the body is read: a request without a valid key gets 401, whatever its body.
   if (keys?.required) {
     app.use('/v1', requireKey(keys));
+    const closed = closedPages(options.publicPages ?? []);
+    if (closed.prefixes.length > 0) app.use(closed.prefixes, requireKey(keys));
+    if (closed.root) app.all('/', requireKey(keys));
   }
   // What the key allows, by operation and study: also before the body is read.
   if (keys?.required) app.use(authorizationRouter(deps, spec));

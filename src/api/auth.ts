@@ -9,6 +9,23 @@ import type { RequestHandler } from 'express';
 import type { ApiKey, Principal } from '../domain/access.js';
 import { ProblemError } from '../domain/errors.js';
 
+/**
+ * Pages outside `/v1` that need a key when keys are required, unless `PUBLIC_PAGES`
+ * opens them: `metrics` is `/metrics`; `docs` is `/docs` (with its assets and
+ * `/docs/errors`) and `/openapi.yaml`; `dashboard` is `/` and `/ui/...`.
+ */
+export const PAGES = ['metrics', 'docs', 'dashboard'] as const;
+export type Page = (typeof PAGES)[number];
+
+/** Mount paths of each page, matched the way Express matches routes (a prefix, any case). */
+const PAGE_PATHS: Record<Page, string[]> = { metrics: ['/metrics'], docs: ['/docs', '/openapi.yaml'], dashboard: ['/ui'] };
+
+/** The mount paths of the pages that stay closed, and whether `/` itself is (the dashboard's root). */
+export function closedPages(publicPages: readonly Page[]): { prefixes: string[]; root: boolean } {
+  const closed = PAGES.filter((p) => !publicPages.includes(p));
+  return { prefixes: closed.flatMap((p) => PAGE_PATHS[p]), root: closed.includes('dashboard') };
+}
+
 type Entry = { principal: Principal; digest: Buffer };
 
 /**

@@ -9,7 +9,7 @@ import type { Express } from 'express';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
-import type { KeyRing } from '../../src/api/auth.js';
+import type { KeyRing, Page } from '../../src/api/auth.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
 import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
@@ -38,6 +38,7 @@ export type HarnessOptions = {
   apiKeys?: string[];
   /** Scoped keys; takes the place of `apiKeys`. */
   keys?: KeyRing;
+  publicPages?: Page[];
   suggester?: Suggester;
   engine?: Engine;
 };
@@ -59,6 +60,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     apiKeys: options.apiKeys,
     ...(options.keys ? { keys: options.keys } : {}),
+    ...(options.publicPages ? { publicPages: options.publicPages } : {}),
     validateResponses: true,
     metrics,
   });

@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This contract. */
+        /**
+         * This contract.
+         * @description Needs a key of any scope when the server requires keys, unless `PUBLIC_PAGES` opens it.
+         */
         get: operations["getOpenApi"];
         put?: never;
         post?: never;
@@ -62,7 +65,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The API reference, rendered from this contract with assets served locally. */
+        /**
+         * The API reference, rendered from this contract with assets served locally.
+         * @description Needs a key of any scope when the server requires keys, unless `PUBLIC_PAGES` opens it.
+         */
         get: operations["getDocs"];
         put?: never;
         post?: never;
@@ -79,7 +85,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics. */
+        /**
+         * Prometheus metrics.
+         * @description Needs a key of any scope when the server requires keys, unless `PUBLIC_PAGES` opens it.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -740,6 +749,8 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getDocs: {
@@ -760,6 +771,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMetrics: {
@@ -780,6 +793,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listStudies: {
