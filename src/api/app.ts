@@ -18,6 +18,7 @@ import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
 import { statelessRouter } from './routes/stateless.js';
+import { securityHeaders } from './security-headers.js';
 import { specForValidation } from './spec.js';
 import { studiesRouter } from './routes/studies.js';
 import { trialsRouter } from './routes/trials.js';
@@ -64,6 +65,7 @@ export function createApp(options: AppOptions): Express {
       },
     }),
   );
+  app.use(securityHeaders());
   app.use(metrics.httpMiddleware);
   // Probes answer before any key check, and read no body.
   app.use(healthRouter(deps.store));
