@@ -1,4 +1,5 @@
 import { PAGES, type Page } from './api/auth.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './api/http-server.js';
 import { keysRequired, loadApiKeys } from './api-keys.js';
 import type { ApiKey } from './domain/access.js';
 import { DEFAULT_ENGINE_NICENESS, defaultEngineThreads } from './workers/engine-pool.js';
@@ -17,6 +18,7 @@ export type Config = {
   authRequired: boolean;
   /** Pages open without a key although keys are required. */
   publicPages: Page[];
+  http: HttpTimeouts;
   /** Worker threads that run the GP engine. */
   engineThreads: number;
   /** The engine threads' budget for warm models, in bytes, all threads together. */
@@ -45,6 +47,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   for (const page of publicPages) {
     if (!(PAGES as readonly string[]).includes(page)) problems.push(`PUBLIC_PAGES lists '${page}'; the pages are ${PAGES.join(', ')}`);
   }
+  const headersTimeout = seconds(env, 'HTTP_HEADERS_TIMEOUT_S', DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs, problems);
+  const requestTimeout = seconds(env, 'HTTP_REQUEST_TIMEOUT_S', DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs, problems);
+  const keepAliveTimeout = seconds(env, 'HTTP_KEEP_ALIVE_TIMEOUT_S', DEFAULT_HTTP_TIMEOUTS.keepAliveTimeoutMs, problems);
+  if (requestTimeout < headersTimeout) {
+    problems.push(`HTTP_REQUEST_TIMEOUT_S (${requestTimeout / 1000}) must be at least HTTP_HEADERS_TIMEOUT_S (${headersTimeout / 1000})`);
+  }
   const engineThreads = Number(env.ENGINE_THREADS ?? defaultThreads);
   if (!Number.isInteger(engineThreads) || engineThreads < 1 || engineThreads > 64) {
     problems.push(`ENGINE_THREADS must be an integer 1..64, got '${env.ENGINE_THREADS}'`);
@@ -66,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
     apiKeys,
     authRequired: keysRequired(env),
     publicPages: publicPages as Page[],
+    http: { headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, keepAliveTimeoutMs: keepAliveTimeout },
     engineThreads,
     modelCacheBytes: cacheMb * 2 ** 20,
     engineNiceness,
@@ -77,3 +86,15 @@ const listSetting = (value: string | undefined) =>
     .split(',')
     .map((v) => v.trim())
     .filter((v) => v.length > 0);
+
+/** A duration setting in seconds (fractions allowed), returned in milliseconds. */
+function seconds(env: NodeJS.ProcessEnv, name: string, defaultMs: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return defaultMs;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0.01 || s > 3600) {
+    problems.push(`${name} must be a number of seconds from 0.01 to 3600, got '${raw}'`);
+    return defaultMs;
+  }
+  return Math.round(s * 1000);
+}

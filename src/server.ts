@@ -5,6 +5,7 @@
 import { pino } from 'pino';
 import { createApp } from './api/app.js';
 import { KeyRing } from './api/auth.js';
+import { createHttpServer } from './api/http-server.js';
 import { createMetrics } from './api/metrics.js';
 import { reloadApiKeys } from './api-keys.js';
 import { loadConfig } from './config.js';
@@ -43,7 +44,8 @@ const app = createApp({
   metrics,
 });
 
-const server = app.listen(config.port, config.host, () => {
+const server = createHttpServer(app, config.http);
+server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(

@@ -14,6 +14,7 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     apiKeys: [],
     authRequired: false,
     publicPages: [],
+    http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 },
     engineThreads: 1,
     modelCacheBytes: 256 * 2 ** 20,
     engineNiceness: 10,
@@ -62,6 +63,16 @@ test('API_KEYS_FILE adds scoped keys to those of API_KEYS, and requires keys eve
 test('PUBLIC_PAGES opens metrics, docs or dashboard; another name is refused', () => {
   expect(loadConfig({ PUBLIC_PAGES: 'metrics, docs' }, 1).publicPages).toEqual(['metrics', 'docs']);
   expect(() => loadConfig({ PUBLIC_PAGES: 'metrics,admin' }, 1)).toThrow(/PUBLIC_PAGES lists 'admin'/);
+});
+
+test('HTTP timeouts are seconds, fractions allowed; the request timeout may not be shorter than the headers timeout', () => {
+  expect(loadConfig({ HTTP_HEADERS_TIMEOUT_S: '2.5', HTTP_REQUEST_TIMEOUT_S: '20', HTTP_KEEP_ALIVE_TIMEOUT_S: '65' }, 1).http).toEqual({
+    headersTimeoutMs: 2_500,
+    requestTimeoutMs: 20_000,
+    keepAliveTimeoutMs: 65_000,
+  });
+  expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_S: '40' }, 1)).toThrow(/HTTP_REQUEST_TIMEOUT_S \(30\) must be at least HTTP_HEADERS_TIMEOUT_S \(40\)/);
+  expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_S: '0' }, 1)).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_S/);
 });
 
 test('every bad setting is reported at start-up, all at once', () => {
