@@ -1,5 +1,6 @@
 import { PAGES, type Page } from './api/auth.js';
 import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './api/http-server.js';
+import type { RateLimit } from './api/rate-limit.js';
 import { keysRequired, loadApiKeys } from './api-keys.js';
 import type { ApiKey } from './domain/access.js';
 import { DEFAULT_ENGINE_NICENESS, defaultEngineThreads } from './workers/engine-pool.js';
@@ -19,6 +20,8 @@ export type Config = {
   /** Pages open without a key although keys are required. */
   publicPages: Page[];
   http: HttpTimeouts;
+  /** Per-key (or per-address) token bucket; null when off. */
+  rateLimit: RateLimit | null;
   /** Worker threads that run the GP engine. */
   engineThreads: number;
   /** The engine threads' budget for warm models, in bytes, all threads together. */
@@ -53,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (requestTimeout < headersTimeout) {
     problems.push(`HTTP_REQUEST_TIMEOUT_S (${requestTimeout / 1000}) must be at least HTTP_HEADERS_TIMEOUT_S (${headersTimeout / 1000})`);
   }
+  const rateLimit = rateLimitSetting(env, problems);
   const engineThreads = Number(env.ENGINE_THREADS ?? defaultThreads);
   if (!Number.isInteger(engineThreads) || engineThreads < 1 || engineThreads > 64) {
     problems.push(`ENGINE_THREADS must be an integer 1..64, got '${env.ENGINE_THREADS}'`);
@@ -75,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
     authRequired: keysRequired(env),
     publicPages: publicPages as Page[],
     http: { headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, keepAliveTimeoutMs: keepAliveTimeout },
+    rateLimit,
     engineThreads,
     modelCacheBytes: cacheMb * 2 ** 20,
     engineNiceness,
@@ -97,4 +102,22 @@ function seconds(env: NodeJS.ProcessEnv, name: string, defaultMs: number, proble
     return defaultMs;
   }
   return Math.round(s * 1000);
+}
+
+function rateLimitSetting(env: NodeJS.ProcessEnv, problems: string[]): RateLimit | null {
+  if (!env.RATE_LIMIT_RPS) {
+    if (env.RATE_LIMIT_BURST) problems.push('RATE_LIMIT_BURST needs RATE_LIMIT_RPS');
+    return null;
+  }
+  const rps = Number(env.RATE_LIMIT_RPS);
+  if (!Number.isFinite(rps) || rps <= 0 || rps > 1e6) {
+    problems.push(`RATE_LIMIT_RPS must be a number of requests per second above 0, got '${env.RATE_LIMIT_RPS}'`);
+    return null;
+  }
+  const burst = Number(env.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(rps)));
+  if (!Number.isInteger(burst) || burst < 1 || burst > 1e6) {
+    problems.push(`RATE_LIMIT_BURST must be an integer of at least 1, got '${env.RATE_LIMIT_BURST}'`);
+    return null;
+  }
+  return { rps, burst };
 }

@@ -41,6 +41,7 @@ const app = createApp({
   logger,
   keys,
   publicPages: config.publicPages,
+  ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
   metrics,
 });
 
@@ -56,6 +57,7 @@ server.listen(config.port, config.host, () => {
       auth: config.authRequired,
       keys: config.apiKeys.map((k) => k.name),
       publicPages: config.publicPages,
+      rateLimit: config.rateLimit,
       engineThreads: config.engineThreads,
     },
     'listening',

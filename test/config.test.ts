@@ -15,6 +15,7 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     authRequired: false,
     publicPages: [],
     http: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 },
+    rateLimit: null,
     engineThreads: 1,
     modelCacheBytes: 256 * 2 ** 20,
     engineNiceness: 10,
@@ -73,6 +74,15 @@ test('HTTP timeouts are seconds, fractions allowed; the request timeout may not 
   });
   expect(() => loadConfig({ HTTP_HEADERS_TIMEOUT_S: '40' }, 1)).toThrow(/HTTP_REQUEST_TIMEOUT_S \(30\) must be at least HTTP_HEADERS_TIMEOUT_S \(40\)/);
   expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_S: '0' }, 1)).toThrow(/HTTP_KEEP_ALIVE_TIMEOUT_S/);
+});
+
+test('RATE_LIMIT_RPS turns the rate limit on, with a burst of one second of requests unless RATE_LIMIT_BURST says otherwise', () => {
+  expect(loadConfig({ RATE_LIMIT_RPS: '2.5' }, 1).rateLimit).toEqual({ rps: 2.5, burst: 3 });
+  expect(loadConfig({ RATE_LIMIT_RPS: '0.2' }, 1).rateLimit).toEqual({ rps: 0.2, burst: 1 });
+  expect(loadConfig({ RATE_LIMIT_RPS: '10', RATE_LIMIT_BURST: '40' }, 1).rateLimit).toEqual({ rps: 10, burst: 40 });
+  expect(() => loadConfig({ RATE_LIMIT_RPS: '-1' }, 1)).toThrow(/RATE_LIMIT_RPS/);
+  expect(() => loadConfig({ RATE_LIMIT_RPS: '1', RATE_LIMIT_BURST: '1.5' }, 1)).toThrow(/RATE_LIMIT_BURST/);
+  expect(() => loadConfig({ RATE_LIMIT_BURST: '5' }, 1)).toThrow(/RATE_LIMIT_BURST needs RATE_LIMIT_RPS/);
 });
 
 test('every bad setting is reported at start-up, all at once', () => {

@@ -14,6 +14,7 @@ import { closedPages, KeyRing, principalOf, requireKey, type Page } from './auth
 import { authorizationRouter } from './authorization.js';
 import { problemHandler } from './problem.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { rateLimiter, TokenBuckets, type RateLimit } from './rate-limit.js';
 import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
@@ -34,6 +35,8 @@ export type AppOptions = {
   apiKeys?: string[];
   /** Pages that stay open without a key although keys are required. */
   publicPages?: readonly Page[];
+  /** A token bucket per key (per client address without one); off when absent. `now` is in ms, monotonic. */
+  rateLimit?: RateLimit & { now?: () => number };
   /** Check every response against openapi.yaml too (tests turn it on; a mismatch is a 500). */
   validateResponses?: boolean;
   /** Shared with the suggester, which reports fit times and fallbacks; made here when absent. */
@@ -67,7 +70,7 @@ export function createApp(options: AppOptions): Express {
   );
   app.use(securityHeaders());
   app.use(metrics.httpMiddleware);
-  // Probes answer before any key check, and read no body.
+  // Probes answer before any key check or rate limit, and read no body.
   app.use(healthRouter(deps.store));
   // Who is calling, before the body is read: a request without a valid key gets 401, whatever its body.
   if (keys?.required) {
@@ -76,6 +79,7 @@ export function createApp(options: AppOptions): Express {
     if (closed.prefixes.length > 0) app.use(closed.prefixes, requireKey(keys));
     if (closed.root) app.all('/', requireKey(keys));
   }
+  if (options.rateLimit) app.use(rateLimiter(new TokenBuckets(options.rateLimit, options.rateLimit.now)));
   // What the key allows, by operation and study: also before the body is read.
   if (keys?.required) app.use(authorizationRouter(deps, spec));
   app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));

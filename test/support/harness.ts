@@ -11,6 +11,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
 import type { KeyRing, Page } from '../../src/api/auth.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
+import type { RateLimit } from '../../src/api/rate-limit.js';
 import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
 import { GpSuggester, type Engine } from '../../src/domain/gp-suggester.js';
 import { KeyedMutex } from '../../src/domain/keyed-mutex.js';
@@ -39,6 +40,8 @@ export type HarnessOptions = {
   /** Scoped keys; takes the place of `apiKeys`. */
   keys?: KeyRing;
   publicPages?: Page[];
+  /** A token bucket per key or address, on the harness clock. */
+  rateLimit?: RateLimit;
   suggester?: Suggester;
   engine?: Engine;
 };
@@ -61,6 +64,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     apiKeys: options.apiKeys,
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.publicPages ? { publicPages: options.publicPages } : {}),
+    ...(options.rateLimit ? { rateLimit: { ...options.rateLimit, now: clock.now } } : {}),
     validateResponses: true,
     metrics,
   });
