@@ -32,6 +32,8 @@ export type Harness = {
   metrics: Metrics;
   deps: Deps;
   warnings: { obj: object; msg: string }[];
+  /** The app's log lines at info and above, parsed, when started with `captureLogs`. */
+  logs: Record<string, unknown>[];
   close(): void;
 };
 
@@ -42,6 +44,7 @@ export type HarnessOptions = {
   publicPages?: Page[];
   /** A token bucket per key or address, on the harness clock. */
   rateLimit?: RateLimit;
+  captureLogs?: boolean;
   suggester?: Suggester;
   engine?: Engine;
 };
@@ -58,9 +61,13 @@ export function startHarness(options: HarnessOptions = {}): Harness {
   const log = { warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
   const suggester = options.suggester ?? new GpSuggester({ metrics, log, ...(options.engine ? { engine: options.engine } : {}) });
   const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions() };
+  const logs: Record<string, unknown>[] = [];
+  const logger = options.captureLogs
+    ? pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = createApp({
     deps,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
     apiKeys: options.apiKeys,
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.publicPages ? { publicPages: options.publicPages } : {}),
@@ -77,6 +84,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     metrics,
     deps,
     warnings,
+    logs,
     close() {
       db.close();
       rmSync(dir, { recursive: true, force: true });

@@ -576,7 +576,10 @@ export interface components {
         ObserveRequest: components["schemas"]["ObserveValue"] | components["schemas"]["ObserveFailure"] | components["schemas"]["ObserveExternal"];
     };
     responses: {
-        /** @description The body is not well-formed JSON (`MALFORMED_JSON`). */
+        /**
+         * @description The body is not well-formed JSON (`MALFORMED_JSON`), or it could not be decoded: a
+         *     corrupt gzip, deflate or br body, or one shorter than its `Content-Length` (`MALFORMED_BODY`).
+         */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
