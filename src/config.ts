@@ -1,3 +1,8 @@
+import { PAGES, type Page } from './api/auth.js';
+import { DEFAULT_HTTP_TIMEOUTS, type HttpTimeouts } from './api/http-server.js';
+import type { RateLimit } from './api/rate-limit.js';
+import { keysRequired, loadApiKeys } from './api-keys.js';
+import type { ApiKey } from './domain/access.js';
 import { DEFAULT_LIMITS, type Limits } from './domain/limits.js';
 import { DEFAULT_ENGINE_NICENESS, DEFAULT_STATELESS_QUEUE, defaultEngineThreads } from './workers/engine-pool.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './workers/model-cache.js';
@@ -9,7 +14,15 @@ export type Config = {
   host: string;
   databaseUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  apiKeys: string[];
+  /** From `API_KEYS` (admin keys) and `API_KEYS_FILE` (scoped keys); digests only. */
+  apiKeys: ApiKey[];
+  /** Whether `/v1` needs a key: when either key setting is set, even if the file lists none. */
+  authRequired: boolean;
+  /** Pages open without a key although keys are required. */
+  publicPages: Page[];
+  http: HttpTimeouts;
+  /** Per-key (or per-address) token bucket; null when off. */
+  rateLimit: RateLimit | null;
   /** Worker threads that run the GP engine. */
   engineThreads: number;
   /** The engine threads' budget for warm models, in bytes, all threads together. */
@@ -42,10 +55,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (!databaseUrl.startsWith('sqlite:')) problems.push(`DATABASE_URL must be a sqlite: URL, got '${databaseUrl}'`);
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
-  const apiKeys = (env.API_KEYS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter((k) => k.length > 0);
+  let apiKeys: ApiKey[] = [];
+  try {
+    apiKeys = loadApiKeys(env);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  const publicPages = listSetting(env.PUBLIC_PAGES);
+  for (const page of publicPages) {
+    if (!(PAGES as readonly string[]).includes(page)) problems.push(`PUBLIC_PAGES lists '${page}'; the pages are ${PAGES.join(', ')}`);
+  }
+  const headersTimeout = seconds(env, 'HTTP_HEADERS_TIMEOUT_S', DEFAULT_HTTP_TIMEOUTS.headersTimeoutMs, problems);
+  const requestTimeout = seconds(env, 'HTTP_REQUEST_TIMEOUT_S', DEFAULT_HTTP_TIMEOUTS.requestTimeoutMs, problems);
+  const keepAliveTimeout = seconds(env, 'HTTP_KEEP_ALIVE_TIMEOUT_S', DEFAULT_HTTP_TIMEOUTS.keepAliveTimeoutMs, problems);
+  if (requestTimeout < headersTimeout) {
+    problems.push(`HTTP_REQUEST_TIMEOUT_S (${requestTimeout / 1000}) must be at least HTTP_HEADERS_TIMEOUT_S (${headersTimeout / 1000})`);
+  }
+  const rateLimit = rateLimitSetting(env, problems);
   const engineThreads = Number(env.ENGINE_THREADS ?? defaultThreads);
   if (!Number.isInteger(engineThreads) || engineThreads < 1 || engineThreads > 64) {
     problems.push(`ENGINE_THREADS must be an integer 1..64, got '${env.ENGINE_THREADS}'`);
@@ -70,7 +96,55 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   }
   if (problems.length > 0) throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return {
-    port, host: env.HOST ?? '127.0.0.1', databaseUrl, logLevel, apiKeys, engineThreads, modelCacheBytes: cacheMb * 2 ** 20, engineNiceness,
-    engineStatelessQueue, limits,
+    port,
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl,
+    logLevel,
+    apiKeys,
+    authRequired: keysRequired(env),
+    publicPages: publicPages as Page[],
+    http: { headersTimeoutMs: headersTimeout, requestTimeoutMs: requestTimeout, keepAliveTimeoutMs: keepAliveTimeout },
+    rateLimit,
+    engineThreads,
+    modelCacheBytes: cacheMb * 2 ** 20,
+    engineNiceness,
+    engineStatelessQueue,
+    limits,
   };
+}
+
+const listSetting = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
+
+/** A duration setting in seconds (fractions allowed), returned in milliseconds. */
+function seconds(env: NodeJS.ProcessEnv, name: string, defaultMs: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return defaultMs;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0.01 || s > 3600) {
+    problems.push(`${name} must be a number of seconds from 0.01 to 3600, got '${raw}'`);
+    return defaultMs;
+  }
+  return Math.round(s * 1000);
+}
+
+function rateLimitSetting(env: NodeJS.ProcessEnv, problems: string[]): RateLimit | null {
+  if (!env.RATE_LIMIT_RPS) {
+    if (env.RATE_LIMIT_BURST) problems.push('RATE_LIMIT_BURST needs RATE_LIMIT_RPS');
+    return null;
+  }
+  const rps = Number(env.RATE_LIMIT_RPS);
+  if (!Number.isFinite(rps) || rps <= 0 || rps > 1e6) {
+    problems.push(`RATE_LIMIT_RPS must be a number of requests per second above 0, got '${env.RATE_LIMIT_RPS}'`);
+    return null;
+  }
+  const burst = Number(env.RATE_LIMIT_BURST ?? Math.max(1, Math.ceil(rps)));
+  if (!Number.isInteger(burst) || burst < 1 || burst > 1e6) {
+    problems.push(`RATE_LIMIT_BURST must be an integer of at least 1, got '${env.RATE_LIMIT_BURST}'`);
+    return null;
+  }
+  return { rps, burst };
 }

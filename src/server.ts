@@ -4,7 +4,10 @@
  */
 import { pino } from 'pino';
 import { createApp } from './api/app.js';
+import { KeyRing } from './api/auth.js';
+import { createHttpServer } from './api/http-server.js';
 import { createMetrics } from './api/metrics.js';
+import { reloadApiKeys } from './api-keys.js';
 import { loadConfig } from './config.js';
 import { GpSuggester } from './domain/gp-suggester.js';
 import { KeyedMutex } from './domain/keyed-mutex.js';
@@ -31,6 +34,7 @@ const pool = createEnginePool({
   statelessQueue: config.engineStatelessQueue,
 });
 const studyLocks = new KeyedMutex();
+const keys = new KeyRing(config.apiKeys, config.authRequired);
 const app = createApp({
   deps: {
     store,
@@ -41,18 +45,33 @@ const app = createApp({
     limits: config.limits,
   },
   logger,
-  apiKeys: config.apiKeys,
+  keys,
+  publicPages: config.publicPages,
+  ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
   metrics,
 });
 
-const server = app.listen(config.port, config.host, () => {
+const server = createHttpServer(app, config.http);
+server.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info(
-    { host: config.host, port, database: sqlitePath(config.databaseUrl), auth: config.apiKeys.length > 0, engineThreads: config.engineThreads },
+    {
+      host: config.host,
+      port,
+      database: sqlitePath(config.databaseUrl),
+      auth: config.authRequired,
+      keys: config.apiKeys.map((k) => k.name),
+      publicPages: config.publicPages,
+      rateLimit: config.rateLimit,
+      engineThreads: config.engineThreads,
+    },
     'listening',
   );
 });
+
+// SIGHUP re-reads API_KEYS_FILE; a file that does not load keeps the keys in use (logged).
+process.on('SIGHUP', () => reloadApiKeys(process.env, (loaded) => keys.replace(loaded), logger));
 
 let stopping = false;
 function shutdown(signal: string): void {

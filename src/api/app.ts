@@ -7,15 +7,19 @@ import express, { type Express } from 'express';
 import * as OpenApiValidator from 'express-openapi-validator';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { adminKeys } from '../api-keys.js';
 import type { Deps } from '../domain/deps.js';
 import { ProblemError } from '../domain/errors.js';
-import { bearerAuth } from './auth.js';
+import { closedPages, KeyRing, principalOf, requireKey, type Page } from './auth.js';
+import { authorizationRouter } from './authorization.js';
 import { problemHandler } from './problem.js';
 import { createMetrics, type Metrics } from './metrics.js';
+import { rateLimiter, TokenBuckets, type RateLimit } from './rate-limit.js';
 import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
 import { statelessRouter } from './routes/stateless.js';
+import { securityHeaders } from './security-headers.js';
 import { specForValidation } from './spec.js';
 import { studiesRouter } from './routes/studies.js';
 import { trialsRouter } from './routes/trials.js';
@@ -25,8 +29,14 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export type AppOptions = {
   deps: Deps;
   logger: Logger;
-  /** When non-empty, every `/v1` call needs one of these as a bearer key. */
+  /** The API keys. When they are required, `/v1` and the closed pages need one. */
+  keys?: KeyRing;
+  /** Shorthand for `keys`: secrets that are admin keys, as in `API_KEYS`; when non-empty, keys are required. */
   apiKeys?: string[];
+  /** Pages that stay open without a key although keys are required. */
+  publicPages?: readonly Page[];
+  /** A token bucket per key (per client address without one); off when absent. `now` is in ms, monotonic. */
+  rateLimit?: RateLimit & { now?: () => number };
   /** Check every response against openapi.yaml too (tests turn it on; a mismatch is a 500). */
   validateResponses?: boolean;
   /** Shared with the suggester, which reports fit times and fallbacks; made here when absent. */
@@ -36,6 +46,8 @@ export type AppOptions = {
 export function createApp(options: AppOptions): Express {
   const { deps, logger } = options;
   const metrics = options.metrics ?? createMetrics(deps.store, deps.clock);
+  const keys = options.keys ?? (options.apiKeys?.length ? new KeyRing(adminKeys(options.apiKeys)) : undefined);
+  const spec = specForValidation();
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -49,16 +61,32 @@ export function createApp(options: AppOptions): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      // The key's name (never the key) on each request's log line, once it is known.
+      customProps: (req) => {
+        const principal = principalOf(req);
+        return principal ? { apiKey: principal.name } : {};
+      },
     }),
   );
+  app.use(securityHeaders());
   app.use(metrics.httpMiddleware);
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
+  // Probes answer before any key check or rate limit, and read no body.
   app.use(healthRouter(deps.store));
+  // Who is calling, before the body is read: a request without a valid key gets 401, whatever its body.
+  if (keys?.required) {
+    app.use('/v1', requireKey(keys));
+    const closed = closedPages(options.publicPages ?? []);
+    if (closed.prefixes.length > 0) app.use(closed.prefixes, requireKey(keys));
+    if (closed.root) app.all('/', requireKey(keys));
+  }
+  if (options.rateLimit) app.use(rateLimiter(new TokenBuckets(options.rateLimit, options.rateLimit.now)));
+  // What the key allows, by operation and study: also before the body is read.
+  if (keys?.required) app.use(authorizationRouter(deps, spec));
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
   app.use(metaRouter(metrics));
-  if (options.apiKeys && options.apiKeys.length > 0) app.use('/v1', bearerAuth(options.apiKeys));
   app.use(
     OpenApiValidator.middleware({
-      apiSpec: specForValidation() as never,
+      apiSpec: spec as never,
       validateRequests: { allErrors: true, discriminator: true },
       validateResponses: options.validateResponses ? { allErrors: true } : false,
       validateSecurity: false,

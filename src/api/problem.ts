@@ -20,21 +20,49 @@ export function problemBody(code: ErrorCode, detail: string | undefined, instanc
 }
 
 type ValidatorItem = { path: string; message: string; errorCode?: string };
-type HttpishError = Error & { status?: number; statusCode?: number; type?: string; errors?: ValidatorItem[]; headers?: Record<string, string> };
+type HttpishError = Error & {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  code?: unknown;
+  errno?: unknown;
+  errors?: ValidatorItem[];
+  headers?: Record<string, string>;
+};
+
+/** body-parser's error when the client closed the connection before its body was in. */
+const isAbortedBody = (err: unknown) => (err as HttpishError | undefined)?.type === 'request.aborted';
 
 /** Maps any thrown value to a ProblemError; unknown errors become null (a 500). */
 export function toProblem(err: unknown): ProblemError | null {
   if (err instanceof ProblemError) return err;
   if (!(err instanceof Error)) return null;
   const e = err as HttpishError;
-  // body-parser (express.json)
-  if (e.type === 'entity.parse.failed') return new ProblemError('MALFORMED_JSON', `the body is not valid JSON: ${e.message}`);
-  if (e.type === 'entity.too.large') return new ProblemError('PAYLOAD_TOO_LARGE');
-  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') return new ProblemError('UNSUPPORTED_MEDIA_TYPE', e.message);
+  // body-parser (express.json) and raw-body, which it reads with. Not mapped, so a 500:
+  // 'stream.encoding.set' and 'stream.not.readable' (another middleware read the body
+  // first: our bug), and 'entity.verify.failed' and 'parameters.too.many', which need
+  // options and parsers we do not use.
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return new ProblemError('MALFORMED_JSON', `the body is not valid JSON: ${e.message}`);
+    case 'entity.too.large':
+      return new ProblemError('PAYLOAD_TOO_LARGE');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ProblemError('UNSUPPORTED_MEDIA_TYPE', e.message);
+    case 'request.aborted':
+      return new ProblemError('MALFORMED_BODY', 'the client closed the connection before the body was complete');
+    case 'request.size.invalid':
+      return new ProblemError('MALFORMED_BODY', 'the body is not as long as its Content-Length says');
+  }
+  // A corrupt gzip, deflate or br body: body-parser passes on zlib's own error (which has a
+  // numeric errno and a code such as Z_DATA_ERROR) with status 400 and no type.
+  if (e.type === undefined && status(e) === 400 && typeof e.errno === 'number' && typeof e.code === 'string') {
+    return new ProblemError('MALFORMED_BODY', `the body could not be decoded by its Content-Encoding: ${e.message}`);
+  }
   // express-openapi-validator
-  const status = e.status ?? e.statusCode;
-  if (Array.isArray(e.errors) && status !== undefined) {
-    switch (status) {
+  if (Array.isArray(e.errors) && status(e) !== undefined) {
+    switch (status(e)) {
       case 400: {
         const items = relevantItems(e.errors);
         return new ProblemError('VALIDATION_FAILED', summarize(items), items.map(fieldError));
@@ -51,6 +79,8 @@ export function toProblem(err: unknown): ProblemError | null {
   }
   return null;
 }
+
+const status = (e: HttpishError) => e.status ?? e.statusCode;
 
 const ONE_OF = 'must match exactly one schema in oneOf';
 
@@ -98,7 +128,9 @@ function fieldError(item: ValidatorItem): FieldError {
   }
 }
 
-export function problemHandler(log: { error: (obj: object, msg: string) => void; info: (obj: object, msg: string) => void }): ErrorRequestHandler {
+type ProblemLog = { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
+
+export function problemHandler(log: ProblemLog): ErrorRequestHandler {
   return (err: unknown, req: Request, res, _next) => {
     if (err instanceof CancelledError) {
       // The client is gone: there is no one to answer, and nothing was written.
@@ -108,6 +140,13 @@ export function problemHandler(log: { error: (obj: object, msg: string) => void;
     const problem = toProblem(err) ?? new ProblemError('INTERNAL_ERROR', 'an unexpected error occurred; it was logged');
     if (problem.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(problem.retryAfterSeconds));
     if (problem.code === 'INTERNAL_ERROR') log.error({ err, reqId: req.id }, 'unhandled error');
+    if (isAbortedBody(err)) {
+      // The client is gone: nothing to answer, and nothing wrong with the server.
+      const { received, expected } = err as HttpishError & { received?: number; expected?: number };
+      log.info({ reqId: req.id, received, expected }, 'request aborted by the client while sending its body');
+      res.destroy();
+      return;
+    }
     if (problem.code === 'UNAUTHORIZED') res.setHeader('WWW-Authenticate', 'Bearer');
     const allow = (err as HttpishError)?.headers?.Allow;
     if (problem.code === 'METHOD_NOT_ALLOWED' && allow) res.setHeader('Allow', allow);

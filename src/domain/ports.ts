@@ -26,7 +26,8 @@ export interface Store {
   insertStudy(study: Study): void;
   findStudy(id: string): Study | undefined;
   findStudyByName(name: string): Study | undefined;
-  listStudies(cursor: string | undefined, limit: number): Page<Study>;
+  /** Studies in creation order; with `namePrefix`, only those whose name starts with it (pages count those only). */
+  listStudies(cursor: string | undefined, limit: number, namePrefix?: string): Page<Study>;
   /** Deletes the study and, by cascade, its trials; false when it did not exist. */
   deleteStudy(id: string): boolean;
 

@@ -1,4 +1,5 @@
 /** Use cases on studies: create (idempotent by name), read, list, delete. */
+import { requireStudyName, type Principal } from './access.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId, newSeed } from './ids.js';
@@ -20,8 +21,10 @@ export type StudyView = Study & { trialCounts: TrialCounts };
 /**
  * Creates the study, or returns the existing one when a study of that name has the same
  * definition (`created: false`). A different definition under the same name is a conflict.
+ * A caller whose key has a study-name prefix may only use names that start with it.
  */
-export function createStudy(deps: Deps, draft: StudyDraft): { study: StudyView; created: boolean } {
+export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): { study: StudyView; created: boolean } {
+  requireStudyName(caller, draft.name);
   assertWithinLimits(spaceLimitErrors(draft.parameters, deps.limits));
   const errors = searchSpaceErrors(draft.parameters);
   if (errors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', errors[0]?.detail, errors);
@@ -59,8 +62,9 @@ export function getStudy(deps: Deps, studyId: string): StudyView {
   return withCounts(deps, requireStudy(deps, studyId));
 }
 
-export function listStudies(deps: Deps, cursor: string | undefined, limit: number): Page<StudyView> {
-  const page = deps.store.listStudies(cursor, limit);
+/** One page of the studies the caller reaches: all of them, or those under its key's prefix. */
+export function listStudies(deps: Deps, cursor: string | undefined, limit: number, caller?: Principal): Page<StudyView> {
+  const page = deps.store.listStudies(cursor, limit, caller?.studyPrefix);
   return { items: page.items.map((s) => withCounts(deps, s)), nextCursor: page.nextCursor };
 }
 

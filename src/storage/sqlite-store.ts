@@ -36,6 +36,8 @@ export class SqliteStore implements Store {
       studyById: p('SELECT * FROM studies WHERE id = ?'),
       studyByName: p('SELECT * FROM studies WHERE name = ?'),
       listStudies: p('SELECT * FROM studies WHERE seq > ? ORDER BY seq LIMIT ?'),
+      // substr and length count characters, as startsWith does on a well-formed string; no LIKE escaping to get wrong.
+      listStudiesByPrefix: p('SELECT * FROM studies WHERE seq > @after AND substr(name, 1, length(@prefix)) = @prefix ORDER BY seq LIMIT @limit'),
       deleteStudy: p('DELETE FROM studies WHERE id = ?'),
       counts: p(`SELECT
           SUM(${STATE_FILTER.pending}) AS pending, SUM(${STATE_FILTER.stale}) AS stale,
@@ -97,8 +99,13 @@ export class SqliteStore implements Store {
     return row && studyFromRow(row);
   }
 
-  listStudies(cursor: string | undefined, limit: number): Page<Study> {
-    const rows = this.stmt.listStudies.all(parseCursor(cursor), limit + 1) as StudyRow[];
+  listStudies(cursor: string | undefined, limit: number, namePrefix?: string): Page<Study> {
+    const after = parseCursor(cursor);
+    const rows = (
+      namePrefix === undefined
+        ? this.stmt.listStudies.all(after, limit + 1)
+        : this.stmt.listStudiesByPrefix.all({ after, prefix: namePrefix, limit: limit + 1 })
+    ) as StudyRow[];
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(studyFromRow), nextCursor: rows.length > limit && last ? String(last.seq) : null };

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { KeyRing } from '../../src/api/auth.js';
+import { sha256Hex } from '../../src/api-keys.js';
 import { startHarness, studyBody, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -24,10 +26,64 @@ describe('API keys', () => {
     expect(created.status).toBe(201);
   });
 
+  test('a request without a valid key gets 401 before its body is read: malformed, corrupt or too large', async () => {
+    h = startHarness({ apiKeys: ['alpha'] });
+    const json = { 'Content-Type': 'application/json' };
+    const bodies = [
+      h.request.post('/v1/studies').set(json).send('{"name": '),
+      h.request.post('/v1/studies').set(json).set('Content-Encoding', 'gzip').send('not gzip at all'),
+      h.request.post('/v1/studies').set(json).send(`{"name": "${'x'.repeat(2 * 1024 * 1024)}"}`),
+      h.request.post('/v1/studies').set(json).set('Authorization', 'Bearer wrong').send('{"name": '),
+    ];
+    for (const request of bodies) {
+      const res = await request;
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('UNAUTHORIZED');
+    }
+    // With the key, the same malformed body is what gets reported.
+    const keyed = await h.request.post('/v1/studies').set(json).set('Authorization', 'Bearer alpha').send('{"name": ');
+    expect(keyed.status).toBe(400);
+    expect(keyed.body.code).toBe('MALFORMED_JSON');
+  });
+
   test('health probes stay open when keys are required', async () => {
     h = startHarness({ apiKeys: ['alpha'] });
     expect((await h.request.get('/healthz')).body).toEqual({ status: 'ok' });
     expect((await h.request.get('/readyz')).status).toBe(200);
+  });
+});
+
+describe('pages outside /v1', () => {
+  const pages = ['/metrics', '/docs', '/docs/reference.js', '/docs/assets/swagger-ui.css', '/docs/errors', '/openapi.yaml'];
+
+  test('/metrics, /docs with its assets and /openapi.yaml need a key of any scope when keys are required', async () => {
+    h = startHarness({ keys: new KeyRing([{ name: 'reader', sha256: sha256Hex('r'), scopes: ['read'] }]) });
+    for (const page of pages) {
+      const res = await h.request.get(page);
+      expect(res.status, page).toBe(401);
+      expect(res.headers['www-authenticate'], page).toBe('Bearer');
+      expect((await h.request.get(page).set('Authorization', 'Bearer r')).status, page).toBe(200);
+    }
+    // The dashboard's paths are closed the same way (it is not served yet, hence 404 with a key).
+    for (const page of ['/', '/ui/index.html']) {
+      expect((await h.request.get(page)).status, page).toBe(401);
+      expect((await h.request.get(page).set('Authorization', 'Bearer r')).status, page).toBe(404);
+    }
+    h.close();
+    h = startHarness();
+    for (const page of pages) expect((await h.request.get(page)).status, `${page} without keys`).toBe(200);
+  });
+
+  test('PUBLIC_PAGES opens the pages it names and leaves the others closed', async () => {
+    h = startHarness({ apiKeys: ['k'], publicPages: ['metrics'] });
+    expect((await h.request.get('/metrics')).status).toBe(200);
+    expect((await h.request.get('/docs')).status).toBe(401);
+    expect((await h.request.get('/v1/studies')).status).toBe(401);
+    h.close();
+    h = startHarness({ apiKeys: ['k'], publicPages: ['docs', 'dashboard'] });
+    for (const page of pages.filter((p) => p !== '/metrics')) expect((await h.request.get(page)).status, page).toBe(200);
+    expect((await h.request.get('/')).status).toBe(404);
+    expect((await h.request.get('/metrics')).status).toBe(401);
   });
 });
 

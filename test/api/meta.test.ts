@@ -21,7 +21,7 @@ describe('GET /metrics', () => {
     await h.request.post(`/v1/studies/${study}/observe`).set(auth).send({ trialId: body.trials[1].id, failed: true });
     h.clock.advance(3600_000);
 
-    const res = await h.request.get('/metrics');
+    const res = await h.request.get('/metrics').set(auth);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
     const families = new Map((parsePrometheusTextFormat(res.text) as Family[]).map((f) => [f.name, f]));
@@ -41,28 +41,28 @@ describe('GET /metrics', () => {
 });
 
 describe('GET /docs and /openapi.yaml', () => {
-  test('/openapi.yaml is the contract, open without a key', async () => {
-    const res = await h.request.get('/openapi.yaml');
+  test('/openapi.yaml is the contract', async () => {
+    const res = await h.request.get('/openapi.yaml').set(auth);
     expect(res.status).toBe(200);
     expect(parseYaml(res.text).openapi).toBe('3.1.0');
   });
 
   test('/docs is a page whose every script and stylesheet is served by this server', async () => {
-    const res = await h.request.get('/docs');
+    const res = await h.request.get('/docs').set(auth);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     const refs = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] as string);
     expect(refs.length).toBeGreaterThanOrEqual(3);
     for (const ref of refs) {
       expect(ref, `${ref} must be local`).toMatch(/^\/(?!\/)/);
-      const asset = await h.request.get(ref);
+      const asset = await h.request.get(ref).set(auth);
       expect(asset.status, ref).toBe(200);
       expect(asset.text.length, ref).toBeGreaterThan(10);
     }
   });
 
   test('/docs/errors publishes the error catalogue that problem types point at', async () => {
-    const res = await h.request.get('/docs/errors');
+    const res = await h.request.get('/docs/errors').set(auth);
     expect(res.status).toBe(200);
     expect(res.text).toContain('`STUDY_NOT_FOUND` | 404');
   });

@@ -5,10 +5,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Express } from 'express';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
+import type { KeyRing, Page } from '../../src/api/auth.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
+import type { RateLimit } from '../../src/api/rate-limit.js';
 import type { SuggestInput } from '../../src/bo/engine.js';
 import { GpSuggester } from '../../src/domain/gp-suggester.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits.js';
@@ -24,18 +27,33 @@ import { SqliteStore } from '../../src/storage/sqlite-store.js';
 
 export type Harness = {
   request: ReturnType<typeof supertest>;
+  /** The app itself, for tests that listen on a real socket. */
+  app: Express;
   clock: { now(): number; advance(ms: number): void };
   db: SqliteDatabase;
   store: SqliteStore;
   metrics: Metrics;
   deps: Deps;
   warnings: { obj: object; msg: string }[];
+  /** The app's log lines at info and above, parsed, when started with `captureLogs`. */
+  logs: Record<string, unknown>[];
   close(): void;
 };
 
-export function startHarness(
-  options: { apiKeys?: string[]; suggester?: Suggester; engine?: Engine; limits?: Partial<Limits> } = {},
-): Harness {
+export type HarnessOptions = {
+  apiKeys?: string[];
+  /** Scoped keys; takes the place of `apiKeys`. */
+  keys?: KeyRing;
+  publicPages?: Page[];
+  /** A token bucket per key or address, on the harness clock. */
+  rateLimit?: RateLimit;
+  captureLogs?: boolean;
+  suggester?: Suggester;
+  engine?: Engine;
+  limits?: Partial<Limits>;
+};
+
+export function startHarness(options: HarnessOptions = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-test-'));
   const db = openDatabase(`sqlite:${join(dir, 'test.db')}`);
   applyMigrations(db);
@@ -48,21 +66,30 @@ export function startHarness(
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const suggester = options.suggester ?? new GpSuggester({ metrics, log, engine: options.engine ?? inProcessEngine, limits });
   const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), limits };
+  const logs: Record<string, unknown>[] = [];
+  const logger = options.captureLogs
+    ? pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
+    : pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const app = createApp({
     deps,
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger,
     apiKeys: options.apiKeys,
+    ...(options.keys ? { keys: options.keys } : {}),
+    ...(options.publicPages ? { publicPages: options.publicPages } : {}),
+    ...(options.rateLimit ? { rateLimit: { ...options.rateLimit, now: clock.now } } : {}),
     validateResponses: true,
     metrics,
   });
   return {
     request: supertest(app),
+    app,
     clock,
     db,
     store,
     metrics,
     deps,
     warnings,
+    logs,
     close() {
       db.close();
       rmSync(dir, { recursive: true, force: true });

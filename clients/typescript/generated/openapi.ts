@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** This contract. */
+        /**
+         * This contract.
+         * @description Needs a key of any scope when the server requires keys, unless `PUBLIC_PAGES` opens it.
+         */
         get: operations["getOpenApi"];
         put?: never;
         post?: never;
@@ -62,7 +65,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The API reference, rendered from this contract with assets served locally. */
+        /**
+         * The API reference, rendered from this contract with assets served locally.
+         * @description Needs a key of any scope when the server requires keys, unless `PUBLIC_PAGES` opens it.
+         */
         get: operations["getDocs"];
         put?: never;
         post?: never;
@@ -79,7 +85,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics. */
+        /**
+         * Prometheus metrics.
+         * @description Needs a key of any scope when the server requires keys, unless `PUBLIC_PAGES` opens it.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -571,7 +580,10 @@ export interface components {
         ObserveRequest: components["schemas"]["ObserveValue"] | components["schemas"]["ObserveFailure"] | components["schemas"]["ObserveExternal"];
     };
     responses: {
-        /** @description The body is not well-formed JSON (`MALFORMED_JSON`). */
+        /**
+         * @description The body is not well-formed JSON (`MALFORMED_JSON`), or it could not be decoded: a
+         *     corrupt gzip, deflate or br body, or one shorter than its `Content-Length` (`MALFORMED_BODY`).
+         */
         BadRequest: {
             headers: {
                 [name: string]: unknown;
@@ -580,7 +592,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description `API_KEYS` is set and the request carries no valid bearer key (`UNAUTHORIZED`). */
+        /**
+         * @description The server requires keys (`API_KEYS` or `API_KEYS_FILE` is set) and the request carries
+         *     no valid bearer key (`UNAUTHORIZED`). It is checked before the body is read.
+         */
         Unauthorized: {
             headers: {
                 "WWW-Authenticate"?: string;
@@ -741,6 +756,8 @@ export interface operations {
                     "application/yaml": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getDocs: {
@@ -761,6 +778,8 @@ export interface operations {
                     "text/html": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     getMetrics: {
@@ -781,6 +800,8 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
         };
     };
     listStudies: {

@@ -1,12 +1,15 @@
 /**
- * The contract, its rendered reference and the metrics, outside `/v1` and its auth.
+ * The contract, its rendered reference and the metrics, outside `/v1`. When keys are
+ * required they need one too (any scope), unless `PUBLIC_PAGES` opens them (app.ts).
  * The reference page is Swagger UI from the `swagger-ui-dist` package, served by this
- * process: nothing is loaded from a CDN, so it works on an offline cluster.
+ * process: nothing is loaded from a CDN, so it works on an offline cluster, and its
+ * Content-Security-Policy allows nothing but this server (security-headers.ts).
  */
 import { readFileSync } from 'node:fs';
 import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-dist';
 import type { Metrics } from '../metrics.js';
+import { pageCsp } from '../security-headers.js';
 import { OPENAPI_PATH } from '../spec.js';
 
 const ERRORS_DOC = new URL('../../../docs/errors.md', import.meta.url).pathname;
@@ -25,7 +28,8 @@ const DOCS_PAGE = `<!doctype html>
 </body>
 </html>
 `;
-const DOCS_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.yaml', dom_id: '#reference', deepLinking: true });\n`;
+// validatorUrl: null keeps Swagger UI from sending the spec's address to validator.swagger.io.
+const DOCS_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.yaml', dom_id: '#reference', deepLinking: true, validatorUrl: null });\n`;
 
 export function metaRouter(metrics: Metrics): Router {
   const router = Router();
@@ -35,6 +39,7 @@ export function metaRouter(metrics: Metrics): Router {
     res.type('application/yaml').send(spec);
   });
   router.get('/docs', (_req, res) => {
+    pageCsp(res);
     res.type('html').send(DOCS_PAGE);
   });
   router.get('/docs/reference.js', (_req, res) => {

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
 import { createStudy, deleteStudy, getStudy, listStudies } from '../../domain/studies.js';
+import { principalOf } from '../auth.js';
 import { studyBody } from '../presenters.js';
 import type { StudyCreateBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
@@ -11,13 +12,13 @@ export function studiesRouter(deps: Deps): Router {
 
   router.post('/v1/studies', (req, res) => {
     const body = req.body as StudyCreateBody;
-    const { study, created } = createStudy(deps, body);
+    const { study, created } = createStudy(deps, body, principalOf(req));
     if (created) res.status(201).location(`/v1/studies/${study.id}`);
     res.json(studyBody(study));
   });
 
   router.get('/v1/studies', (req, res) => {
-    const page = listStudies(deps, queryString(req, 'cursor'), queryLimit(req));
+    const page = listStudies(deps, queryString(req, 'cursor'), queryLimit(req), principalOf(req));
     res.json({ studies: page.items.map(studyBody), nextCursor: page.nextCursor });
   });
 
