@@ -31,6 +31,8 @@ export type Config = {
   engineNiceness: number;
   /** Stateless engine calls that may wait for a thread before ENGINE_BUSY. */
   engineStatelessQueue: number;
+  /** One more engine thread, for light studies only (workers/engine-pool.ts, LIGHT_CALL_MS). */
+  engineExpressThread: boolean;
   /** Bounds on what one request may ask for (domain/limits.ts). */
   limits: Limits;
 };
@@ -84,6 +86,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (!Number.isInteger(engineNiceness) || engineNiceness < 0 || engineNiceness > 19) {
     problems.push(`ENGINE_NICENESS must be an integer 0..19, got '${env.ENGINE_NICENESS}'`);
   }
+  const express = env.ENGINE_EXPRESS_THREAD ?? '1';
+  if (express !== '0' && express !== '1') problems.push(`ENGINE_EXPRESS_THREAD must be 0 or 1, got '${express}'`);
   const engineStatelessQueue = Number(env.ENGINE_STATELESS_QUEUE ?? DEFAULT_STATELESS_QUEUE);
   if (!Number.isInteger(engineStatelessQueue) || engineStatelessQueue < 0 || engineStatelessQueue > 10_000) {
     problems.push(`ENGINE_STATELESS_QUEUE must be an integer 0..10000, got '${env.ENGINE_STATELESS_QUEUE}'`);
@@ -109,6 +113,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
     modelCacheBytes: cacheMb * 2 ** 20,
     engineNiceness,
     engineStatelessQueue,
+    engineExpressThread: express !== '0',
     limits,
   };
 }

@@ -32,6 +32,7 @@ const pool = createEnginePool({
   modelCacheBytes: config.modelCacheBytes,
   niceness: config.engineNiceness,
   statelessQueue: config.engineStatelessQueue,
+  expressThread: config.engineExpressThread,
 });
 const studyLocks = new KeyedMutex();
 const keys = new KeyRing(config.apiKeys, config.authRequired);

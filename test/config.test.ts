@@ -20,6 +20,7 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     modelCacheBytes: 256 * 2 ** 20,
     engineNiceness: 10,
     engineStatelessQueue: 8,
+    engineExpressThread: true,
     limits: { parameters: 100, levels: 1000, statelessObservations: 5000, suggestCount: 64, modelObservations: 1000, engineDeadlineMs: 5000 },
   });
 });
@@ -28,6 +29,8 @@ test('each limit is read from its variable, and one out of range stops the start
   const config = loadConfig({ LIMIT_PARAMETERS: '20', LIMIT_LEVELS: '50', LIMIT_SUGGEST_COUNT: '8', ENGINE_DEADLINE_MS: '2500', ENGINE_STATELESS_QUEUE: '0' }, 1);
   expect(config.limits).toMatchObject({ parameters: 20, levels: 50, suggestCount: 8, engineDeadlineMs: 2500 });
   expect(config.engineStatelessQueue).toBe(0);
+  expect(loadConfig({ ENGINE_EXPRESS_THREAD: '0' }, 1).engineExpressThread).toBe(false);
+  expect(() => loadConfig({ ENGINE_EXPRESS_THREAD: 'yes' }, 1)).toThrow(/ENGINE_EXPRESS_THREAD/);
   expect(() => loadConfig({ LIMIT_SUGGEST_COUNT: '65' }, 1)).toThrow(/LIMIT_SUGGEST_COUNT/);
   expect(() => loadConfig({ ENGINE_DEADLINE_MS: 'soon' }, 1)).toThrow(/ENGINE_DEADLINE_MS/);
   expect(() => loadConfig({ LIMIT_MODEL_OBSERVATIONS: '1.5' }, 1)).toThrow(/LIMIT_MODEL_OBSERVATIONS/);

@@ -82,7 +82,10 @@ export function createApp(options: AppOptions): Express {
   if (options.rateLimit) app.use(rateLimiter(new TokenBuckets(options.rateLimit, options.rateLimit.now)));
   // What the key allows, by operation and study: also before the body is read.
   if (keys?.required) app.use(authorizationRouter(deps, spec));
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
+  // Only the methods whose operations take a body read one: the contract declares no body
+  // for GET and DELETE, so one sent there is ignored rather than answered with an undocumented 400.
+  const json = express.json({ limit: MAX_BODY_BYTES, strict: false });
+  app.use((req, res, next) => (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? json(req, res, next) : next()));
   app.use(metaRouter(metrics));
   app.use(
     OpenApiValidator.middleware({

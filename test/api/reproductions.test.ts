@@ -128,6 +128,16 @@ describe('parameters that are not objects', () => {
   });
 });
 
+describe('bodies where the contract declares none', () => {
+  test('a GET or DELETE with a malformed JSON body is served as if it had none, not answered with an undocumented 400', async () => {
+    const list = await h.request.get('/v1/studies').set('content-type', 'application/json').send('{"broken');
+    expect(list.status).toBe(200);
+    const id = (await h.request.post('/v1/studies').send({ name: 'g', parameters: [{ name: 'x', type: 'float', low: 0, high: 1 }], objective: minimize })).body.id;
+    const removed = await h.request.delete(`/v1/studies/${id}`).set('content-type', 'application/json').send('{"broken');
+    expect(removed.status).toBe(204);
+  });
+});
+
 describe('observed values at the edge of the double range', () => {
   test.each([1e300, -1e300, 1.7e308])('values near %s give finite predictions or a counted fallback, never nulls', async (scale) => {
     const parameters = [{ name: 'x', type: 'float', low: 0, high: 1 }];
