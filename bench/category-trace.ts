@@ -24,7 +24,7 @@ if (!problem) throw new Error(`unknown --problem ${flag('problem')}`);
 const categorical = problem.space.find((p) => p.type === 'categorical');
 if (!categorical) throw new Error(`${problem.name} has no categorical parameter`);
 const floorFlag = flag('cat-signal-floor');
-const options: EngineOptions = floorFlag === undefined ? {} : { categoricalSignalFloor: floorFlag === 'none' ? null : Number(floorFlag) };
+const options: EngineOptions = floorFlag === undefined ? {} : { experiment: { categoricalSignalFloor: floorFlag === 'none' ? null : Number(floorFlag) } };
 
 for (let seed = 0; seed < Number(flag('seeds') ?? 8); seed++) {
   const enc = createEncoding(problem.space);

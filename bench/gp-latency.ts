@@ -15,13 +15,12 @@
  *   cond      gaussianProcess(): factor + α with fixed hyperparameters
  *   post1k    batched posterior mean/variance at 1000 points
  *   pt+grad   one posteriorWithGradient (per acquisition evaluation)
- *   b32/pt    posteriorWithGradientBatch over 32 points, divided by 32
  */
 
 import { choleskyWithJitter } from '../src/bo/cholesky.js';
 import { fitHyperparameters } from '../src/bo/fit.js';
 import {
-  batchPosteriorWorkspace, gaussianProcess, posterior, posteriorWithGradient, posteriorWithGradientBatch, posteriorWorkspace, unpackHyperparameters,
+  gaussianProcess, posterior, posteriorWithGradient, posteriorWorkspace, unpackHyperparameters,
 } from '../src/bo/gp.js';
 import { kernelMatrix, matern52 } from '../src/bo/kernel.js';
 import { likelihoodWorkspace, logMarginalLikelihood } from '../src/bo/likelihood.js';
@@ -104,15 +103,13 @@ function row(n: number, d: number): string[] {
     posteriorWithGradient(gp, Z.subarray((k % 1000) * d, (k % 1000) * d + d), pws);
     k++;
   });
-  const bws = batchPosteriorWorkspace(gp, 32);
-  const tBatch = time(() => posteriorWithGradientBatch(gp, Z, 32, bws)) / 32;
   const f = (x: number) => (Number.isNaN(x) ? '—' : x < 1 ? x.toFixed(3) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-  return [String(n), String(d), f(tChol), f(tK), f(tL), f(tWarm) + ` (${evals} ev)`, f(cold), f(tCond), f(tPost), f(tPt), f(tBatch)];
+  return [String(n), String(d), f(tChol), f(tK), f(tL), f(tWarm) + ` (${evals} ev)`, f(cold), f(tCond), f(tPost), f(tPt)];
 }
 
 const args = process.argv.slice(2).map(Number);
 const sizes = args.length === 2 ? [[args[0]!, args[1]!]] : [50, 100, 250, 500, 1000].flatMap((n) => [2, 6, 12].map((d) => [n, d]));
-const header = ['n', 'd', 'chol', 'kmat', 'lml+grad', 'fitWarm', 'fitCold', 'cond', 'post1k', 'pt+grad', 'b32/pt'];
+const header = ['n', 'd', 'chol', 'kmat', 'lml+grad', 'fitWarm', 'fitCold', 'cond', 'post1k', 'pt+grad'];
 const rows = [header];
 for (const [n, d] of sizes) {
   const r = row(n!, d!);

@@ -4,14 +4,14 @@
  * hyperparameters and its model in the engine thread's cache (fit when the refit
  * policy asks for it + GP conditioning + pending points + log EI maximization), at n
  * observations in d dimensions; the same call when θ is refitted (every call up to
- * n = 100, then every 5% of growth: engine.ts refitHyperparameters); and cold (no warm
+ * n = 100, then every 5% of growth: engine-policy.ts refitHyperparameters); and cold (no warm
  * start, no cache), as for a study's first GP suggestion.
  *
  *   npm run bench:latency                                  full table (a few minutes on 2 cores)
  *   npm run bench:latency -- --n 100,1000 --d 6            some cells
  *   flags: --n a,b  --d a,b  --reps R (warm repetitions; default 15, 11 at n ≥ 500, 7 at n = 1000)
  *          --pending P (pending trials conditioned on, default 3: four workers, one asking)
- *          --strategy believer|fantasy  --fantasies K  --local-penalty on|off (engine's handling of pending points; default: the engine's)
+ *          --fantasies K (fantasies per pending-aware point; default: the engine's)
  *
  * Data per (n, d): the first n points of a scrambled Sobol' design (seed n·100 + d)
  * and the values of a shifted sphere with a ripple, minimized,
@@ -34,7 +34,7 @@
 
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { suggestNext, type EngineOptions, type ModelCache, type SuggestInput } from '../src/bo/engine.js';
+import { suggestNext, type EngineOptions, type ModelCache, type EngineInput } from '../src/bo/engine.js';
 import type { GaussianProcess } from '../src/bo/gp.js';
 import { createRng } from '../src/bo/rng.js';
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
@@ -57,7 +57,7 @@ function objective(x: number[], noise: number): number {
   return f + 0.01 * noise;
 }
 
-function problem(n: number, d: number, pending: number): SuggestInput {
+function problem(n: number, d: number, pending: number): EngineInput {
   const space: ParamSpec[] = Array.from({ length: d }, (_, j) => ({ name: `x${j + 1}`, type: 'float' as const, low: 0, high: 1 }));
   const rng = createRng(n * 100 + d);
   const points = sobolSequence(d, n + pending, rng.fork(1));
@@ -88,16 +88,10 @@ function main(): void {
   const ds = (flag('d') ?? '2,6,12').split(',').map(Number);
   const pending = Number(flag('pending') ?? 3);
   const repsFlag = flag('reps');
-  const strategy = flag('strategy');
-  if (strategy !== undefined && strategy !== 'believer' && strategy !== 'fantasy') throw new Error('--strategy: believer or fantasy');
   const fantasies = flag('fantasies');
-  const penalty = flag('local-penalty');
-  if (penalty !== undefined && penalty !== 'on' && penalty !== 'off') throw new Error('--local-penalty: on or off');
-  const options: EngineOptions = {
-    ...(strategy ? { pending: strategy } : {}), ...(fantasies ? { fantasies: Number(fantasies) } : {}), ...(penalty ? { localPenalty: penalty === 'on' } : {}),
-  };
+  const options: EngineOptions = fantasies ? { experiment: { fantasies: Number(fantasies) } } : {};
   const [l1, l5, l15] = loadavg();
-  console.log(`node ${process.version}, ${cpus().length} cores, load average at start ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)}; ${pending} pending, strategy ${strategy ?? 'engine default'}${fantasies ? `, K = ${fantasies}` : ''}, local penalty ${penalty ?? 'engine default'}\n`);
+  console.log(`node ${process.version}, ${cpus().length} cores, load average at start ${l1!.toFixed(2)} ${l5!.toFixed(2)} ${l15!.toFixed(2)}; ${pending} pending${fantasies ? `, K = ${fantasies}` : ''}\n`);
   console.log('| n | d | warm p50 ms | warm p95 ms | warm CPU p50 ms | refit p50 ms | cold p50 ms | cold p95 ms | reps warm/cold | target (warm p50) |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   const started = performance.now();
@@ -110,7 +104,7 @@ function main(): void {
       const before = suggestNext({ ...input, observations: input.observations.slice(0, n - 1), seed: 0 }, { ...options, modelCache: { get: () => undefined, set: (gp) => void (model = gp) } });
       const cache: ModelCache = { get: () => model, set: () => {} };
       const warm = Array.from({ length: warmReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r, previous: before.hyperparameters }, { ...options, modelCache: cache })));
-      const refit = Array.from({ length: warmReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r, previous: before.hyperparameters }, { ...options, refit: () => true })));
+      const refit = Array.from({ length: warmReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r, previous: before.hyperparameters }, { ...options, experiment: { ...options.experiment, refit: () => true } })));
       const cold = Array.from({ length: coldReps }, (_, r) => timed(() => suggestNext({ ...input, seed: 1 + r }, options)));
       const w = warm.map((t) => t.wall);
       const c = cold.map((t) => t.wall);

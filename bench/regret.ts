@@ -7,14 +7,9 @@
  *   npm run bench:regret -- --problems hartmann6,hartmann6-batch4,hartmann6-async8
  *   flags: --seeds N  --problems a,b  --jobs J (worker processes, default 2)
  *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
- *          --local-penalty on|off (engine's penalty around pending and batch points; default: the engine's)
- *          --pending believer|fantasy (engine's acquisition with pending and batch points; default: the engine's)
- *          --fantasies K (fantasies per suggestion with --pending fantasy; default: the engine's)
- *          --latent on|off (fantasize latent f instead of noisy outcomes; default: the engine's)
+ *          --fantasies K (fantasies per pending-aware suggestion; default: the engine's)
  *          --fit-max-points N (fit θ on a random subset of at most N observations; default: the engine's)
- *          --refit always|policy (refit θ on every call, or as engine.ts refitHyperparameters says; default policy)
- *          --centred-search '{"restarts":10,"perturbationScales":[0.01,0.05,0.2]}' (optimizer settings with pending or batch points)
- *          --cat-min-lengthscale ℓ (floor on categorical lengthscales in the fit; default none)
+ *          --refit always|policy (refit θ on every call, or as engine-policy.ts refitHyperparameters says; default policy)
  *          --cat-signal-floor none|σ² (floor on σ² in spaces with a categorical; none = the old engine; default: the engine's)
  *          --trace (for seeds ending below 0.01: distance of the last TRACE_TAIL points to the incumbent, share that improved it)
  *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
@@ -186,7 +181,7 @@ function runRandom(problem: Problem, seed: number): number {
 
 function runTask(task: Task): TaskResult {
   const { problem, parallelism } = parseRow(task.row);
-  const engine = runEngine(problem, parallelism, task.seed, task.refitAlways ? { ...task.options, refit: () => true } : task.options);
+  const engine = runEngine(problem, parallelism, task.seed, task.refitAlways ? { ...task.options, experiment: { ...task.options.experiment, refit: () => true } } : task.options);
   return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures, trace: engine.trace, trainingTime: engine.trainingTime };
 }
 
@@ -199,26 +194,14 @@ async function main(): Promise<void> {
   const jobs = Math.max(1, Number(flag('jobs') ?? 2));
   const warpFlag = flag('warp');
   const warp = warpFlag === 'none' || warpFlag === 'yeo-johnson' || warpFlag === 'half-rank' ? warpFlag : null;
-  const penaltyFlag = flag('local-penalty');
-  if (penaltyFlag !== undefined && penaltyFlag !== 'on' && penaltyFlag !== 'off') throw new Error('--local-penalty: on or off');
-  const localPenalty = penaltyFlag === undefined ? null : penaltyFlag === 'on';
-  const pendingFlag = flag('pending');
-  if (pendingFlag !== undefined && pendingFlag !== 'believer' && pendingFlag !== 'fantasy') throw new Error('--pending: believer or fantasy');
   const fantasiesFlag = flag('fantasies');
-  const latentFlag = flag('latent');
-  if (latentFlag !== undefined && latentFlag !== 'on' && latentFlag !== 'off') throw new Error('--latent: on or off');
-  const searchFlag = flag('centred-search');
-  const centredSearch = searchFlag === undefined ? undefined : JSON.parse(searchFlag) as { restarts?: number; perturbationScales?: number[] };
   const options: EngineOptions = {
-    ...(warp ? { outputWarp: warp } : {}),
-    ...(localPenalty !== null ? { localPenalty } : {}),
-    ...(pendingFlag !== undefined ? { pending: pendingFlag } : {}),
-    ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
-    ...(latentFlag !== undefined ? { latentFantasies: latentFlag === 'on' } : {}),
-    ...(centredSearch ? { centredSearch } : {}),
-    ...(flag('fit-max-points') !== undefined ? { fitMaxPoints: Number(flag('fit-max-points')) } : {}),
-    ...(flag('cat-min-lengthscale') !== undefined ? { minCategoricalLengthscale: Number(flag('cat-min-lengthscale')) } : {}),
-    ...(flag('cat-signal-floor') !== undefined ? { categoricalSignalFloor: flag('cat-signal-floor') === 'none' ? null : Number(flag('cat-signal-floor')) } : {}),
+    experiment: {
+      ...(warp ? { outputWarp: warp } : {}),
+      ...(fantasiesFlag !== undefined ? { fantasies: Number(fantasiesFlag) } : {}),
+      ...(flag('fit-max-points') !== undefined ? { fitMaxPoints: Number(flag('fit-max-points')) } : {}),
+      ...(flag('cat-signal-floor') !== undefined ? { categoricalSignalFloor: flag('cat-signal-floor') === 'none' ? null : Number(flag('cat-signal-floor')) } : {}),
+    },
   };
   const refitFlag = flag('refit') ?? 'policy';
   if (refitFlag !== 'always' && refitFlag !== 'policy') throw new Error('--refit: always or policy');
@@ -228,7 +211,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}; local penalty: ${localPenalty === null ? 'engine default' : penaltyFlag}; pending: ${pendingFlag ?? 'engine default'}${fantasiesFlag !== undefined ? `, K = ${fantasiesFlag}` : ''}${latentFlag !== undefined ? `, latent ${latentFlag}` : ''}${searchFlag !== undefined ? `; centred search ${searchFlag}` : ''}${flag('cat-min-lengthscale') !== undefined ? `; categorical ℓ ≥ ${flag('cat-min-lengthscale')}` : ''}${flag('cat-signal-floor') !== undefined ? `; categorical σ² floor ${flag('cat-signal-floor')}` : ''}${flag('fit-max-points') !== undefined ? `; fit subset ≤ ${flag('fit-max-points')}` : ''}; refit: ${refitFlag}\n`);
+  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}${fantasiesFlag !== undefined ? `; K = ${fantasiesFlag}` : ''}${flag('cat-signal-floor') !== undefined ? `; categorical σ² floor ${flag('cat-signal-floor')}` : ''}${flag('fit-max-points') !== undefined ? `; fit subset ≤ ${flag('fit-max-points')}` : ''}; refit: ${refitFlag}\n`);
   console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors | training time |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const medianOf = (name: string): number | undefined => {

@@ -1,18 +1,16 @@
 /**
- * argmax of log expected improvement over the encoded search space, mixed
- * continuous and discrete, after BoTorch's `optimize_acqf` (raw samples →
+ * argmax of an acquisition function (acquisition.ts) over the encoded search space,
+ * mixed continuous and discrete, after BoTorch's `optimize_acqf` (raw samples →
  * gradient restarts) and Optuna's `optuna/_gp/optim_mixed.py` (alternating
- * continuous and discrete local search).
+ * continuous and discrete local search). The optimizer never asks which
+ * acquisition it has: log EI and the fantasy-averaged log EI are peers.
  *
  * | symbol  | meaning                                                            | shape  | space |
  * |---------|--------------------------------------------------------------------|--------|-------|
  * | x       | a candidate, encoded (encoding.ts): floats/ints/ordinals in [0, 1], | (d)    | xUnit |
  * |         | categoricals the choice index                                      |        |       |
- * | μ, s²   | GP posterior mean and variance of the latent f at x (gp.ts)        |        | yStd  |
- * | best    | incumbent: largest standardized observation (maximization)          |        | yStd  |
- * | a(x)    | log EI(μ(x), s(x); best) (acquisition.ts), or another `Acquisition` |        |       |
- * |         | (pending-acquisition.ts), plus the optional log penalty around      |        |       |
- * |         | points being evaluated (local-penalty.ts)                           |        |       |
+ * | a(x)    | the acquisition's value; −∞ where it is not finite                  |        |       |
+ * | X, y    | the model's data, whose best rows seed the perturbed candidates     | (n, d) | xUnit |
  * | C       | continuous coordinates: floats, and ints / ordinals with > 16 cells |        |       |
  * | D       | discrete coordinates searched cell by cell: the other ints/ordinals |        |       |
  * |         | and every categorical                                               |        |       |
@@ -23,21 +21,20 @@
  *     Gaussian perturbations of the best rows of the model's data, every one
  *     snapped; a fully discrete space with at most N points is enumerated instead.
  *  2. The R best distinct raw candidates are refined by alternating
- *     (i) projected L-BFGS on C with D fixed, minimizing −a(x) with the gradient
- *         ∂a/∂x_j = ∂a/∂μ·∂μ/∂x_j + ∂a/∂s·∂s²/∂x_j / (2s),
- *     and (ii) one sweep over D trying every other cell of each coordinate
- *     (categoricals: every other choice; ints/ordinals: every value when ≤ 16,
- *     else ±1, ±2 cells) and keeping the best improvement,
+ *     (i) projected L-BFGS on C with D fixed, minimizing −a(x) with the
+ *         acquisition's own gradient, and
+ *     (ii) one sweep over D trying every other cell of each coordinate
+ *     (categoricals: every other choice, at most 64; ints/ordinals: every value
+ *     when ≤ 16, else ±1, ±2 cells) and keeping the best improvement,
  *     until a sweep improves nothing or `sweeps` rounds have run.
  *  3. The result is the best snapped point whose key is not in K; refined points
  *     first, then raw candidates in order of a(x).
  */
 
-import { logExpectedImprovement, logExpectedImprovementWithGradient } from './acquisition.js';
+import type { Acquisition } from './acquisition.js';
 import { decode, encode, encodedKey, snap, type Encoding } from './encoding.js';
-import { posterior, posteriorWithGradient, posteriorWorkspace, type GaussianProcess } from './gp.js';
+import { InvariantError } from './errors.js';
 import { minimizeBox } from './lbfgsb.js';
-import type { LogPenalty } from './local-penalty.js';
 import type { Rng } from './rng.js';
 import type { Params } from './search-space.js';
 import { sobolSequence } from './sobol.js';
@@ -50,7 +47,7 @@ export class AcquisitionOptimizerError extends Error {
   }
 }
 
-export interface LogEiMaximizerOptions {
+export interface AcquisitionMaximizerOptions {
   rng: Rng;
   /** K: paramsKey of every observed and pending point. */
   exclude: ReadonlySet<string>;
@@ -62,13 +59,6 @@ export interface LogEiMaximizerOptions {
   maxIterations?: number;
   /** Maximum continuous/discrete rounds per restart. Default 3. */
   sweeps?: number;
-  /** Added to a(x) everywhere (local-penalty.ts); `logEi` of the result then includes it. */
-  penalty?: LogPenalty;
-  /**
-   * Maximized instead of log EI(μ, s; best) (e.g. pending-acquisition.ts); `best`
-   * is then unused, and `gp` must be the model whose μ and s² it reports.
-   */
-  acquisition?: Acquisition;
   /** Standard deviations of the step-1 perturbations in x. Default PERTURBATION_SCALES. */
   perturbationScales?: readonly number[];
   /**
@@ -78,21 +68,23 @@ export interface LogEiMaximizerOptions {
   shouldStop?: () => boolean;
 }
 
-/** A quantity to maximize in place of log EI, with the model's moments for reporting. */
-export interface Acquisition {
-  /** a(z_j) for m points Z (m, d), xUnit, into out (m); μ(z_j) and s²(z_j) into mean, variance (m). */
-  values(Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array): void;
-  /** a(x) at one point x (d), with ∂a/∂x into grad (d, overwritten; 0 on categorical dims). */
-  valueWithGradient(x: Float64Array, grad: Float64Array): number;
+/** The model's data, whose best rows seed the perturbed raw candidates (a GaussianProcess is one). */
+export interface ModelData {
+  /** (n, d) row-major, xUnit. */
+  X: Float64Array;
+  /** (n), yStd; larger is better. */
+  y: Float64Array;
+  n: number;
+  d: number;
 }
 
-export interface LogEiMaximum {
+export interface AcquisitionMaximum {
   /** Snapped encoded point, shape (d), xUnit. */
   x: Float64Array;
   /** decode(x). */
   params: Params;
   /** a(x). */
-  logEi: number;
+  value: number;
   /** μ(x), yStd. */
   mean: number;
   /** s²(x), yStd². */
@@ -141,39 +133,12 @@ export function rawSampleCount(n: number, d: number): number {
   return Math.max(128, Math.floor(byDim / byN));
 }
 
-/** a(x) at m points Z (m, d) into out (m); posterior mean and variance into mean, variance. */
-function logEiBatch(
-  gp: GaussianProcess, best: number, Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array, penalty?: LogPenalty,
-  acquisition?: Acquisition,
-): void {
-  const d = gp.d;
-  for (let start = 0; start < m; start += BATCH) {
-    const count = Math.min(BATCH, m - start);
-    const zs = Z.subarray(start * d, (start + count) * d);
-    const mu = mean.subarray(start, start + count);
-    const v = variance.subarray(start, start + count);
-    if (acquisition) {
-      const a = out.subarray(start, start + count);
-      acquisition.values(zs, count, a, mu, v);
-      for (let j = 0; j < count; j++) {
-        const total = a[j]! + (penalty ? penalty.value(zs.subarray(j * d, j * d + d)) : 0);
-        a[j] = Number.isFinite(total) ? total : -Infinity;
-      }
-      continue;
-    }
-    posterior(gp, zs, count, mu, v);
-    for (let j = 0; j < count; j++) {
-      const a = logExpectedImprovement(mu[j]!, Math.sqrt(v[j]!), best) + (penalty ? penalty.value(zs.subarray(j * d, j * d + d)) : 0);
-      out[start + j] = Number.isFinite(a) ? a : -Infinity;
-    }
-  }
-}
-
 interface Scored {
   x: Float64Array;
   /** paramsKey of decode(x), filled in by keyOf when first needed: most candidates never need it. */
   key?: string;
-  logEi: number;
+  /** a(x), −∞ where the acquisition is not finite. */
+  value: number;
   mean: number;
   variance: number;
 }
@@ -182,28 +147,33 @@ function keyOf(enc: Encoding, s: Scored): string {
   return (s.key ??= encodedKey(enc, s.x));
 }
 
-/** Evaluates snapped points (each shape (d)) in one batch. */
-function scoreAll(gp: GaussianProcess, enc: Encoding, best: number, points: Float64Array[], penalty?: LogPenalty, acquisition?: Acquisition): Scored[] {
-  const d = gp.d;
+/** Evaluates snapped points (each shape (d)), BATCH at a time. */
+function scoreAll(acquisition: Acquisition, d: number, points: Float64Array[]): Scored[] {
+  const out: Scored[] = [];
+  for (let start = 0; start < points.length; start += BATCH) out.push(...scoreBatch(acquisition, d, points.slice(start, start + BATCH)));
+  return out;
+}
+
+function scoreBatch(acquisition: Acquisition, d: number, points: Float64Array[]): Scored[] {
   const m = points.length;
   const Z = new Float64Array(m * d);
   points.forEach((p, i) => Z.set(p, i * d));
   const a = new Float64Array(m);
   const mu = new Float64Array(m);
   const v = new Float64Array(m);
-  logEiBatch(gp, best, Z, m, a, mu, v, penalty, acquisition);
-  return points.map((x, i) => ({ x, logEi: a[i]!, mean: mu[i]!, variance: v[i]! }));
+  acquisition.values(Z, m, a, mu, v);
+  return points.map((x, i) => ({ x, value: Number.isFinite(a[i]!) ? a[i]! : -Infinity, mean: mu[i]!, variance: v[i]! }));
 }
 
 /**
- * scoreAll over the raw candidates, BATCH at a time; once `shouldStop` says so, the
- * candidates scored so far (at least one batch) are all there is.
+ * scoreAll over the raw candidates; once `shouldStop` says so, the candidates scored so
+ * far (at least one batch) are all there is.
  */
-function scoreRaw(gp: GaussianProcess, enc: Encoding, best: number, raw: Float64Array[], options: LogEiMaximizerOptions): Scored[] {
+function scoreRaw(acquisition: Acquisition, d: number, raw: Float64Array[], shouldStop?: () => boolean): Scored[] {
   const out: Scored[] = [];
   for (let start = 0; start < raw.length; start += BATCH) {
-    if (start > 0 && options.shouldStop?.()) break;
-    out.push(...scoreAll(gp, enc, best, raw.slice(start, start + BATCH), options.penalty, options.acquisition));
+    if (start > 0 && shouldStop?.()) break;
+    out.push(...scoreBatch(acquisition, d, raw.slice(start, start + BATCH)));
   }
   return out;
 }
@@ -253,7 +223,7 @@ function sobolCandidates(enc: Encoding, count: number, rng: Rng): Float64Array[]
  * coordinate redrawn uniformly with probability 1/d.
  */
 function perturbedCandidates(
-  gp: GaussianProcess, enc: Encoding, count: number, rng: Rng, scales: readonly number[] = PERTURBATION_SCALES,
+  gp: ModelData, enc: Encoding, count: number, rng: Rng, scales: readonly number[] = PERTURBATION_SCALES,
 ): Float64Array[] {
   const { n, d } = gp;
   if (n === 0 || count === 0) return [];
@@ -380,15 +350,12 @@ function startPoints(enc: Encoding, scored: Scored[], restarts: number): Scored[
 
 /** Local search from `start` (snapped): alternating L-BFGS on C and discrete sweeps over D. */
 function refine(
-  gp: GaussianProcess, enc: Encoding, best: number, start: Scored,
-  cont: number[], disc: number[], maxIterations: number, sweeps: number, rng: Rng,
-  penalty?: LogPenalty, acquisition?: Acquisition, shouldStop?: () => boolean,
+  acquisition: Acquisition, enc: Encoding, start: Scored,
+  cont: number[], disc: number[], maxIterations: number, sweeps: number, rng: Rng, shouldStop?: () => boolean,
 ): Scored {
   let current = start;
-  const ws = posteriorWorkspace(gp);
-  const grad2 = new Float64Array(2);
-  const gPenalty = new Float64Array(gp.d);
-  const gAcquisition = new Float64Array(gp.d);
+  const d = enc.dim;
+  const gradient = new Float64Array(d);
   const nc = cont.length;
   const lower = new Float64Array(nc);
   const upper = new Float64Array(nc).fill(1);
@@ -397,42 +364,25 @@ function refine(
       const base = current.x.slice();
       const fg = (z: Float64Array, g: Float64Array): number => {
         for (let i = 0; i < nc; i++) base[cont[i]!] = z[i]!;
-        if (acquisition) {
-          let a = acquisition.valueWithGradient(base, gAcquisition);
-          if (penalty) a += penalty.valueWithGradient(base, gPenalty);
-          for (let i = 0; i < nc; i++) {
-            const j = cont[i]!;
-            g[i] = -(gAcquisition[j]! + (penalty ? gPenalty[j]! : 0));
-          }
-          return -a;
-        }
-        posteriorWithGradient(gp, base, ws);
-        const s = Math.sqrt(ws.variance);
-        let a = logExpectedImprovementWithGradient(ws.mean, s, best, grad2);
-        const dMu = grad2[0]!;
-        const dS = grad2[1]! / (2 * s);
-        if (penalty) a += penalty.valueWithGradient(base, gPenalty);
-        for (let i = 0; i < nc; i++) {
-          const j = cont[i]!;
-          g[i] = -(dMu * ws.dMean[j]! + dS * ws.dVariance[j]! + (penalty ? gPenalty[j]! : 0));
-        }
+        const a = acquisition.valueWithGradient(base, gradient);
+        for (let i = 0; i < nc; i++) g[i] = -gradient[cont[i]!]!;
         return -a;
       };
       const z0 = Float64Array.from(cont, (j) => current.x[j]!);
       const result = minimizeBox(fg, z0, lower, upper, { maxIterations, ...(shouldStop ? { shouldStop } : {}) });
       const x = current.x.slice();
       for (let i = 0; i < nc; i++) x[cont[i]!] = result.x[i]!;
-      const [scored] = scoreAll(gp, enc, best, [snap(enc, x)], penalty, acquisition);
-      if (scored!.logEi > current.logEi) current = scored!;
+      const [scored] = scoreAll(acquisition, d, [snap(enc, x)]);
+      if (scored!.value > current.value) current = scored!;
     }
     let sweepImproved = false;
     for (const j of disc) {
       if (shouldStop?.()) return current;
       const neighbours = discreteNeighbours(enc, current.x, j, rng).map((y) => snap(enc, y));
       if (neighbours.length === 0) continue;
-      const scored = scoreAll(gp, enc, best, neighbours, penalty, acquisition);
+      const scored = scoreAll(acquisition, d, neighbours);
       let top = current;
-      for (const s of scored) if (s.logEi > top.logEi) top = s;
+      for (const s of scored) if (s.value > top.value) top = s;
       if (top !== current) {
         current = top;
         sweepImproved = true;
@@ -447,17 +397,18 @@ function refine(
 /**
  * argmax_x a(x) over the encoded space, excluding K (see module doc).
  *
- * @param gp    GP over (n, d) xUnit inputs and yStd outputs (may include kriging-believer fantasies).
- * @param enc   the encoding gp.X was built with; enc.dim = gp.d.
- * @param best  incumbent (largest) standardized observation, yStd.
+ * @param acquisition  a(x), value and gradient (acquisition.ts).
+ * @param enc          the encoding the model was built with; enc.dim = model.d.
+ * @param model        the model's data (may include pending points), for the perturbed candidates.
  * @returns the snapped maximizer with its decoded params, a(x), μ and s².
  * @throws AcquisitionOptimizerError('space-exhausted') when every candidate tried is in K.
  */
-export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, options: LogEiMaximizerOptions): LogEiMaximum {
-  if (enc.dim !== gp.d) throw new RangeError(`maximizeLogEi: encoding has ${enc.dim} dimensions, GP has ${gp.d}`);
-  const { rng, exclude, penalty, acquisition } = options;
-  const n = gp.n;
-  const rawCount = options.rawSamples ?? rawSampleCount(n, enc.dim);
+export function maximizeAcquisition(acquisition: Acquisition, enc: Encoding, model: ModelData, options: AcquisitionMaximizerOptions): AcquisitionMaximum {
+  if (enc.dim !== model.d) throw new InvariantError(`maximizeAcquisition: encoding has ${enc.dim} dimensions, the model ${model.d}`);
+  const { rng, exclude, shouldStop } = options;
+  const d = enc.dim;
+  const n = model.n;
+  const rawCount = options.rawSamples ?? rawSampleCount(n, d);
   const restarts = options.restarts ?? (n > 400 ? 3 : 5);
   const maxIterations = options.maxIterations ?? (n > 400 ? 20 : 50);
   const sweeps = options.sweeps ?? 3;
@@ -465,35 +416,30 @@ export function maximizeLogEi(gp: GaussianProcess, enc: Encoding, best: number, 
   const size = discreteSpaceSize(enc, rawCount);
   const raw: Float64Array[] = Number.isFinite(size)
     ? enumerateByValue(enc, size)
-    : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(gp, enc, Math.max(16, rawCount >> 2), rng.fork(2), options.perturbationScales)];
-  const scored = scoreRaw(gp, enc, best, raw, options).sort((a, b) => b.logEi - a.logEi);
+    : [...sobolCandidates(enc, rawCount, rng.fork(1)), ...perturbedCandidates(model, enc, Math.max(16, rawCount >> 2), rng.fork(2), options.perturbationScales)];
+  const scored = scoreRaw(acquisition, d, raw, shouldStop).sort((a, b) => b.value - a.value);
 
   const starts = startPoints(enc, scored, restarts);
   const cont = continuousCoordinates(enc);
   const disc = Number.isFinite(size) ? [] : discreteCoordinates(enc);
-  const { shouldStop } = options;
   // Past a deadline a start is kept as it is: at worst the answer is the best raw candidate.
   const refined = starts
-    .map((s, i) => (shouldStop?.() ? s : refine(gp, enc, best, s, cont, disc, maxIterations, sweeps, rng.fork(10 + i), penalty, acquisition, shouldStop)))
-    .sort((a, b) => b.logEi - a.logEi);
+    .map((s, i) => (shouldStop?.() ? s : refine(acquisition, enc, s, cont, disc, maxIterations, sweeps, rng.fork(10 + i), shouldStop)))
+    .sort((a, b) => b.value - a.value);
 
-  for (const s of [...refined, ...scored]) {
-    if (!exclude.has(keyOf(enc, s))) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
-  }
+  const result = (s: Scored): AcquisitionMaximum => ({ x: s.x, params: decode(enc, s.x), value: s.value, mean: s.mean, variance: s.variance });
+  for (const s of [...refined, ...scored]) if (!exclude.has(keyOf(enc, s))) return result(s);
   // Every raw candidate is excluded: try uniformly random points before giving up.
   const fallback = rng.fork(3);
   const randomPoints: Float64Array[] = [];
   for (let t = 0; t < 256; t++) {
-    const x = new Float64Array(enc.dim);
-    for (let j = 0; j < enc.dim; j++) {
+    const x = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
       const k = enc.nChoices[j]!;
       x[j] = k > 0 ? fallback.int(0, k - 1) : fallback.uniform();
     }
     randomPoints.push(snap(enc, x));
   }
-  const candidates = scoreAll(gp, enc, best, randomPoints, penalty, acquisition).sort((a, b) => b.logEi - a.logEi);
-  for (const s of candidates) {
-    if (!exclude.has(keyOf(enc, s))) return { x: s.x, params: decode(enc, s.x), logEi: s.logEi, mean: s.mean, variance: s.variance };
-  }
+  for (const s of scoreAll(acquisition, d, randomPoints).sort((a, b) => b.value - a.value)) if (!exclude.has(keyOf(enc, s))) return result(s);
   throw new AcquisitionOptimizerError('space-exhausted', 'every candidate the acquisition optimizer tried has already been observed or is pending');
 }

@@ -27,7 +27,7 @@
  * mpmath down to z = −1e6 in test/bo/acquisition.test.ts.
  */
 
-import { posteriorWithGradient, posteriorWithGradientBatch, type BatchPosteriorWorkspace, type GaussianProcess, type PosteriorWorkspace } from './gp.js';
+import { posterior, posteriorWithGradient, posteriorWorkspace, type GaussianProcess, type PosteriorWorkspace } from './gp.js';
 import { log1mexp, logNormalCdf, logNormalPdf, normalCdf, normalPdf, erfcx } from './normal.js';
 
 const SQRT_HALF_PI = 1.2533141373155003; // √(π/2)
@@ -134,32 +134,28 @@ export function logExpectedImprovementAt(gp: GaussianProcess, x: Float64Array, b
 }
 
 /**
- * logExpectedImprovementAt for m points at once (one batched posterior).
- * @param Z       (m, d) row-major, xUnit; m ≤ ws.capacity.
- * @param values  out, shape (m): log EI(z_j).
- * @param grads   out, shape (m, d): ∂ log EI(z_j)/∂z_jl at j·d + l.
- * @returns Σ_j log EI(z_j) (the objective of a joint multi-start optimization).
+ * An acquisition function a(x) to maximize over the encoded space (acquisition-optimizer.ts):
+ * log EI below, and the fantasy-averaged log EI of pending-acquisition.ts. Each reports the
+ * model's μ and s² beside a(x), for the suggestion's prediction.
  */
-export function logExpectedImprovementBatch(
-  gp: GaussianProcess,
-  Z: Float64Array,
-  m: number,
-  best: number,
-  ws: BatchPosteriorWorkspace,
-  values: Float64Array,
-  grads: Float64Array,
-): number {
-  posteriorWithGradientBatch(gp, Z, m, ws);
-  const d = gp.d;
-  let total = 0;
-  for (let j = 0; j < m; j++) {
-    const std = Math.sqrt(ws.variance[j]!);
-    const v = logExpectedImprovementWithGradient(ws.mean[j]!, std, best, meanStdGrad);
-    values[j] = v;
-    total += v;
-    const gMean = meanStdGrad[0]!;
-    const gVar = meanStdGrad[1]! / (2 * std);
-    for (let l = 0; l < d; l++) grads[j * d + l] = gMean * ws.dMean[j * d + l]! + gVar * ws.dVariance[j * d + l]!;
-  }
-  return total;
+export interface Acquisition {
+  /** a(z_j) for m points Z (m, d), xUnit, into out (m); μ(z_j) and s²(z_j) into mean, variance (m), yStd. */
+  values(Z: Float64Array, m: number, out: Float64Array, mean: Float64Array, variance: Float64Array): void;
+  /** a(x) at one point x (d), with ∂a/∂x into grad (d, overwritten; 0 on categorical dims). */
+  valueWithGradient(x: Float64Array, grad: Float64Array): number;
+}
+
+/**
+ * a(x) = log EI(μ(x), s(x); best) of `gp` (maximization, yStd). The gradient is
+ * logExpectedImprovementAt's, the one the tests check by finite differences.
+ */
+export function logEiAcquisition(gp: GaussianProcess, best: number): Acquisition {
+  const ws = posteriorWorkspace(gp);
+  return {
+    values(Z, m, out, mean, variance) {
+      posterior(gp, Z, m, mean, variance);
+      for (let j = 0; j < m; j++) out[j] = logExpectedImprovement(mean[j]!, Math.sqrt(variance[j]!), best);
+    },
+    valueWithGradient: (x, grad) => logExpectedImprovementAt(gp, x, best, ws, grad),
+  };
 }

@@ -18,8 +18,10 @@
  * two contiguous rows.
  */
 
+import { InvariantError, NumericalError } from './errors.js';
+
 /** The matrix stayed indefinite even with the largest jitter we allow. */
-export class NotPositiveDefiniteError extends Error {
+export class NotPositiveDefiniteError extends NumericalError {
   readonly code = 'BO_NOT_POSITIVE_DEFINITE';
   constructor(
     message: string,
@@ -41,7 +43,7 @@ export class NotPositiveDefiniteError extends Error {
  * @returns false (a partially overwritten) when a pivot is not positive and finite.
  */
 export function choleskyInPlace(a: Float64Array, n: number, start = 0): boolean {
-  if (start % 4 !== 0 || start < 0 || start > n) throw new RangeError(`choleskyInPlace: start must be a multiple of 4 in [0, n], got ${start}`);
+  if (start % 4 !== 0 || start < 0 || start > n) throw new InvariantError(`choleskyInPlace: start must be a multiple of 4 in [0, n], got ${start}`);
   // NOTE: rows are processed four at a time so each earlier row j of L is
   // loaded once for four dot products (four independent accumulators, half
   // the loads per multiply-add). 1000×1000: 173 ms → 105 ms CPU on this box;
@@ -203,26 +205,6 @@ export function solveLowerMatrixInPlace(L: Float64Array, n: number, B: Float64Ar
     }
     const inv = 1 / L[ri + i]!;
     for (let c = 0; c < m; c++) B[bi + c] = B[bi + c]! * inv;
-  }
-  return B;
-}
-
-/**
- * X = L⁻ᵀ·B for m right-hand sides stored as the columns of B (n×m row-major),
- * in place. O(n²·m); reads L by rows and updates rows of B (contiguous in m).
- */
-export function solveLowerTransposeMatrixInPlace(L: Float64Array, n: number, B: Float64Array, m: number): Float64Array {
-  for (let i = n - 1; i >= 0; i--) {
-    const ri = i * n;
-    const bi = i * m;
-    const inv = 1 / L[ri + i]!;
-    for (let c = 0; c < m; c++) B[bi + c] = B[bi + c]! * inv;
-    for (let k = 0; k < i; k++) {
-      const lik = L[ri + k]!;
-      if (lik === 0) continue;
-      const bk = k * m;
-      for (let c = 0; c < m; c++) B[bk + c] = B[bk + c]! - lik * B[bi + c]!;
-    }
   }
   return B;
 }

@@ -12,6 +12,8 @@
  * [low, high] are exactly those with ord in [ord(low), ord(high)].
  */
 
+import { InvariantError } from './errors.js';
+
 const buffer = new DataView(new ArrayBuffer(8));
 
 function ord(x: number): bigint {
@@ -31,7 +33,7 @@ function fromOrd(k: bigint): number {
  * for finite low ≤ high; exact while it is below 2⁵³, a close upper estimate beyond.
  */
 export function doublesBetween(low: number, high: number): number {
-  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) throw new RangeError(`doublesBetween needs finite low <= high, got [${low}, ${high}]`);
+  if (!Number.isFinite(low) || !Number.isFinite(high) || low > high) throw new InvariantError(`doublesBetween needs finite low <= high, got [${low}, ${high}]`);
   return Number(ord(high) - ord(low) + 1n);
 }
 
@@ -41,7 +43,7 @@ export function doublesBetween(low: number, high: number): number {
  */
 export function allDoublesBetween(low: number, high: number, max: number): number[] {
   const count = doublesBetween(low, high);
-  if (count > max) throw new RangeError(`[${low}, ${high}] holds ${count} doubles, more than ${max}`);
+  if (count > max) throw new InvariantError(`[${low}, ${high}] holds ${count} doubles, more than ${max}`);
   const first = ord(low);
   return Array.from({ length: count }, (_, k) => fromOrd(first + BigInt(k)));
 }

@@ -28,6 +28,7 @@
  */
 
 import type { ParamSpec, ParamValue, Params } from './search-space.js';
+import { InvariantError, NumericalError } from './errors.js';
 
 export interface Encoding {
   /** D: length of an encoded vector (= params.length). */
@@ -95,7 +96,7 @@ function encodeValue(p: ParamSpec, v: ParamValue): number {
 
 /** The index x_i decodes to, for an ordinal (into values) or a categorical (into choices). */
 function levelIndex(p: ParamSpec & { type: 'ordinal' | 'categorical' }, xi: number): number {
-  if (!Number.isFinite(xi)) throw new RangeError(`cannot decode ${xi} for parameter "${p.name}"`);
+  if (!Number.isFinite(xi)) throw new NumericalError(`cannot decode ${xi} for parameter "${p.name}"`);
   // + 0 turns the -0 that Math.round gives on (-0.5, 0) into 0.
   if (p.type === 'categorical') return clamp(Math.round(xi), 0, p.choices.length - 1) + 0;
   return clamp(Math.round(transformedFromUnit(clamp(xi, 0, 1), transformedRange(p))), 0, p.values.length - 1) + 0;
@@ -103,7 +104,7 @@ function levelIndex(p: ParamSpec & { type: 'ordinal' | 'categorical' }, xi: numb
 
 /** The valid value x_i decodes to; x_i outside the encoded range is clamped into it. */
 function decodeValue(p: ParamSpec, xi: number): ParamValue {
-  if (!Number.isFinite(xi)) throw new RangeError(`cannot decode ${xi} for parameter "${p.name}"`);
+  if (!Number.isFinite(xi)) throw new NumericalError(`cannot decode ${xi} for parameter "${p.name}"`);
   if (p.type === 'categorical') return p.choices[levelIndex(p, xi)]!;
   const t = transformedFromUnit(clamp(xi, 0, 1), transformedRange(p));
   switch (p.type) {
@@ -120,8 +121,8 @@ function decodeValue(p: ParamSpec, xi: number): ParamValue {
   }
 }
 
-function spaceError(p: ParamSpec, message: string): RangeError {
-  return new RangeError(`search space: parameter "${p.name}" ${message}`);
+function spaceError(p: ParamSpec, message: string): InvariantError {
+  return new InvariantError(`search space: parameter "${p.name}" ${message}`);
 }
 
 function checkSpec(p: ParamSpec): void {
@@ -153,7 +154,7 @@ function checkSpec(p: ParamSpec): void {
 }
 
 /**
- * The encoding of a search space. Throws RangeError when the space itself is
+ * The encoding of a search space. Throws InvariantError when the space itself is
  * invalid (duplicate names, empty ranges, log scale over non-positive values, …).
  */
 export function createEncoding(space: ParamSpec[]): Encoding {
@@ -238,12 +239,12 @@ export function validateParams(enc: Encoding, params: Params): ParamsError[] {
 
 function assertValid(enc: Encoding, params: Params): void {
   const errors = validateParams(enc, params);
-  if (errors.length > 0) throw new RangeError(`invalid params: ${errors.map((e) => e.message).join('; ')}`);
+  if (errors.length > 0) throw new InvariantError(`invalid params: ${errors.map((e) => e.message).join('; ')}`);
 }
 
 /**
  * x ∈ R^D of a valid point (see the table above): x_i ∈ [0, 1] for numeric
- * parameters, the choice index for categoricals. Throws RangeError on invalid
+ * parameters, the choice index for categoricals. Throws InvariantError on invalid
  * params (check with validateParams first).
  */
 export function encode(enc: Encoding, params: Params): Float64Array {
@@ -262,7 +263,7 @@ export function encode(enc: Encoding, params: Params): Float64Array {
  * few ulps of max(|low|, |high|) for floats (relative, for log floats).
  */
 export function decode(enc: Encoding, x: ArrayLike<number>): Params {
-  if (x.length !== enc.dim) throw new RangeError(`expected ${enc.dim} coordinates, got ${x.length}`);
+  if (x.length !== enc.dim) throw new InvariantError(`expected ${enc.dim} coordinates, got ${x.length}`);
   // fromEntries defines own properties: assigning params['__proto__'] would set the prototype instead.
   return Object.fromEntries(enc.params.map((p, i) => [p.name, decodeValue(p, x[i]!)]));
 }
@@ -275,12 +276,12 @@ export function decode(enc: Encoding, x: ArrayLike<number>): Params {
  * discrete coordinates decode equal snap to equal discrete coordinates.
  */
 export function snap(enc: Encoding, x: ArrayLike<number>): Float64Array {
-  if (x.length !== enc.dim) throw new RangeError(`expected ${enc.dim} coordinates, got ${x.length}`);
+  if (x.length !== enc.dim) throw new InvariantError(`expected ${enc.dim} coordinates, got ${x.length}`);
   const out = new Float64Array(enc.dim);
   enc.params.forEach((p, i) => {
     const xi = x[i]!;
     if (p.type === 'float') {
-      if (!Number.isFinite(xi)) throw new RangeError(`cannot snap ${xi} for parameter "${p.name}"`);
+      if (!Number.isFinite(xi)) throw new NumericalError(`cannot snap ${xi} for parameter "${p.name}"`);
       out[i] = p.low === p.high ? 0.5 : clamp(xi, 0, 1);
     } else if (p.type === 'int') {
       out[i] = encodeValue(p, decodeValue(p, xi));
@@ -298,7 +299,7 @@ export function snap(enc: Encoding, x: ArrayLike<number>): Float64Array {
  * (floats and ints as the shortest round-trip decimal, with -0 written 0;
  * ordinals and categoricals as their index), comma-separated. Two valid points
  * have the same key iff every value is === equal; property order does not
- * matter. Throws RangeError on invalid params.
+ * matter. Throws InvariantError on invalid params.
  */
 export function paramsKey(enc: Encoding, params: Params): string {
   assertValid(enc, params);
@@ -319,7 +320,7 @@ export function paramsKey(enc: Encoding, params: Params): string {
  * parameters with 1,000-choice categoricals spent 40 s validating keys).
  */
 export function encodedKey(enc: Encoding, x: ArrayLike<number>): string {
-  if (x.length !== enc.dim) throw new RangeError(`expected ${enc.dim} coordinates, got ${x.length}`);
+  if (x.length !== enc.dim) throw new InvariantError(`expected ${enc.dim} coordinates, got ${x.length}`);
   return enc.params
     .map((p, i) => (p.type === 'ordinal' || p.type === 'categorical' ? String(levelIndex(p, x[i]!)) : String((decodeValue(p, x[i]!) as number) + 0)))
     .join(',');
@@ -333,11 +334,11 @@ export function encodedKey(enc: Encoding, x: ArrayLike<number>): string {
  * a space-filling design.
  */
 export function designPoint(enc: Encoding, u: ArrayLike<number>): Params {
-  if (u.length !== enc.dim) throw new RangeError(`expected ${enc.dim} uniforms, got ${u.length}`);
+  if (u.length !== enc.dim) throw new InvariantError(`expected ${enc.dim} uniforms, got ${u.length}`);
   const x = new Float64Array(enc.dim);
   for (let i = 0; i < enc.dim; i++) {
     const ui = u[i]!;
-    if (!Number.isFinite(ui)) throw new RangeError(`uniform ${i} is ${ui}`);
+    if (!Number.isFinite(ui)) throw new InvariantError(`uniform ${i} is ${ui}`);
     const k = enc.nChoices[i]!;
     x[i] = k > 0 ? clamp(Math.floor(ui * k), 0, k - 1) : ui;
   }

@@ -22,6 +22,7 @@ import { packHyperparameters, unpackHyperparameters, type Hyperparameters } from
 import { minimizeBox } from './lbfgsb.js';
 import { likelihoodWorkspace, logMarginalLikelihood } from './likelihood.js';
 import { hyperparameterBounds, logPrior, priorMode, samplePrior } from './prior.js';
+import { InvariantError } from './errors.js';
 
 /**
  * The part of rng.ts's Rng this module needs, declared structurally so fit.ts
@@ -110,7 +111,7 @@ export function negativeLogPosterior(X: Float64Array, y: Float64Array, isCategor
 export function fitHyperparameters(X: Float64Array, y: Float64Array, isCategorical: Uint8Array, options: FitOptions): FitResult {
   const d = isCategorical.length;
   const n = y.length;
-  if (X.length !== n * d) throw new RangeError(`fitHyperparameters: X has ${X.length} entries, expected ${n}·${d}`);
+  if (X.length !== n * d) throw new InvariantError(`fitHyperparameters: X has ${X.length} entries, expected ${n}·${d}`);
   const { lower, upper } = hyperparameterBounds(d);
   if (options.minCategoricalLengthscale !== undefined) {
     const floor = Math.min(upper[0]!, Math.log(options.minCategoricalLengthscale));
@@ -168,4 +169,30 @@ function subsample(X: Float64Array, y: Float64Array, d: number, k: number, rng: 
     ys[i] = y[r]!;
   });
   return { X: Xs, y: ys };
+}
+
+/** θ in a JSON-friendly form, to store with the study and pass back to the engine as `previous`. */
+export interface FittedHyperparameters {
+  /** log ℓ_j per encoded dimension (space order), length d. */
+  logLengthscales: number[];
+  logSignalVariance: number;
+  logNoiseVariance: number;
+  /** Constant prior mean, yStd. */
+  mean: number;
+  /** Observations the study had when θ was last fitted (absent in states stored before it was recorded: refit). */
+  observations?: number;
+}
+
+export function toFitted(h: Hyperparameters, observations: number): FittedHyperparameters {
+  return {
+    logLengthscales: Array.from(h.logLengthscales), logSignalVariance: h.logSignalVariance, logNoiseVariance: h.logNoiseVariance, mean: h.mean, observations,
+  };
+}
+
+/** θ from its stored form; undefined when it does not fit d dimensions or is not finite (then the engine fits afresh). */
+export function fromFitted(f: FittedHyperparameters | undefined, d: number): Hyperparameters | undefined {
+  if (!f || f.logLengthscales.length !== d) return undefined;
+  const all = [...f.logLengthscales, f.logSignalVariance, f.logNoiseVariance, f.mean];
+  if (!all.every(Number.isFinite)) return undefined;
+  return { logLengthscales: Float64Array.from(f.logLengthscales), logSignalVariance: f.logSignalVariance, logNoiseVariance: f.logNoiseVariance, mean: f.mean };
 }

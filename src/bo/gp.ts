@@ -20,9 +20,10 @@
  */
 
 import {
-  choleskyInPlace, choleskyWithJitter, choleskySolveInPlace, solveLowerInPlace, solveLowerMatrixInPlace, solveLowerTransposeInPlace, solveLowerTransposeMatrixInPlace,
+  choleskyInPlace, choleskyWithJitter, choleskySolveInPlace, solveLowerInPlace, solveLowerMatrixInPlace, solveLowerTransposeInPlace,
 } from './cholesky.js';
 import { crossKernel, kernelMatrixLowerRows, kernelVectorWithGradient, matern52, type Matern52 } from './kernel.js';
+import { InvariantError } from './errors.js';
 
 /**
  * The GP's hyperparameters, each in the space the optimizer works in.
@@ -101,7 +102,7 @@ function alphaFrom(L: Float64Array, n: number, y: Float64Array, c: number): Floa
 export function gaussianProcess(X: Float64Array, y: Float64Array, isCategorical: Uint8Array, hyper: Hyperparameters, earlier?: GaussianProcess): GaussianProcess {
   const d = hyper.logLengthscales.length;
   const n = y.length;
-  if (X.length !== n * d) throw new RangeError(`gaussianProcess: X has ${X.length} entries, expected n·d = ${n * d}`);
+  if (X.length !== n * d) throw new InvariantError(`gaussianProcess: X has ${X.length} entries, expected n·d = ${n * d}`);
   const kernel = matern52(hyper.logLengthscales, hyper.logSignalVariance, isCategorical);
   const Xc = X.slice();
   const noise = Math.exp(hyper.logNoiseVariance);
@@ -246,84 +247,6 @@ export function posteriorWithGradient(gp: GaussianProcess, x: Float64Array, ws: 
   ws.variance = floored ? VARIANCE_FLOOR : s2;
 }
 
-/** Buffers for posteriorWithGradientBatch: up to `capacity` points; results land in it. */
-export interface BatchPosteriorWorkspace {
-  readonly capacity: number;
-  /** μ(z_j), shape (capacity). */
-  readonly mean: Float64Array;
-  /** max(s²(z_j), VARIANCE_FLOOR), shape (capacity). */
-  readonly variance: Float64Array;
-  /** ∂μ(z_j)/∂z_jl at j·d + l, shape (capacity, d). */
-  readonly dMean: Float64Array;
-  /** ∂s²(z_j)/∂z_jl at j·d + l, shape (capacity, d); 0 where the floor is active. */
-  readonly dVariance: Float64Array;
-  readonly V: Float64Array;
-  readonly dK: Float64Array;
-  readonly k: Float64Array;
-}
-
-export function batchPosteriorWorkspace(gp: GaussianProcess, capacity: number): BatchPosteriorWorkspace {
-  const { n, d } = gp;
-  return {
-    capacity, mean: new Float64Array(capacity), variance: new Float64Array(capacity), dMean: new Float64Array(capacity * d),
-    dVariance: new Float64Array(capacity * d), V: new Float64Array(n * capacity), dK: new Float64Array(n * d), k: new Float64Array(n),
-  };
-}
-
-/**
- * posteriorWithGradient for m points at once (same formulas), m ≤ ws.capacity.
- * For a BoTorch-style joint L-BFGS over all restarts (one fg call evaluates
- * every restart's point and returns the sum).
- * NOTE: no speed-up over m single calls: same O(n² m) flops, and at n = 1000,
- * d = 6 bench/gp-latency.ts measured 1.6 ms per point in batches of 32 against
- * 1.4 ms per single call (CPU time). V8's scalar loops are compute-bound here,
- * so reading L once per batch instead of once per point buys nothing.
- * @param Z  (m, d) row-major, xUnit.
- */
-export function posteriorWithGradientBatch(gp: GaussianProcess, Z: Float64Array, m: number, ws: BatchPosteriorWorkspace): void {
-  const { n, d, alpha, L, kernel } = gp;
-  if (m > ws.capacity) throw new RangeError(`posteriorWithGradientBatch: ${m} points exceed the workspace capacity ${ws.capacity}`);
-  const { V, dK, k, mean, variance, dMean, dVariance } = ws;
-  const c = gp.hyperparameters.mean;
-  dMean.fill(0, 0, m * d);
-  dVariance.fill(0, 0, m * d);
-  // Column j of V ← k(X, z_j); mean and ∂μ accumulate on the way.
-  for (let j = 0; j < m; j++) {
-    kernelVectorWithGradient(kernel, Z.subarray(j * d, j * d + d), gp.X, n, k, dK);
-    let mu = c;
-    for (let i = 0; i < n; i++) {
-      const ki = k[i]!;
-      V[i * m + j] = ki;
-      const ai = alpha[i]!;
-      mu += ki * ai;
-      const o = i * d;
-      for (let l = 0; l < d; l++) dMean[j * d + l] = dMean[j * d + l]! + dK[o + l]! * ai;
-    }
-    mean[j] = mu;
-  }
-  solveLowerMatrixInPlace(L, n, V, m);
-  for (let j = 0; j < m; j++) variance[j] = kernel.signalVariance;
-  for (let i = 0; i < n; i++) {
-    const o = i * m;
-    for (let j = 0; j < m; j++) variance[j] = variance[j]! - V[o + j]! * V[o + j]!;
-  }
-  solveLowerTransposeMatrixInPlace(L, n, V, m); // V ← (K + σ_n² I)⁻¹ k(X, Z)
-  for (let j = 0; j < m; j++) {
-    // ∂k/∂z is needed again; recomputing it (O(n d)) is cheaper than storing (n, m, d).
-    kernelVectorWithGradient(kernel, Z.subarray(j * d, j * d + d), gp.X, n, k, dK);
-    const floored = !(variance[j]! >= VARIANCE_FLOOR);
-    if (floored) {
-      variance[j] = VARIANCE_FLOOR;
-      continue;
-    }
-    for (let i = 0; i < n; i++) {
-      const w = -2 * V[i * m + j]!;
-      const o = i * d;
-      for (let l = 0; l < d; l++) dVariance[j * d + l] = dVariance[j * d + l]! + dK[o + l]! * w;
-    }
-  }
-}
-
 /**
  * The same GP conditioned additionally on (Xnew, ynew), hyperparameters unchanged
  * (e.g. kriging believer: ynew = μ(Xnew) for pending trials). The factor is
@@ -335,7 +258,7 @@ export function posteriorWithGradientBatch(gp: GaussianProcess, Z: Float64Array,
 export function appendObservations(gp: GaussianProcess, Xnew: Float64Array, ynew: Float64Array): GaussianProcess {
   const { n, d, kernel } = gp;
   const add = ynew.length;
-  if (Xnew.length !== add * d) throw new RangeError('appendObservations: Xnew must have ynew.length rows of d columns');
+  if (Xnew.length !== add * d) throw new InvariantError('appendObservations: Xnew must have ynew.length rows of d columns');
   const N = n + add;
   const X = new Float64Array(N * d);
   X.set(gp.X);

@@ -20,6 +20,8 @@
  * contributes 1/ℓ_j² to r² when the choices differ and 0 when they agree.
  */
 
+import { InvariantError } from './errors.js';
+
 const SQRT5 = Math.sqrt(5);
 
 /** Kernel parameters in the form the loops want (no logs, no divisions). */
@@ -37,7 +39,7 @@ export interface Matern52 {
 /** The kernel with ℓ = exp(logLengthscales) (shape (d)) and σ² = exp(logSignalVariance). */
 export function matern52(logLengthscales: Float64Array, logSignalVariance: number, isCategorical: Uint8Array): Matern52 {
   const d = logLengthscales.length;
-  if (isCategorical.length !== d) throw new RangeError('matern52: isCategorical must have one entry per dimension');
+  if (isCategorical.length !== d) throw new InvariantError('matern52: isCategorical must have one entry per dimension');
   const inv = new Float64Array(d);
   for (let j = 0; j < d; j++) inv[j] = Math.exp(-2 * logLengthscales[j]!);
   return { dim: d, inverseSquaredLengthscales: inv, signalVariance: Math.exp(logSignalVariance), isCategorical };

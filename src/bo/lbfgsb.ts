@@ -35,6 +35,8 @@
  * box: every trial point is P(·) of something, and x0 is projected first.
  */
 
+import { InvariantError } from './errors.js';
+
 export type ObjectiveWithGradient = (x: Float64Array, grad: Float64Array) => number;
 
 export interface MinimizeBoxOptions {
@@ -218,9 +220,9 @@ export function minimizeBox(
   options: MinimizeBoxOptions = {},
 ): MinimizeBoxResult {
   const n = x0.length;
-  if (lower.length !== n || upper.length !== n) throw new RangeError('minimizeBox: x0, lower and upper must have the same length');
+  if (lower.length !== n || upper.length !== n) throw new InvariantError('minimizeBox: x0, lower and upper must have the same length');
   for (let i = 0; i < n; i++) {
-    if (!(lower[i]! <= upper[i]!)) throw new RangeError(`minimizeBox: lower[${i}] > upper[${i}] or NaN bound`);
+    if (!(lower[i]! <= upper[i]!)) throw new InvariantError(`minimizeBox: lower[${i}] > upper[${i}] or NaN bound`);
   }
   const maxIterations = options.maxIterations ?? 200;
   const m = Math.max(1, options.m ?? 10);

@@ -38,9 +38,9 @@
  * log EI_k is.
  */
 
-import type { Acquisition } from './acquisition-optimizer.js';
-import { logExpectedImprovementWithGradient } from './acquisition.js';
-import { choleskyWithJitter, solveLowerInPlace, solveLowerTransposeInPlace } from './cholesky.js';
+import { logExpectedImprovementWithGradient, type Acquisition } from './acquisition.js';
+import { solveLowerTransposeInPlace } from './cholesky.js';
+import { InvariantError } from './errors.js';
 import { posteriorMeanFromCross, posteriorVarianceFromCross, posteriorWithGradient, posteriorWorkspace, type GaussianProcess } from './gp.js';
 import { crossKernel } from './kernel.js';
 import type { Rng } from './rng.js';
@@ -53,7 +53,7 @@ export function fantasyBaseSamples(fantasies: number, p: number, rng: Rng): Floa
 }
 
 /**
- * The fantasy-averaged log EI of the module doc, as an Acquisition for maximizeLogEi.
+ * The fantasy-averaged log EI of the module doc, as an Acquisition (acquisition.ts).
  *
  * @param believer  GP whose last p rows are the pending points with their believer
  *                  values μ(P) (engine.ts appends them with appendObservations).
@@ -61,50 +61,15 @@ export function fantasyBaseSamples(fantasies: number, p: number, rng: Rng): Floa
  * @param best      incumbent, largest standardized observation (yStd).
  * @param zeta      base samples ζ, shape (K, p) row-major; fixed so that a(x) is deterministic.
  * @param K         number of fantasies, ≥ 1.
- * @param options.latent  draw the latent f(P) ~ N(μ(P), Σ_P) instead of noisy outcomes:
- *                  yP_k − μ(P) = C ζ_k with C Cᵀ = L₂₂L₂₂ᵀ − σ_n² I, and α_k = L⁻ᵀ [0; L₂₂⁻¹ C ζ_k]
- *                  (still conditioned as a noisy observation, so L and s² stay shared).
  */
-export function fantasyLogEi(
-  believer: GaussianProcess, p: number, best: number, zeta: Float64Array, K: number, options: { latent?: boolean } = {},
-): Acquisition {
+export function fantasyLogEi(believer: GaussianProcess, p: number, best: number, zeta: Float64Array, K: number): Acquisition {
   const { n: N, d, L, kernel } = believer;
-  if (!(p >= 1 && p <= N)) throw new RangeError(`fantasyLogEi: p = ${p} pending rows, the model has ${N}`);
-  if (!(K >= 1) || zeta.length !== K * p) throw new RangeError(`fantasyLogEi: zeta must have K·p = ${K * p} entries, got ${zeta.length}`);
+  if (!(p >= 1 && p <= N)) throw new InvariantError(`fantasyLogEi: p = ${p} pending rows, the model has ${N}`);
+  if (!(K >= 1) || zeta.length !== K * p) throw new InvariantError(`fantasyLogEi: zeta must have K·p = ${K * p} entries, got ${zeta.length}`);
   const n = N - p;
   const alphas = new Float64Array(K * N);
   const bests = new Float64Array(K);
-  if (options.latent) {
-    const L22 = new Float64Array(p * p);
-    for (let j = 0; j < p; j++) for (let q = 0; q <= j; q++) L22[j * p + q] = L[(n + j) * N + n + q]!;
-    const M = new Float64Array(p * p);
-    for (let j = 0; j < p; j++) {
-      for (let q = 0; q <= j; q++) {
-        let s = 0;
-        for (let t = 0; t <= q; t++) s += L22[j * p + t]! * L22[q * p + t]!;
-        M[j * p + q] = s;
-        M[q * p + j] = s;
-      }
-      M[j * p + j] = M[j * p + j]! - believer.noiseVariance;
-    }
-    const C = choleskyWithJitter(M, p).L;
-    const w = new Float64Array(p);
-    for (let k = 0; k < K; k++) {
-      let top = best;
-      for (let j = 0; j < p; j++) {
-        let shift = 0;
-        for (let q = 0; q <= j; q++) shift += C[j * p + q]! * zeta[k * p + q]!;
-        w[j] = shift;
-        top = Math.max(top, believer.y[n + j]! + shift);
-      }
-      solveLowerInPlace(L22, p, w);
-      const a = alphas.subarray(k * N, k * N + N);
-      a.set(w, n);
-      solveLowerTransposeInPlace(L, N, a);
-      bests[k] = top;
-    }
-  }
-  for (let k = 0; k < K && !options.latent; k++) {
+  for (let k = 0; k < K; k++) {
     const a = alphas.subarray(k * N, k * N + N);
     let top = best;
     for (let j = 0; j < p; j++) {

@@ -19,6 +19,8 @@
  * numbers; two forks with the same stream number are the same stream.
  */
 
+import { InvariantError } from './errors.js';
+
 export interface Rng {
   /** Uniform double in [0, 1) with 53 random bits (a multiple of 2^-53). */
   uniform(): number;
@@ -50,7 +52,7 @@ function hashWords(words: readonly number[], lane: number): number {
 
 /** Split a safe integer into [low 32 bits, high 21 bits + sign], both uint32. */
 function integerWords(n: number, what: string): [number, number] {
-  if (!Number.isSafeInteger(n)) throw new RangeError(`${what} must be a safe integer, got ${n}`);
+  if (!Number.isSafeInteger(n)) throw new InvariantError(`${what} must be a safe integer, got ${n}`);
   const negative = n < 0 ? 1 : 0;
   const a = Math.abs(n);
   return [a % TWO_POW_32 >>> 0, (Math.floor(a / TWO_POW_32) | (negative << 31)) >>> 0];
@@ -119,10 +121,10 @@ class Xoshiro128Rng implements Rng {
 
   int(lo: number, hi: number): number {
     if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || lo > hi) {
-      throw new RangeError(`int(lo, hi) needs safe integers lo <= hi, got ${lo}, ${hi}`);
+      throw new InvariantError(`int(lo, hi) needs safe integers lo <= hi, got ${lo}, ${hi}`);
     }
     const n = hi - lo + 1;
-    if (!(n <= TWO_POW_53)) throw new RangeError(`int(lo, hi): range ${lo}..${hi} is wider than 2^53`);
+    if (!(n <= TWO_POW_53)) throw new InvariantError(`int(lo, hi): range ${lo}..${hi} is wider than 2^53`);
     // Rejection keeps every value equally likely: accept only below the largest multiple of n.
     if (n <= TWO_POW_32) {
       const limit = TWO_POW_32 - (TWO_POW_32 % n);

@@ -35,6 +35,7 @@
 
 import type { Rng } from './rng.js';
 import { SOBOL_DIRECTION_DIMS, SOBOL_POLY, SOBOL_VINIT } from './sobol-directions.js';
+import { InvariantError } from './errors.js';
 
 const BITS = 32;
 const SCALE = 2 ** -BITS;
@@ -64,7 +65,7 @@ function polyDegree(poly: number): number {
  */
 export function sobolDirectionNumbers(d: number): Uint32Array {
   if (!Number.isInteger(d) || d < 0 || d >= SOBOL_DIRECTION_DIMS) {
-    throw new RangeError(`Sobol' direction numbers exist for dimensions 0..${SOBOL_DIRECTION_DIMS - 1}, got ${d}`);
+    throw new InvariantError(`Sobol' direction numbers exist for dimensions 0..${SOBOL_DIRECTION_DIMS - 1}, got ${d}`);
   }
   const v = new Uint32Array(BITS);
   if (d === 0) {
@@ -139,7 +140,7 @@ export interface SobolGenerator {
  */
 export function createSobolGenerator(dim: number, scramble: Rng | null): SobolGenerator {
   if (!Number.isInteger(dim) || dim < 1 || dim > SOBOL_MAX_DIM) {
-    throw new RangeError(`Sobol' dimension must be an integer in 1..${SOBOL_MAX_DIM}, got ${dim}`);
+    throw new InvariantError(`Sobol' dimension must be an integer in 1..${SOBOL_MAX_DIM}, got ${dim}`);
   }
   // directions[d * B + j - 1] = v_{d,j}
   const directions = new Uint32Array(dim * BITS);
@@ -157,7 +158,7 @@ export function createSobolGenerator(dim: number, scramble: Rng | null): SobolGe
   return {
     dim,
     next(): Float64Array {
-      if (index >= SOBOL_MAX_POINTS) throw new RangeError(`a Sobol' sequence has at most 2^${BITS} points`);
+      if (index >= SOBOL_MAX_POINTS) throw new InvariantError(`a Sobol' sequence has at most 2^${BITS} points`);
       if (index > 0) {
         // c(n) - 1 = trailing zeros of n.
         const c = 31 - Math.clz32(index & -index);
@@ -183,8 +184,8 @@ export function createSobolGenerator(dim: number, scramble: Rng | null): SobolGe
  * ship a larger table.
  */
 export function sobolSequence(dim: number, count: number, rng: Rng): Float64Array[] {
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`dimension must be a positive integer, got ${dim}`);
-  if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+  if (!Number.isInteger(dim) || dim < 1) throw new InvariantError(`dimension must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(count) || count < 0) throw new InvariantError(`count must be a non-negative integer, got ${count}`);
   const sobolDim = Math.min(dim, SOBOL_MAX_DIM);
   const generator = createSobolGenerator(sobolDim, rng);
   const points: Float64Array[] = [];

@@ -8,7 +8,7 @@
  * and a metric.
  */
 import { createEncoding, paramsKey } from '../bo/encoding.js';
-import { EngineError, type FittedHyperparameters, type SuggestOutput } from '../bo/engine.js';
+import { EngineError, type FittedHyperparameters, type EngineOutput } from '../bo/engine.js';
 import { designSuggestions } from './design-suggester.js';
 import { DEFAULT_LIMITS, type Limits } from './limits.js';
 import type { Engine, EngineMetrics } from './ports.js';
@@ -71,7 +71,7 @@ export class GpSuggester implements Suggester {
 
     const previous = request.model?.kind === MODEL_KIND ? (request.model.state as FittedHyperparameters) : undefined;
     const started = performance.now();
-    let output: SuggestOutput;
+    let output: EngineOutput;
     try {
       output = await this.engine({
         space: study.parameters,
@@ -91,8 +91,9 @@ export class GpSuggester implements Suggester {
         ...(request.signal ? { signal: request.signal } : {}),
       });
     } catch (err) {
-      // Only the engine's own failures fall back; anything else is a bug and must surface.
-      if (!(err instanceof EngineError)) throw err;
+      // Only bad numerical luck falls back; a bug (an invariant broken, input the engine
+      // should never have been given) must surface as a 500, not hide as a random point.
+      if (!(err instanceof EngineError) || err.reason === 'invalid-input' || err.reason === 'no-observations') throw err;
       if (err.reason === 'space-exhausted') return { suggestions: [...design, ...this.random(request, design, rest, 'random')] };
       this.metrics.countFallback(err.reason);
       this.log.warn({ err, studyId: study.id, reason: err.reason }, 'GP suggestion failed; falling back to a random point');

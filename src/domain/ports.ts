@@ -3,7 +3,7 @@
  * `storage/` (the store) and `server.ts` (the clock). Store methods are synchronous:
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
-import type { SuggestInput, SuggestOutput } from '../bo/engine.js';
+import type { EngineInput, EngineOutput } from '../bo/engine.js';
 import type { Study } from './study.js';
 import type { ModelState } from './suggester.js';
 import type { Trial, TrialCounts, TrialState } from './trial.js';
@@ -77,7 +77,7 @@ export type EngineCall = {
 };
 
 /** The GP engine (bo/engine.ts suggestNext), on worker threads or in process. */
-export type Engine = (input: SuggestInput, call: EngineCall) => SuggestOutput | Promise<SuggestOutput>;
+export type Engine = (input: EngineInput, call: EngineCall) => EngineOutput | Promise<EngineOutput>;
 
 /** What the suggesters report about their work; the API layer exports it as metrics. */
 export interface EngineMetrics {

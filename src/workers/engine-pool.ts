@@ -12,7 +12,7 @@
 import { availableParallelism } from 'node:os';
 import { LRUCache } from 'lru-cache';
 import { Piscina } from 'piscina';
-import { EngineError, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
+import { EngineError, type EngineInput, type EngineOutput } from '../bo/engine.js';
 import { CancelledError, ProblemError } from '../domain/errors.js';
 import type { EngineCall } from '../domain/ports.js';
 import type { EngineWorkerData, WorkerResult, WorkerTask } from './engine-worker.js';
@@ -20,7 +20,7 @@ import { FairQueue } from './fair-queue.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
 export type EnginePool = {
-  run(input: SuggestInput, call: EngineCall): Promise<SuggestOutput>;
+  run(input: EngineInput, call: EngineCall): Promise<EngineOutput>;
   /** Drops the model kept for `cacheKey` (its study was deleted), with the thread's next task. */
   forget(cacheKey: string): void;
   close(): Promise<void>;
@@ -84,11 +84,11 @@ export function defaultEngineThreads(): number {
 type Job = {
   tenant: string;
   lane: EngineCall['lane'];
-  input: SuggestInput;
+  input: EngineInput;
   call: EngineCall;
   /** One Int32 over shared memory: set to 1 to tell the running engine to stop. */
   cancel: Int32Array;
-  resolve: (output: SuggestOutput) => void;
+  resolve: (output: EngineOutput) => void;
   reject: (error: unknown) => void;
 };
 
@@ -177,7 +177,7 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
 
   return {
     run(input, call) {
-      return new Promise<SuggestOutput>((resolve, reject) => {
+      return new Promise<EngineOutput>((resolve, reject) => {
         if (call.signal?.aborted) return reject(new CancelledError());
         const job: Job = {
           tenant: call.tenant, lane: call.lane, input, call, cancel: new Int32Array(new SharedArrayBuffer(4)), resolve, reject,

@@ -1,12 +1,12 @@
 /** Worker-thread entry: runs the GP engine on a structured-cloned input, with this thread's model cache. */
 import { getPriority, setPriority } from 'node:os';
 import { workerData } from 'node:worker_threads';
-import { EngineError, suggestNext, type SuggestInput, type SuggestOutput } from '../bo/engine.js';
+import { EngineError, suggestNext, type EngineInput, type EngineOutput } from '../bo/engine.js';
 import { createModelCaches, DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 import { stopCheck } from './stop-check.js';
 
 export type WorkerTask = {
-  input: SuggestInput;
+  input: EngineInput;
   cacheKey?: string;
   /** Compute budget from the moment this thread starts the task, ms. */
   deadlineMs: number;
@@ -16,7 +16,7 @@ export type WorkerTask = {
   forget?: string[];
 };
 export type EngineWorkerData = { modelCacheBytes?: number; niceness?: number };
-export type WorkerResult = { ok: true; output: SuggestOutput } | { ok: false; reason: EngineError['reason']; message: string };
+export type WorkerResult = { ok: true; output: EngineOutput } | { ok: false; reason: EngineError['reason']; message: string };
 
 const data = (workerData ?? {}) as EngineWorkerData;
 const caches = createModelCaches(data.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES);

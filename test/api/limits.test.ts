@@ -1,6 +1,6 @@
 /** Bounded work (issue 10): configurable limits, the engine's deadline, cancellation and the stateless lane's bound. */
 import { afterEach, describe, expect, test } from 'vitest';
-import type { SuggestInput } from '../../src/bo/engine.js';
+import type { EngineInput } from '../../src/bo/engine.js';
 import type { Engine } from '../../src/domain/ports.js';
 import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
 import { inProcessEngine } from '../../src/workers/in-process-engine.js';
@@ -67,7 +67,7 @@ describe('limits', () => {
   });
 
   test('above the model limit the engine is given the best half and the most recent observations, and told the total', async () => {
-    const seen: SuggestInput[] = [];
+    const seen: EngineInput[] = [];
     h = startHarness({
       limits: { modelObservations: 10 },
       engine: (input, call) => {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import { createEncoding, decode } from '../../src/bo/encoding.js';
+import { InvariantError } from '../../src/bo/errors.js';
 import { EngineError } from '../../src/bo/engine.js';
 import { recordingEngine, startHarness, type Harness } from '../support/harness.js';
 
@@ -82,10 +84,14 @@ describe('the GP engine behind suggest', () => {
     expect(metrics.text).toContain(`posterior_suggestion_fallbacks_total{reason="${reason}"} 3`);
   });
 
-  test("an error that is not the engine's own (a bug) is a 500, not hidden behind a random point", async () => {
+  test.each([
+    ['a TypeError', () => new TypeError('x is undefined')],
+    ['a broken shape invariant in bo', () => shapeBug()],
+    ['input the engine refuses', () => new EngineError('invalid-input', 'observation 3: "x" is missing')],
+  ])('%s is a 500, not hidden behind a random point', async (_name, error) => {
     h = startHarness({
       engine: () => {
-        throw new TypeError('x is undefined');
+        throw error();
       },
     });
     const study = (await h.request.post('/v1/studies').send(quadratic)).body.id;
@@ -154,3 +160,13 @@ test('failed and stale trials are given to the engine as points to avoid, not as
   expect(last.pending).toEqual([]);
   expect(last.observations).toHaveLength(5);
 });
+
+/** What a shape bug in bo throws: decode given a vector of the wrong length. */
+function shapeBug(): unknown {
+  try {
+    decode(createEncoding([{ name: 'x', type: 'float', low: 0, high: 1 }]), [0.5, 0.5]);
+  } catch (e) {
+    if (e instanceof InvariantError) return e;
+  }
+  throw new Error('decode accepted a vector of the wrong length');
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createEncoding, decode, designPoint, encode, encodedKey, paramsKey, snap, validateParams, type Encoding } from '../../src/bo/encoding.js';
+import { InvariantError, NumericalError } from '../../src/bo/errors.js';
 import { createRng } from '../../src/bo/rng.js';
 import type { ParamSpec, Params, ParamValue } from '../../src/bo/search-space.js';
 import { sobolSequence } from '../../src/bo/sobol.js';
@@ -143,9 +144,9 @@ describe('decode', () => {
     expect(decode(enc, x)[name]).toBe(expected);
   });
 
-  it('rejects vectors of the wrong length or with non-finite coordinates', () => {
-    expect(() => decode(enc, [0.5])).toThrow(RangeError);
-    expect(() => decode(enc, [NaN, 0, 0, 0, 0, 0])).toThrow(RangeError);
+  it('rejects a vector of the wrong length as a bug, and non-finite coordinates as a numerical failure', () => {
+    expect(() => decode(enc, [0.5])).toThrow(InvariantError);
+    expect(() => decode(enc, [NaN, 0, 0, 0, 0, 0])).toThrow(NumericalError);
   });
 });
 

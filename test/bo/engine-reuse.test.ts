@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { REFIT_ALWAYS_UP_TO, refitHyperparameters, suggestNext, type FittedHyperparameters, type ModelCache, type SuggestInput } from '../../src/bo/engine.js';
+import { suggestNext, type FittedHyperparameters, type ModelCache, type EngineInput } from '../../src/bo/engine.js';
+import { REFIT_ALWAYS_UP_TO, refitHyperparameters } from '../../src/bo/engine-policy.js';
 import { createEncoding, designPoint } from '../../src/bo/encoding.js';
 import type { GaussianProcess } from '../../src/bo/gp.js';
 import { createRng } from '../../src/bo/rng.js';
@@ -45,11 +46,11 @@ describe('refitHyperparameters', () => {
 
 describe('suggestNext with a model cache', () => {
   const all = observations(40);
-  const input = (n: number, previous?: FittedHyperparameters): SuggestInput => ({
+  const input = (n: number, previous?: FittedHyperparameters): EngineInput => ({
     space, goal: 'minimize', observations: all.slice(0, n), pending: [all[39]!.params], count: 2, seed: n, ...(previous ? { previous } : {}),
   });
   // θ kept fixed from n = 30 on, as the default policy does above REFIT_ALWAYS_UP_TO.
-  const keepTheta = { refit: (n: number) => n <= 30 };
+  const keepTheta = { experiment: { refit: (n: number) => n <= 30 } };
 
   it('returns exactly what it returns without the cache, while reusing the factor', () => {
     const cache = memoryCache();

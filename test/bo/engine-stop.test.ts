@@ -1,6 +1,6 @@
 /** `shouldStop`: how a deadline or a cancellation cuts the engine's work short without a clock in bo. */
 import { describe, expect, it } from 'vitest';
-import { suggestNext, type SuggestInput } from '../../src/bo/engine.js';
+import { suggestNext, type EngineInput } from '../../src/bo/engine.js';
 import { createEncoding, designPoint, paramsKey, validateParams } from '../../src/bo/encoding.js';
 import { minimizeBox } from '../../src/bo/lbfgsb.js';
 import { createRng } from '../../src/bo/rng.js';
@@ -14,7 +14,7 @@ const space: ParamSpec[] = [
 ];
 const f = (p: Params) => (Math.log10(p.lr as number) + 2) ** 2 + 0.3 * Math.abs((p.depth as number) - 5) + (p.act === 'gelu' ? 0 : 1) + (p.x as number) ** 2;
 
-function input(n: number, extra: Partial<SuggestInput> = {}): SuggestInput {
+function input(n: number, extra: Partial<EngineInput> = {}): EngineInput {
   const enc = createEncoding(space);
   const rng = createRng(5);
   const observations = Array.from({ length: n }, () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
-  appendObservations, batchPosteriorWorkspace, gaussianProcess, posterior, posteriorWithGradient, posteriorWithGradientBatch, posteriorWorkspace, VARIANCE_FLOOR,
+  appendObservations, gaussianProcess, posterior, posteriorWithGradient, posteriorWorkspace, VARIANCE_FLOOR,
   type Hyperparameters,
 } from '../../src/bo/gp.js';
 import { logExpectedImprovement, logExpectedImprovementWithGradient } from '../../src/bo/acquisition.js';
@@ -175,31 +175,3 @@ describe('gaussianProcess posterior', () => {
   });
 });
 
-describe('posteriorWithGradientBatch', () => {
-  it('gives the same means, variances and gradients as m single-point calls', () => {
-    const d = 3;
-    const { X, y, isCategorical } = pseudoData(40, d, true, 21);
-    const gp = gaussianProcess(X, y, isCategorical, hyper(d));
-    const m = 7;
-    const Z = Float64Array.from({ length: m * d }, (_, i) => (i % d === d - 1 ? i % 3 : Math.abs(Math.cos(i * 0.77))));
-    Z.set(X.subarray(0, d), 0); // one point on the data: variance near the floor
-    const bws = batchPosteriorWorkspace(gp, 10);
-    posteriorWithGradientBatch(gp, Z, m, bws);
-    const ws = posteriorWorkspace(gp);
-    for (let j = 0; j < m; j++) {
-      posteriorWithGradient(gp, Z.subarray(j * d, j * d + d), ws);
-      expect(bws.mean[j]).toBeCloseTo(ws.mean, 12);
-      expect(bws.variance[j]).toBeCloseTo(ws.variance, 12);
-      for (let l = 0; l < d; l++) {
-        expect(bws.dMean[j * d + l]).toBeCloseTo(ws.dMean[l]!, 10);
-        expect(bws.dVariance[j * d + l]).toBeCloseTo(ws.dVariance[l]!, 10);
-      }
-    }
-  });
-
-  it('refuses more points than the workspace holds', () => {
-    const { X, y, isCategorical } = pseudoData(5, 2, false);
-    const gp = gaussianProcess(X, y, isCategorical, hyper(2));
-    expect(() => posteriorWithGradientBatch(gp, new Float64Array(6), 3, batchPosteriorWorkspace(gp, 2))).toThrow(RangeError);
-  });
-});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { logExpectedImprovement, logExpectedImprovementAt } from '../../src/bo/acquisition.js';
-import { CENTRED_PERTURBATION_SCALES, suggestNext, type SuggestInput } from '../../src/bo/engine.js';
+import { suggestNext, type EngineInput } from '../../src/bo/engine.js';
 import { appendObservations, gaussianProcess, posterior, posteriorWorkspace, type GaussianProcess, type Hyperparameters } from '../../src/bo/gp.js';
 import { fantasyBaseSamples, fantasyLogEi } from '../../src/bo/pending-acquisition.js';
 import { createRng } from '../../src/bo/rng.js';
@@ -76,35 +76,6 @@ describe('fantasyLogEi', () => {
     void d;
   });
 
-  it('with latent fantasies, one fantasy is log EI of the GP refitted on (P, μ(P) + Cζ), C Cᵀ = Σ_P', () => {
-    const { base, believer, P, muP, best } = setting(2);
-    const zeta = Float64Array.of(1.5, -0.4);
-    // C from the believer's block: C Cᵀ = L₂₂L₂₂ᵀ − σ_n² I.
-    const n = base.n;
-    const N = believer.n;
-    const l = (j: number, q: number) => believer.L[(n + j) * N + n + q]!;
-    const m00 = l(0, 0) ** 2 - believer.noiseVariance;
-    const m10 = l(1, 0) * l(0, 0);
-    const m11 = l(1, 0) ** 2 + l(1, 1) ** 2 - believer.noiseVariance;
-    const c00 = Math.sqrt(m00);
-    const c10 = m10 / c00;
-    const c11 = Math.sqrt(m11 - c10 * c10);
-    // The Schur complement minus the noise is the base posterior variance at P.
-    const vP = new Float64Array(2);
-    posterior(base, P, 2, new Float64Array(2), vP);
-    expect(m00).toBeCloseTo(vP[0]!, 10);
-    expect(m11).toBeCloseTo(vP[1]!, 10);
-    const yP = Float64Array.of(muP[0]! + c00 * zeta[0]!, muP[1]! + c10 * zeta[0]! + c11 * zeta[1]!);
-    const refit = appendObservations(base, P, yP);
-    const a = fantasyLogEi(believer, 2, best, zeta, 1, { latent: true });
-    const mean = new Float64Array(1);
-    const variance = new Float64Array(1);
-    for (const x of points) {
-      posterior(refit, x, 1, mean, variance);
-      expect(valueAt(a, x)).toBeCloseTo(logExpectedImprovement(mean[0]!, Math.sqrt(variance[0]!), Math.max(best, ...yP)), 9);
-    }
-  });
-
   it('is the log of the mean EI over fantasies', () => {
     const { believer, best } = setting(2);
     const K = 5;
@@ -171,7 +142,7 @@ describe('fantasyBaseSamples', () => {
   });
 });
 
-describe("suggestNext with pending: 'fantasy'", () => {
+describe('suggestNext with pending points', () => {
   const space = [0, 1, 2].map((i) => ({ name: `x${i}`, type: 'float' as const, low: 0, high: 1 }));
   const f = (p: Record<string, unknown>) => -(((p.x0 as number) - 0.3) ** 2 + ((p.x1 as number) - 0.6) ** 2 + ((p.x2 as number) - 0.5) ** 2);
   const rng = createRng(9);
@@ -179,28 +150,21 @@ describe("suggestNext with pending: 'fantasy'", () => {
     const params = { x0: rng.uniform(), x1: rng.uniform(), x2: rng.uniform() };
     return { params, value: f(params) };
   });
-  const input: SuggestInput = { space, goal: 'maximize', observations, pending: [], count: 1, seed: 4 };
+  const input: EngineInput = { space, goal: 'maximize', observations, pending: [], count: 1, seed: 4 };
 
-  it('without pending or batch points gives exactly the sequential suggestion', () => {
-    expect(suggestNext(input, { pending: 'fantasy' })).toEqual(suggestNext(input, { pending: 'believer' }));
+  it('leaves the sequential suggestion unchanged whatever the number of fantasies', () => {
+    expect(suggestNext(input, { experiment: { fantasies: 4 } })).toEqual(suggestNext(input));
   });
 
-  it('leaves the sequential suggestion unchanged under every pending-only option', () => {
-    const sequential = suggestNext(input);
-    const options = [{ centredSearch: { restarts: 10, perturbationScales: [0.01, 0.05, 0.2] } }, { pending: 'believer' as const }, { fantasies: 4 }];
-    for (const o of options) expect(suggestNext(input, o)).toEqual(sequential);
-  });
-
-  it('searches with CENTRED_PERTURBATION_SCALES by default when there are pending points', () => {
-    const withPending: SuggestInput = { ...input, pending: [{ x0: 0.9, x1: 0.1, x2: 0.2 }], count: 2 };
-    const explicit = suggestNext(withPending, { centredSearch: { perturbationScales: [...CENTRED_PERTURBATION_SCALES] } });
-    expect(suggestNext(withPending)).toEqual(explicit);
+  it('moves with the number of fantasies once there is a pending point', () => {
+    const withPending: EngineInput = { ...input, pending: [{ x0: 0.9, x1: 0.1, x2: 0.2 }] };
+    expect(suggestNext(withPending, { experiment: { fantasies: 4 } }).suggestions).not.toEqual(suggestNext(withPending).suggestions);
   });
 
   it('is deterministic with pending points and batches', () => {
-    const withPending: SuggestInput = { ...input, pending: [{ x0: 0.3, x1: 0.6, x2: 0.5 }, { x0: 0.9, x1: 0.1, x2: 0.2 }], count: 3 };
-    const first = suggestNext(withPending, { pending: 'fantasy', fantasies: 8 });
-    expect(suggestNext(withPending, { pending: 'fantasy', fantasies: 8 })).toEqual(first);
+    const withPending: EngineInput = { ...input, pending: [{ x0: 0.3, x1: 0.6, x2: 0.5 }, { x0: 0.9, x1: 0.1, x2: 0.2 }], count: 3 };
+    const first = suggestNext(withPending, { experiment: { fantasies: 8 } });
+    expect(suggestNext(withPending, { experiment: { fantasies: 8 } })).toEqual(first);
     expect(first.suggestions).toHaveLength(3);
     const keys = new Set(first.suggestions.map((s) => JSON.stringify(s.params)));
     expect(keys.size).toBe(3);

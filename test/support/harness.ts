@@ -12,7 +12,7 @@ import { createApp } from '../../src/api/app.js';
 import type { KeyRing, Page } from '../../src/api/auth.js';
 import { createMetrics, type Metrics } from '../../src/api/metrics.js';
 import type { RateLimit } from '../../src/api/rate-limit.js';
-import type { SuggestInput } from '../../src/bo/engine.js';
+import type { EngineInput } from '../../src/bo/engine.js';
 import { GpSuggester } from '../../src/domain/gp-suggester.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits.js';
 import type { Engine } from '../../src/domain/ports.js';
@@ -113,8 +113,8 @@ export function studyBody(overrides: Record<string, unknown> = {}) {
  * The real engine, recording every input it is given; with `delayMs`, it answers
  * asynchronously after that long, as the worker pool does.
  */
-export function recordingEngine(delayMs?: number): { calls: SuggestInput[]; engine: Engine } {
-  const calls: SuggestInput[] = [];
+export function recordingEngine(delayMs?: number): { calls: EngineInput[]; engine: Engine } {
+  const calls: EngineInput[] = [];
   const engine: Engine =
     delayMs === undefined
       ? (input, call) => {

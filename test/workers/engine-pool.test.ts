@@ -1,13 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SuggestInput } from '../../src/bo/engine.js';
+import type { EngineInput } from '../../src/bo/engine.js';
 import type { GaussianProcess } from '../../src/bo/gp.js';
 import { CancelledError } from '../../src/domain/errors.js';
 import type { EngineCall } from '../../src/domain/ports.js';
 import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
 import { createModelCaches } from '../../src/workers/model-cache.js';
 
-const space: SuggestInput['space'] = [
+const space: EngineInput['space'] = [
   { name: 'x', type: 'float', low: 0, high: 1 },
   { name: 'y', type: 'float', low: 0, high: 1 },
 ];
@@ -15,7 +15,7 @@ const point = (i: number) => ({ x: (i * 0.618034) % 1, y: (i * 0.381966 + 0.1) %
 /** A study's call (with its key) or a stateless one (without). */
 const call = (key?: string, extra: Partial<EngineCall> = {}): EngineCall =>
   key === undefined ? { tenant: 'stateless', lane: 'stateless', deadlineMs: 60_000, ...extra } : { tenant: key, lane: 'study', cacheKey: key, deadlineMs: 60_000, ...extra };
-const input = (n: number, previous?: SuggestInput['previous']): SuggestInput => ({
+const input = (n: number, previous?: EngineInput['previous']): EngineInput => ({
   space, goal: 'minimize', pending: [], count: 1, seed: n,
   observations: Array.from({ length: n }, (_, i) => ({ params: point(i), value: (point(i).x - 0.3) ** 2 + point(i).y })),
   ...(previous ? { previous } : {}),
@@ -173,8 +173,8 @@ describe('engine pool', () => {
 });
 
 /** 75 floats and 25 categoricals of 1,000 choices, 5 observations: seconds per batch of 8. */
-function heavyInput(count: number): SuggestInput {
-  const wide: SuggestInput['space'] = [
+function heavyInput(count: number): EngineInput {
+  const wide: EngineInput['space'] = [
     ...Array.from({ length: 75 }, (_, i) => ({ name: `f${i}`, type: 'float' as const, low: 0, high: 1 })),
     ...Array.from({ length: 25 }, (_, i) => ({ name: `c${i}`, type: 'categorical' as const, choices: Array.from({ length: 1000 }, (_, k) => `v${k}`) })),
   ];
