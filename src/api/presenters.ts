@@ -1,5 +1,5 @@
 /** Domain entities as they go on the wire: ISO-8601 times, derived state, no nulls. */
-import type { StudyView } from '../domain/studies.js';
+import type { StudyView } from '../domain/study-lifecycle.js';
 import { effectiveState, type Trial } from '../domain/trial.js';
 import type { StudyBody, TrialBody } from './types.js';
 

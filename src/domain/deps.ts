@@ -1,8 +1,8 @@
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { Limits } from './limits.js';
 import type { Clock, Store } from './ports.js';
-import type { PreparedSuggestions } from './prepared-suggestions.js';
-import type { Suggester } from './suggester.js';
+import type { PreparedSuggestions } from './suggest/prepared-suggestions.js';
+import type { Suggester } from './suggest/suggester.js';
 
 /** What every use case is given: its ports, assembled once by the composition root. */
 export type Deps = {

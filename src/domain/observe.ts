@@ -1,11 +1,12 @@
 /** The observe use case: complete or fail a trial, or record an observation made elsewhere. */
-import { createEncoding, paramsKey, validateParams } from '../bo/encoding.js';
+import { paramsKey, validateParams } from '../bo/encoding.js';
 import type { Params } from '../bo/search-space.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId } from './ids.js';
-import { requireStudy } from './studies.js';
-import { effectiveState, type Trial } from './trial.js';
+import { requireStudy } from './study-lifecycle.js';
+import { encodingOf } from './study.js';
+import { effectiveState, newTrial, type Trial } from './trial.js';
 
 export type Observation =
   | { trialId: string; value: number }
@@ -73,7 +74,7 @@ function updatePending(
 function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number }): Trial {
   const { store, clock } = deps;
   const study = requireStudy(deps, studyId);
-  const encoding = createEncoding(study.parameters);
+  const encoding = encodingOf(study);
   const errors = validateParams(encoding, observation.params).map((e) => ({
     pointer: `#/params${e.pointer}`,
     detail: e.message,
@@ -84,22 +85,18 @@ function recordExternal(deps: Deps, studyId: string, observation: { params: Para
   return store.transaction(() => {
     requireStudy(deps, studyId);
     const now = clock.now();
-    const trial: Trial = {
+    const trial = newTrial({
       id: newId('tr'),
       studyId,
       number: store.nextTrialNumber(studyId),
       params,
       paramsKey: paramsKey(encoding, params),
-      state: 'completed',
-      value: observation.value,
-      failureReason: null,
       source: 'external',
       createdAt: now,
+      state: 'completed',
+      value: observation.value,
       completedAt: now,
-      leaseExpiresAt: null,
-      prediction: null,
-      acquisition: null,
-    };
+    });
     store.insertTrial(trial);
     return trial;
   });

@@ -5,7 +5,7 @@
  */
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
 import type { Study } from './study.js';
-import type { ModelState } from './suggester.js';
+import type { ModelState } from './suggest/suggester.js';
 import type { Trial, TrialCounts, TrialState } from './trial.js';
 
 export interface Clock {

@@ -2,6 +2,7 @@
  * Studies: a search space, an objective and the options that make a study reproducible.
  * Times are epoch milliseconds inside the domain; the API formats them.
  */
+import { createEncoding, type Encoding } from '../bo/encoding.js';
 import type { Goal, ParamSpec } from '../bo/search-space.js';
 
 export type Objective = { name: string; goal: Goal };
@@ -67,4 +68,19 @@ export function sameDefinition(study: Study, draft: StudyDraft): boolean {
   return (Object.keys(options) as (keyof StudyOptions)[]).every(
     (key) => options[key] === undefined || options[key] === study.options[key],
   );
+}
+
+const encodings = new WeakMap<ParamSpec[], Encoding>();
+
+/**
+ * The encoding (bo/encoding.ts) of a study's space, built once per snapshot of the study:
+ * it is keyed by the parameters array, which every read from the store makes anew.
+ */
+export function encodingOf(study: Pick<Study, 'parameters'>): Encoding {
+  let encoding = encodings.get(study.parameters);
+  if (!encoding) {
+    encoding = createEncoding(study.parameters);
+    encodings.set(study.parameters, encoding);
+  }
+  return encoding;
 }

@@ -43,3 +43,21 @@ export function effectiveState(trial: Pick<Trial, 'state' | 'leaseExpiresAt'>, n
 export function isBetter(a: number, b: number, goal: 'minimize' | 'maximize'): boolean {
   return goal === 'minimize' ? a < b : a > b;
 }
+
+/** The fields of a new trial that have no default. */
+export type NewTrial = Pick<Trial, 'id' | 'studyId' | 'number' | 'params' | 'paramsKey' | 'source' | 'createdAt'> &
+  Partial<Pick<Trial, 'state' | 'value' | 'failureReason' | 'completedAt' | 'leaseExpiresAt' | 'prediction' | 'acquisition'>>;
+
+/** The one place a Trial is assembled: pending, with nothing observed, unless told otherwise. */
+export function newTrial(fields: NewTrial): Trial {
+  return {
+    state: 'pending',
+    value: null,
+    failureReason: null,
+    completedAt: null,
+    leaseExpiresAt: null,
+    prediction: null,
+    acquisition: null,
+    ...fields,
+  };
+}

@@ -5,7 +5,7 @@
 import { ProblemError } from '../domain/errors.js';
 import type { IdempotencyRecord, Page, Store } from '../domain/ports.js';
 import type { Study } from '../domain/study.js';
-import type { ModelState } from '../domain/suggester.js';
+import type { ModelState } from '../domain/suggest/suggester.js';
 import type { Trial, TrialCounts, TrialState } from '../domain/trial.js';
 import type { SqliteDatabase } from './database.js';
 import { migrationsApplied, readMigrations, type Migration } from './migrator.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { ProblemError } from '../../src/domain/errors.js';
-import { suggest } from '../../src/domain/suggest.js';
+import { suggest } from '../../src/domain/suggest/suggest.js';
 import { startHarness, studyBody, type Harness } from '../support/harness.js';
 
 let h: Harness;

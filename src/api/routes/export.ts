@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
-import { exportStudy } from '../../domain/export.js';
+import { exportStudy } from '../../domain/export-study.js';
 import { studyBody, trialBody } from '../presenters.js';
 import { queryString } from './query.js';
 

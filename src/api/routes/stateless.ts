@@ -1,7 +1,7 @@
 /** `POST /v1/suggest`: suggestions from the body alone, nothing stored. */
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
-import { suggestStateless, type StatelessRequest } from '../../domain/stateless-suggest.js';
+import { suggestStateless, type StatelessRequest } from '../../domain/suggest/stateless-suggest.js';
 import { clientSignal } from '../client-signal.js';
 
 export function statelessRouter(deps: Deps): Router {

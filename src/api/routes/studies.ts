@@ -1,7 +1,7 @@
 /** Routes for `/v1/studies`: thin handlers, validated input → one use case → response. */
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
-import { createStudy, deleteStudy, getStudy, listStudies } from '../../domain/studies.js';
+import { createStudy, deleteStudy, getStudy, listStudies } from '../../domain/study-lifecycle.js';
 import { principalOf } from '../auth.js';
 import { studyBody } from '../presenters.js';
 import type { StudyCreateBody } from '../types.js';

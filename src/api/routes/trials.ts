@@ -2,9 +2,9 @@
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
 import { observe } from '../../domain/observe.js';
-import { prepareNext, suggest } from '../../domain/suggest.js';
+import { prepareNext, suggest } from '../../domain/suggest/suggest.js';
 import type { TrialState } from '../../domain/trial.js';
-import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trials.js';
+import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trial-queries.js';
 import { clientSignal } from '../client-signal.js';
 import type { Metrics } from '../metrics.js';
 import { trialBody } from '../presenters.js';

@@ -7,13 +7,14 @@
  * seeded random draw with `source: "random-fallback"`, a warning log line with the reason
  * and a metric.
  */
-import { createEncoding, paramsKey } from '../bo/encoding.js';
-import { EngineError, type FittedHyperparameters, type EngineOutput } from '../bo/engine.js';
+import { paramsKey } from '../../bo/encoding.js';
+import { EngineError, type FittedHyperparameters, type EngineOutput } from '../../bo/engine.js';
 import { designSuggestions } from './design-suggester.js';
-import { DEFAULT_LIMITS, type Limits } from './limits.js';
-import type { Engine, EngineMetrics } from './ports.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import type { Engine, EngineMetrics } from '../ports.js';
 import type { Suggester, Suggestion, SuggestionRequest, SuggestionResult } from './suggester.js';
-import { effectiveState } from './trial.js';
+import { encodingOf } from '../study.js';
+import { effectiveState } from '../trial.js';
 
 /** Tags the stored model state: GP hyperparameters from `bo/engine.ts`. */
 const MODEL_KIND = 'gp-matern52-v1';
@@ -128,7 +129,7 @@ export class GpSuggester implements Suggester {
    * this only fires if it did not; such a suggestion is replaced by a random point.
    */
   private withoutTaken(request: SuggestionRequest, suggestions: Suggestion[]): Suggestion[] {
-    const encoding = createEncoding(request.study.parameters);
+    const encoding = encodingOf(request.study);
     const taken = new Set(request.trials.map((t) => t.paramsKey));
     const out: Suggestion[] = [];
     for (const s of suggestions) {
@@ -145,7 +146,7 @@ export class GpSuggester implements Suggester {
 
   /** `count` seeded uniform draws, avoiding the trials and the points chosen `before` in this request. */
   private random(request: SuggestionRequest, before: Suggestion[], count: number, source: 'random' | 'random-fallback'): Suggestion[] {
-    const encoding = createEncoding(request.study.parameters);
+    const encoding = encodingOf(request.study);
     const points = designSuggestions(
       { ...request, firstNumber: request.firstNumber + before.length, count },
       { randomOnly: true, alsoTaken: before.map((s) => paramsKey(encoding, s.params)) },

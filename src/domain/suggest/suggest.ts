@@ -7,16 +7,17 @@
  * first checks that no one took one of the points in the meantime (another server
  * process on the same file), and otherwise starts over from a fresh snapshot.
  */
-import { createEncoding, paramsKey } from '../bo/encoding.js';
-import type { Deps } from './deps.js';
-import { CancelledError, ProblemError } from './errors.js';
-import { newId } from './ids.js';
-import { assertWithinLimits, countLimitErrors } from './limits.js';
-import type { Outcome } from './keyed-mutex.js';
+import { paramsKey } from '../../bo/encoding.js';
+import type { Deps } from '../deps.js';
+import { CancelledError, ProblemError } from '../errors.js';
+import { newId } from '../ids.js';
+import { assertWithinLimits, countLimitErrors } from '../limits.js';
+import type { Outcome } from '../keyed-mutex.js';
 import { snapshotFingerprint } from './prepared-suggestions.js';
-import { requireStudy } from './studies.js';
+import { requireStudy } from '../study-lifecycle.js';
 import type { SuggestionRequest, SuggestionResult } from './suggester.js';
-import { effectiveState, type Trial } from './trial.js';
+import { encodingOf } from '../study.js';
+import { effectiveState, newTrial, type Trial } from '../trial.js';
 
 /** Fresh snapshots tried before giving up; each retry means another request won a race. */
 const MAX_ATTEMPTS = 8;
@@ -145,7 +146,7 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
     for (const w of wanted) if (w.input.signal?.aborted) result[w.i] = [];
     const kept = wanted.filter((w) => !w.input.signal?.aborted);
     const suggestions = kept.flatMap((w) => w.points);
-    const encoding = createEncoding(study.parameters);
+    const encoding = encodingOf(study);
 
     const written = store.transaction((): boolean => {
       requireStudy(deps, study.id);
@@ -156,22 +157,20 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
       }
       const now = clock.now();
       let number = store.nextTrialNumber(study.id);
-      const trials = suggestions.map((s, i): Trial => ({
-        id: newId('tr'),
-        studyId: study.id,
-        number: number++,
-        params: s.params,
-        paramsKey: keys[i] as string,
-        state: 'pending',
-        value: null,
-        failureReason: null,
-        source: s.source,
-        createdAt: now,
-        completedAt: null,
-        leaseExpiresAt: now + study.options.leaseSeconds * 1000,
-        prediction: s.prediction ?? null,
-        acquisition: s.acquisition ?? null,
-      }));
+      const trials = suggestions.map((s, i) =>
+        newTrial({
+          id: newId('tr'),
+          studyId: study.id,
+          number: number++,
+          params: s.params,
+          paramsKey: keys[i] as string,
+          source: s.source,
+          createdAt: now,
+          leaseExpiresAt: now + study.options.leaseSeconds * 1000,
+          prediction: s.prediction ?? null,
+          acquisition: s.acquisition ?? null,
+        }),
+      );
       for (const trial of trials) store.insertTrial(trial);
       if (proposal.model) store.saveStudyModel(study.id, proposal.model);
       let at = 0;

@@ -4,9 +4,9 @@
  * snapshot and returns candidates; it never writes. The `suggest` use case inserts them
  * in a short transaction and asks again if a concurrent request took one of the points.
  */
-import type { Params } from '../bo/search-space.js';
-import type { Study } from './study.js';
-import type { Trial, TrialSource } from './trial.js';
+import type { Params } from '../../bo/search-space.js';
+import type { Study } from '../study.js';
+import type { Trial, TrialSource } from '../trial.js';
 
 export type SuggestionRequest = {
   study: Study;

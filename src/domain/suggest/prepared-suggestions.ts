@@ -6,7 +6,7 @@
  * give, conditioned on the same pending trials. Otherwise it is dropped.
  */
 import type { SuggestionResult } from './suggester.js';
-import { effectiveState, type Trial } from './trial.js';
+import { effectiveState, type Trial } from '../trial.js';
 
 /** Studies with a prepared suggestion kept at once; the oldest is dropped first. */
 const MAX_PREPARED = 512;

@@ -3,7 +3,7 @@ import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { requireTrial } from './observe.js';
 import type { Page } from './ports.js';
-import { requireStudy } from './studies.js';
+import { requireStudy } from './study-lifecycle.js';
 import { effectiveState, type Trial, type TrialState } from './trial.js';
 
 export function listTrials(

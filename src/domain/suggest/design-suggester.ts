@@ -5,12 +5,13 @@
  * identically from its seed. `GpSuggester` uses it for the initial design, for points
  * asked for before any trial has completed, and for fallbacks.
  */
-import { allDoublesBetween, doublesBetween } from '../bo/doubles.js';
-import { createEncoding, designPoint, paramsKey, type Encoding } from '../bo/encoding.js';
-import { createRng } from '../bo/rng.js';
-import type { ParamSpec, Params } from '../bo/search-space.js';
-import { sobolSequence } from '../bo/sobol.js';
-import { ProblemError } from './errors.js';
+import { allDoublesBetween, doublesBetween } from '../../bo/doubles.js';
+import { designPoint, paramsKey, type Encoding } from '../../bo/encoding.js';
+import { createRng } from '../../bo/rng.js';
+import type { ParamSpec, Params } from '../../bo/search-space.js';
+import { sobolSequence } from '../../bo/sobol.js';
+import { ProblemError } from '../errors.js';
+import { encodingOf } from '../study.js';
 import type { Suggestion, SuggestionRequest } from './suggester.js';
 
 /** Random draws tried for one point before the space is enumerated (finite spaces only). */
@@ -32,7 +33,7 @@ export type DesignOptions = {
 /** The synchronous core of `DesignSuggester`, reused by model-based suggesters for their first points. */
 export function designSuggestions(request: SuggestionRequest, options: DesignOptions = {}): Suggestion[] {
   const { study, trials, count, firstNumber } = request;
-  const encoding = createEncoding(study.parameters);
+  const encoding = encodingOf(study);
   const used = new Set([...trials.map((t) => t.paramsKey), ...(options.alsoTaken ?? [])]);
   const size = finiteSize(study.parameters);
   if (size !== null && used.size + count > size) {

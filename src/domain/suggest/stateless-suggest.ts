@@ -3,15 +3,15 @@
  * body is turned into a transient study and trials, so that exactly the same suggester
  * runs as for a stored study; nothing is written and nothing is remembered.
  */
-import { createEncoding, paramsKey, validateParams } from '../bo/encoding.js';
-import type { Goal, ParamSpec, Params } from '../bo/search-space.js';
-import type { Deps } from './deps.js';
-import { CancelledError, ProblemError, type FieldError } from './errors.js';
-import { assertWithinLimits, countLimitErrors, spaceLimitErrors } from './limits.js';
-import { searchSpaceErrors } from './search-space-rules.js';
-import { defaultInitialTrials, normalizeParameters, type Study, DEFAULT_LEASE_SECONDS } from './study.js';
+import { paramsKey, validateParams } from '../../bo/encoding.js';
+import type { Goal, ParamSpec, Params } from '../../bo/search-space.js';
+import type { Deps } from '../deps.js';
+import { CancelledError, ProblemError, type FieldError } from '../errors.js';
+import { assertWithinLimits, countLimitErrors, spaceLimitErrors } from '../limits.js';
+import { searchSpaceErrors } from '../search-space-rules.js';
+import { defaultInitialTrials, encodingOf, normalizeParameters, type Study, DEFAULT_LEASE_SECONDS } from '../study.js';
 import type { Suggestion } from './suggester.js';
-import type { Trial } from './trial.js';
+import { newTrial, type Trial } from '../trial.js';
 
 export type StatelessRequest = {
   parameters: ParamSpec[];
@@ -38,7 +38,7 @@ export async function suggestStateless(
   const spaceErrors = searchSpaceErrors(body.parameters);
   if (spaceErrors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', spaceErrors[0]?.detail, spaceErrors);
   const parameters = normalizeParameters(body.parameters);
-  const encoding = createEncoding(parameters);
+  const encoding = encodingOf({ parameters });
 
   const errors: FieldError[] = [];
   body.observations.forEach((o, i) => {
@@ -64,22 +64,17 @@ export async function suggestStateless(
     state: 'active',
     createdAt: now,
   };
-  const trial = (params: Params, number: number, value: number | null): Trial => ({
-    id: `t${number}`,
-    studyId: '',
-    number,
-    params,
-    paramsKey: paramsKey(encoding, params),
-    state: value === null ? 'pending' : 'completed',
-    value,
-    failureReason: null,
-    source: 'external',
-    createdAt: now,
-    completedAt: value === null ? null : now,
-    leaseExpiresAt: null,
-    prediction: null,
-    acquisition: null,
-  });
+  const trial = (params: Params, number: number, value: number | null): Trial =>
+    newTrial({
+      id: `t${number}`,
+      studyId: '',
+      number,
+      params,
+      paramsKey: paramsKey(encoding, params),
+      source: 'external',
+      createdAt: now,
+      ...(value === null ? {} : { state: 'completed', value, completedAt: now }),
+    });
   const trials = [
     ...body.observations.map((o, i) => trial(o.params, i, o.value)),
     ...(body.pending ?? []).map((p, i) => trial(p, body.observations.length + i, null)),
