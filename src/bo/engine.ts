@@ -42,10 +42,10 @@ import {
 } from './engine-policy.js';
 import { NumericalError } from './errors.js';
 import { fitHyperparameters, fromFitted, toFitted, type FittedHyperparameters } from './fit.js';
-import { appendObservations, gaussianProcess, posterior, reusableRows, type GaussianProcess } from './gp.js';
+import { appendObservations, gaussianProcess, posterior, reusableRows, type GaussianProcess, type Hyperparameters } from './gp.js';
 import { DEFAULT_OUTPUT_WARP, outputTransform, type OutputWarp } from './output-transform.js';
 import { fantasyBaseSamples, fantasyLogEi } from './pending-acquisition.js';
-import { createRng } from './rng.js';
+import { createRng, type Rng } from './rng.js';
 import type { Goal, ParamSpec, Params } from './search-space.js';
 
 export type { FittedHyperparameters } from './fit.js';
@@ -251,23 +251,7 @@ export function suggestNext(input: EngineInput, options: EngineOptions = {}): En
   // Step 2: θ, then the GP conditioned on the observations.
   const previous = fromFitted(input.previous, d);
   const fitNow = !previous || (experiment.refit ?? refitHyperparameters)(total, input.previous!);
-  const hasCategorical = enc.isCategorical.some((c) => c === 1);
-  const signalFloor = hasCategorical ? (experiment.categoricalSignalFloor === undefined ? CATEGORICAL_SIGNAL_FLOOR : experiment.categoricalSignalFloor) : null;
-  const theta = !fitNow
-    ? previous!
-    : numerically('hyperparameter fit', () =>
-        fitHyperparameters(X, y, enc.isCategorical, {
-          rng: rng.fork(1),
-          ...(previous ? { previous } : {}),
-          maxIterations: fitIterations(previous !== undefined, n),
-          maxPoints: experiment.fitMaxPoints ?? FIT_MAX_POINTS,
-          ...(signalFloor !== null ? { minSignalVariance: signalFloor } : {}),
-          ...(fitShouldStop ? { shouldStop: fitShouldStop } : {}),
-        }),
-      ).hyperparameters;
-  if (![...theta.logLengthscales, theta.logSignalVariance, theta.logNoiseVariance, theta.mean].every(Number.isFinite)) {
-    throw new EngineError('numerical-failure', 'hyperparameter fit returned non-finite values');
-  }
+  const theta = fitNow ? fittedTheta(enc, X, y, previous, experiment, rng.fork(1), fitShouldStop) : previous!;
   const cached = options.modelCache?.get();
   const reusedRows = cached ? reusableRows(cached, X, n, enc.isCategorical, theta) : 0;
   const base = numerically('GP conditioning', () => gaussianProcess(X, y, enc.isCategorical, theta, reusedRows > 0 ? cached : undefined));
@@ -321,6 +305,28 @@ export function suggestNext(input: EngineInput, options: EngineOptions = {}): En
     hyperparameters: toFitted(theta, fitNow ? total : input.previous!.observations!),
     work: { fitted: fitNow, reusedRows, interrupted },
   };
+}
+
+/** θ fitted to (X, y), warm-started from `previous` (engine-policy.ts sets the iterations, subset and σ² floor). */
+function fittedTheta(
+  enc: Encoding, X: Float64Array, y: Float64Array, previous: Hyperparameters | undefined, experiment: EngineExperiment, rng: Rng, shouldStop?: () => boolean,
+): Hyperparameters {
+  const hasCategorical = enc.isCategorical.some((c) => c === 1);
+  const signalFloor = hasCategorical ? (experiment.categoricalSignalFloor === undefined ? CATEGORICAL_SIGNAL_FLOOR : experiment.categoricalSignalFloor) : null;
+  const theta = numerically('hyperparameter fit', () =>
+    fitHyperparameters(X, y, enc.isCategorical, {
+      rng,
+      ...(previous ? { previous } : {}),
+      maxIterations: fitIterations(previous !== undefined, y.length),
+      maxPoints: experiment.fitMaxPoints ?? FIT_MAX_POINTS,
+      ...(signalFloor !== null ? { minSignalVariance: signalFloor } : {}),
+      ...(shouldStop ? { shouldStop } : {}),
+    }),
+  ).hyperparameters;
+  if (![...theta.logLengthscales, theta.logSignalVariance, theta.logNoiseVariance, theta.mean].every(Number.isFinite)) {
+    throw new EngineError('numerical-failure', 'hyperparameter fit returned non-finite values');
+  }
+  return theta;
 }
 
 /** The GP with (P, μ(P)) appended: the kriging believer, hyperparameters fixed. */

@@ -212,6 +212,7 @@ function solveDenseInPlace(A: Float64Array, b: Float64Array, k: number): boolean
  * @returns the best point seen, its value, and counters. If f(P(x0)) is not
  *          finite, returns P(x0) with that value and converged = false.
  */
+// eslint-disable-next-line max-lines-per-function -- one iteration's state (memory, direction, line search) is shared by its phases; split, they would pass a dozen arrays around
 export function minimizeBox(
   fg: ObjectiveWithGradient,
   x0: Float64Array,

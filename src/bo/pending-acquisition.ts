@@ -53,19 +53,11 @@ export function fantasyBaseSamples(fantasies: number, p: number, rng: Rng): Floa
 }
 
 /**
- * The fantasy-averaged log EI of the module doc, as an Acquisition (acquisition.ts).
- *
- * @param believer  GP whose last p rows are the pending points with their believer
- *                  values μ(P) (engine.ts appends them with appendObservations).
- * @param p         number of pending rows, 1 ≤ p ≤ believer.n.
- * @param best      incumbent, largest standardized observation (yStd).
- * @param zeta      base samples ζ, shape (K, p) row-major; fixed so that a(x) is deterministic.
- * @param K         number of fantasies, ≥ 1.
+ * α_k (K, N) and best_k (K) of the module doc, for the believer's last p rows.
+ * O(K·(p² + N²)).
  */
-export function fantasyLogEi(believer: GaussianProcess, p: number, best: number, zeta: Float64Array, K: number): Acquisition {
-  const { n: N, d, L, kernel } = believer;
-  if (!(p >= 1 && p <= N)) throw new InvariantError(`fantasyLogEi: p = ${p} pending rows, the model has ${N}`);
-  if (!(K >= 1) || zeta.length !== K * p) throw new InvariantError(`fantasyLogEi: zeta must have K·p = ${K * p} entries, got ${zeta.length}`);
+function fantasyShifts(believer: GaussianProcess, p: number, best: number, zeta: Float64Array, K: number): { alphas: Float64Array; bests: Float64Array } {
+  const { n: N, L } = believer;
   const n = N - p;
   const alphas = new Float64Array(K * N);
   const bests = new Float64Array(K);
@@ -82,6 +74,42 @@ export function fantasyLogEi(believer: GaussianProcess, p: number, best: number,
     solveLowerTransposeInPlace(L, N, a);
     bests[k] = top;
   }
+  return { alphas, bests };
+}
+
+/**
+ * log((1/K) Σ_k exp(v_k)) of v = values[0..K), taken about the largest term; the
+ * softmax weights exp(v_k)/Σ exp(v) are written over values (untouched when no v_k is finite).
+ */
+function logMeanExpToWeights(values: Float64Array, K: number): number {
+  let top = -Infinity;
+  for (let k = 0; k < K; k++) if (values[k]! > top) top = values[k]!;
+  if (!Number.isFinite(top)) return top;
+  let sum = 0;
+  for (let k = 0; k < K; k++) {
+    const e = Math.exp(values[k]! - top);
+    values[k] = e;
+    sum += e;
+  }
+  for (let k = 0; k < K; k++) values[k] = values[k]! / sum;
+  return top + Math.log(sum / K);
+}
+
+/**
+ * The fantasy-averaged log EI of the module doc, as an Acquisition (acquisition.ts).
+ *
+ * @param believer  GP whose last p rows are the pending points with their believer
+ *                  values μ(P) (engine.ts appends them with appendObservations).
+ * @param p         number of pending rows, 1 ≤ p ≤ believer.n.
+ * @param best      incumbent, largest standardized observation (yStd).
+ * @param zeta      base samples ζ, shape (K, p) row-major; fixed so that a(x) is deterministic.
+ * @param K         number of fantasies, ≥ 1.
+ */
+export function fantasyLogEi(believer: GaussianProcess, p: number, best: number, zeta: Float64Array, K: number): Acquisition {
+  const { n: N, d, kernel } = believer;
+  if (!(p >= 1 && p <= N)) throw new InvariantError(`fantasyLogEi: p = ${p} pending rows, the model has ${N}`);
+  if (!(K >= 1) || zeta.length !== K * p) throw new InvariantError(`fantasyLogEi: zeta must have K·p = ${K * p} entries, got ${zeta.length}`);
+  const { alphas, bests } = fantasyShifts(believer, p, best, zeta, K);
 
   const logEi = new Float64Array(K);
   const gMean = new Float64Array(K);
@@ -89,20 +117,7 @@ export function fantasyLogEi(believer: GaussianProcess, p: number, best: number,
   const grad2 = new Float64Array(2);
   const ws = posteriorWorkspace(believer);
 
-  /** log-mean-exp of logEi[0..K), with the softmax weights written over logEi. */
-  const logMeanExp = (): number => {
-    let top = -Infinity;
-    for (let k = 0; k < K; k++) if (logEi[k]! > top) top = logEi[k]!;
-    if (!Number.isFinite(top)) return top;
-    let sum = 0;
-    for (let k = 0; k < K; k++) {
-      const e = Math.exp(logEi[k]! - top);
-      logEi[k] = e;
-      sum += e;
-    }
-    for (let k = 0; k < K; k++) logEi[k] = logEi[k]! / sum;
-    return top + Math.log(sum / K);
-  };
+  const logMeanExp = () => logMeanExpToWeights(logEi, K);
 
   return {
     values(Z, m, out, mean, variance) {

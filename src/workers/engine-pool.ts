@@ -92,6 +92,44 @@ type Job = {
   reject: (error: unknown) => void;
 };
 
+/** The stateless lane is full: retry after about one engine call. */
+function engineBusy(deadlineMs: number): ProblemError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(deadlineMs / 1000));
+  return new ProblemError('ENGINE_BUSY', `the engine's queue for stateless suggestions is full; retry in about ${retryAfterSeconds} s`, undefined, { retryAfterSeconds });
+}
+
+type Thread = {
+  /** A single-thread piscina pool: piscina picks threads itself, and the model cache needs to choose. */
+  pool: Piscina;
+  busy: boolean;
+  /** The express thread: light studies only. */
+  express: boolean;
+  /** Keys whose models this thread should drop, sent with its next task. */
+  forget: string[];
+};
+
+/** `threads` engine threads, and the express one unless turned off (it comes last). */
+function startThreads(threads: number, options: EnginePoolOptions): Thread[] {
+  const fromSource = import.meta.url.endsWith('.ts');
+  const total = threads + ((options.expressThread ?? true) ? 1 : 0);
+  return Array.from({ length: total }, (_, i) => ({
+    pool: new Piscina({
+      filename: new URL(fromSource ? './engine-worker.ts' : './engine-worker.js', import.meta.url).href,
+      minThreads: 1,
+      maxThreads: 1,
+      workerData: {
+        modelCacheBytes: Math.floor((options.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES) / total),
+        niceness: options.niceness ?? DEFAULT_ENGINE_NICENESS,
+      } satisfies EngineWorkerData,
+      // Under tsx (tests, `node --import tsx`), a worker needs the loader to import TypeScript.
+      ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+    }),
+    busy: false,
+    express: i === threads,
+    forget: [],
+  }));
+}
+
 /**
  * Runs engine calls on `threads` worker threads, one call per thread at a time. Waiting
  * calls are served round-robin across tenants (fair-queue.ts); a study's call goes to
@@ -100,27 +138,7 @@ type Job = {
  */
 export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
   const threads = options.threads ?? defaultEngineThreads();
-  const fromSource = import.meta.url.endsWith('.ts');
-  // One single-thread pool per thread: piscina picks threads itself, and the cache needs to choose.
-  const express = options.expressThread ?? true;
-  const workers = Array.from({ length: threads + (express ? 1 : 0) }, (_, i) => ({
-    pool: new Piscina({
-      filename: new URL(fromSource ? './engine-worker.ts' : './engine-worker.js', import.meta.url).href,
-      minThreads: 1,
-      maxThreads: 1,
-      workerData: {
-        modelCacheBytes: Math.floor((options.modelCacheBytes ?? DEFAULT_MODEL_CACHE_BYTES) / (threads + (express ? 1 : 0))),
-        niceness: options.niceness ?? DEFAULT_ENGINE_NICENESS,
-      } satisfies EngineWorkerData,
-      // Under tsx (tests, `node --import tsx`), a worker needs the loader to import TypeScript.
-      ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
-    }),
-    busy: false,
-    /** The express thread: light studies only. */
-    express: i === threads,
-    /** Keys whose models this thread should drop, sent with its next task. */
-    forget: [] as string[],
-  }));
+  const workers = startThreads(threads, options);
   const home = new LRUCache<string, number>({ max: 10_000 });
   /** Duration of each study's last engine call, ms. */
   const lastCallMs = new LRUCache<string, number>({ max: 10_000 });
@@ -182,10 +200,7 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
         const job: Job = {
           tenant: call.tenant, lane: call.lane, input, call, cancel: new Int32Array(new SharedArrayBuffer(4)), resolve, reject,
         };
-        if (!queue.push(job)) {
-          const retryAfterSeconds = Math.max(1, Math.ceil(call.deadlineMs / 1000));
-          return reject(new ProblemError('ENGINE_BUSY', `the engine's queue for stateless suggestions is full; retry in about ${retryAfterSeconds} s`, undefined, { retryAfterSeconds }));
-        }
+        if (!queue.push(job)) return reject(engineBusy(call.deadlineMs));
         call.signal?.addEventListener(
           'abort',
           () => {

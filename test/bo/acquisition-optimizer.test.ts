@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { AcquisitionOptimizerError, maximizeAcquisition, rawSampleCount } from '../../src/bo/acquisition-optimizer.js';
+import { AcquisitionOptimizerError, maximizeAcquisition } from '../../src/bo/acquisition-optimizer.js';
+import { rawSampleCount } from '../../src/bo/candidates.js';
 import { logEiAcquisition, logExpectedImprovement } from '../../src/bo/acquisition.js';
 import { createEncoding, decode, designPoint, encode, paramsKey, validateParams, type Encoding } from '../../src/bo/encoding.js';
 import { gaussianProcess, posterior, type Hyperparameters } from '../../src/bo/gp.js';
