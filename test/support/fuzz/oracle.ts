@@ -95,7 +95,7 @@ export async function exchange(
   if (answer.kind !== 'response') {
     const what =
       answer.kind === 'blocked'
-        ? `the event loop is blocked: /healthz did not answer within ${target.options.healthTimeoutMs} ms while this request ran (${Math.round(answer.ms)} ms in)`
+        ? `the event loop is blocked: /healthz did not answer within ${target.options.healthTimeoutMs} ms, nor a retry within ${2 * target.options.healthTimeoutMs} ms, while this request ran (${Math.round(answer.ms)} ms in)`
         : answer.kind === 'timeout'
           ? `no answer within ${Math.round(answer.ms)} ms`
           : `connection failed: ${answer.message}${target.alive() ? '' : ' (the server process died)'}`;
@@ -150,7 +150,7 @@ export async function exchange(
     }
     const health = await target.health();
     if (!health.ok) {
-      fail('healthz', `/healthz did not answer 200 within ${target.options.healthTimeoutMs} ms after the request (${health.detail})`, '');
+      fail('healthz', `/healthz did not answer 200 within ${target.options.healthTimeoutMs} ms, nor a retry within ${2 * target.options.healthTimeoutMs} ms, after the request (${health.detail})`, '');
       await target.restart();
     }
   } else {
@@ -173,7 +173,9 @@ function parseObject(text: string): { code?: unknown; status?: unknown } | null 
 export function describeAnswer(ex: Exchange): string {
   const a = ex.answer;
   if (a.kind !== 'response') return `→ ${a.kind} after ${Math.round(a.ms)} ms`;
-  const text = a.text.length > 400 ? `${a.text.slice(0, 400)}…` : a.text;
+  // Control characters (a CSV export carries names as they are) are shown escaped.
+  const escaped = (s: string) => [...s].map((c) => (/\p{Cc}/u.test(c) && c !== '\n' && c !== '\t' ? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}` : c)).join('');
+  const text = a.text.length > 400 ? `${escaped(a.text.slice(0, 400))}…` : escaped(a.text);
   const logged = ex.serverErrors.length > 0 ? `\n   server logged: ${ex.serverErrors.join(' | ')}` : '';
   return `→ ${a.status} ${text}${logged}`;
 }

@@ -29,6 +29,7 @@ export class RequestRunner {
   private fixtureRestarts = -1;
   private suggestions = 0;
   private serial = 0;
+  private previous: string[] = [];
 
   constructor(
     private readonly target: LiveTarget,
@@ -39,7 +40,11 @@ export class RequestRunner {
 
   async run(c: RequestCase): Promise<CaseResult> {
     if (usesFixture(c) && (this.fixture === null || this.fixtureRestarts !== this.target.restarts)) {
-      this.fixture = await createFixture(this.target, ++this.serial);
+      try {
+        this.fixture = await createFixture(this.target, ++this.serial);
+      } catch (err) {
+        throw new Error(`${(err as Error).message}; the case before was:\n${this.previous.join('\n')}`);
+      }
       this.fixtureRestarts = this.target.restarts;
       this.suggestions = 0;
     }
@@ -61,6 +66,8 @@ export class RequestRunner {
         });
       }
     }
-    return { failures, transcript: [`(${c.label})`, ...describeRequest(c), describeAnswer(ex)] };
+    const transcript = [`(${c.label})`, ...describeRequest(c), describeAnswer(ex)];
+    this.previous = transcript;
+    return { failures, transcript };
   }
 }
