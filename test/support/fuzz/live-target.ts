@@ -39,7 +39,7 @@ export type Answer =
   | { kind: 'blocked'; ms: number; healthMs: number }
   | { kind: 'network-error'; message: string; ms: number };
 
-type Proc = { child: ChildProcess; url: string; dir: string; dbPath: string; errors: Map<string, string[]>; exited: boolean };
+type Proc = { child: ChildProcess; url: string; dir: string; dbPath: string; errors: Map<string, string[]>; exited: boolean; stderr: () => string };
 
 const SERVER_ENTRY = new URL('./fuzz-server.ts', import.meta.url).pathname;
 const ROOT = new URL('../../../', import.meta.url).pathname;
@@ -55,9 +55,9 @@ async function spawnServer(engineThreads: number): Promise<Proc> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const errors = new Map<string, string[]>();
-  const proc: Omit<Proc, 'url'> = { child, dir, dbPath, errors, exited: false };
-  child.once('exit', () => (proc.exited = true));
   let stderr = '';
+  const proc: Omit<Proc, 'url'> = { child, dir, dbPath, errors, exited: false, stderr: () => stderr };
+  child.once('exit', () => (proc.exited = true));
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`fuzz server did not start in 30 s: ${stderr}`)), 30_000);
@@ -176,6 +176,11 @@ export class LiveTarget {
   /** Whether the server process is still running. */
   alive(): boolean {
     return !this.proc.exited;
+  }
+
+  /** The end of what the server wrote to stderr: why it died, when it did. */
+  lastWords(): string {
+    return this.proc.stderr().trim().split('\n').slice(-5).join(' | ');
   }
 
   /**

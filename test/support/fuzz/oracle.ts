@@ -98,7 +98,7 @@ export async function exchange(
         ? `the event loop is blocked: /healthz did not answer within ${target.options.healthTimeoutMs} ms, nor a retry within ${2 * target.options.healthTimeoutMs} ms, while this request ran (${Math.round(answer.ms)} ms in)`
         : answer.kind === 'timeout'
           ? `no answer within ${Math.round(answer.ms)} ms`
-          : `connection failed: ${answer.message}${target.alive() ? '' : ' (the server process died)'}`;
+          : `connection failed: ${answer.message}${target.alive() ? '' : ` (the server process died: ${target.lastWords() || 'nothing on stderr'})`}`;
     fail('answers', what, answer.kind);
     await target.restart();
     return { request, operation, answer, serverErrors, failures };
@@ -154,7 +154,7 @@ export async function exchange(
       await target.restart();
     }
   } else {
-    fail('answers', 'the server process exited after answering', 'exited');
+    fail('answers', `the server process exited after answering: ${target.lastWords() || 'nothing on stderr'}`, 'exited');
     await target.restart();
   }
   return { request, operation, answer, serverErrors, failures };
