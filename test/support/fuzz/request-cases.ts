@@ -125,15 +125,21 @@ function concretePath(c: RequestCase, ids: FixtureIds | null, encode: (s: string
   return query ? `${path}?${query}` : path;
 }
 
+/** The codings a payload is compressed with; other names in `Content-Encoding` leave it as is. */
+const CODECS = new Map<string, (b: Buffer) => Buffer>([
+  ['gzip', (b) => gzipSync(b)],
+  ['x-gzip', (b) => gzipSync(b)],
+  ['deflate', (b) => deflateSync(b)],
+  ['br', (b) => brotliCompressSync(b)],
+]);
+
 function payloadBytes(c: RequestCase, ids: FixtureIds | null): Buffer | undefined {
   if (!c.payload) return undefined;
   const text = c.payload.kind === 'json' ? jsonText(resolveJson(c.payload.value, ids)) : c.payload.text;
-  let bytes = Buffer.from(text, 'utf8');
+  let bytes: Buffer = Buffer.from(text, 'utf8');
   if (!c.encoding) return bytes;
-  const name = c.encoding.name.trim().toLowerCase();
-  if (name === 'gzip' || name === 'x-gzip') bytes = gzipSync(bytes);
-  else if (name === 'deflate') bytes = deflateSync(bytes);
-  else if (name === 'br') bytes = brotliCompressSync(bytes);
+  const codec = CODECS.get(c.encoding.name.trim().toLowerCase());
+  if (codec) bytes = codec(bytes);
   switch (c.encoding.damage) {
     case 'none':
       return bytes;
@@ -168,7 +174,11 @@ export function describeRequest(c: RequestCase): string[] {
   const lines = [`${c.method} ${concretePath(c, null, percentEncode)}`];
   const headers: Record<string, string> = { ...c.headers };
   if (c.payload && c.contentType !== null) headers['content-type'] = c.contentType ?? 'application/json';
-  if (c.encoding) headers['content-encoding'] = `${c.encoding.name}${c.encoding.damage === 'none' ? '' : ` (body compressed, then damaged: ${c.encoding.damage})`}`;
+  if (c.encoding) {
+    const compressed = CODECS.has(c.encoding.name.trim().toLowerCase());
+    const how = c.encoding.damage === 'none' ? (compressed ? '' : ' (body sent as is)') : ` (body ${compressed ? 'compressed' : 'sent as is'}, then damaged: ${c.encoding.damage})`;
+    headers['content-encoding'] = `${JSON.stringify(c.encoding.name)}${how}`;
+  }
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v.length > 100 ? `${v.slice(0, 100)}…(${v.length} chars)` : v}`);
   if (c.payload?.kind === 'json') lines.push(describeJson(resolveJson(c.payload.value, null)));
   else if (c.payload) lines.push(c.payload.label ?? (c.payload.text.length > 300 ? `${JSON.stringify(c.payload.text.slice(0, 300))}…` : JSON.stringify(c.payload.text)));
