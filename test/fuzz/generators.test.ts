@@ -121,6 +121,7 @@ describe('failure signatures', () => {
     ['Error: incorrect header check (status 400, code Z_DATA_ERROR)', 'unmapped Error with status 400'],
     ['Error: unexpected end of file (status 400, code Z_BUF_ERROR)', 'unmapped Error with status 400'],
     ['RangeError: invalid params: "__proto__" is missing', 'RangeError: invalid params: Q is missing'],
+    ['RangeError: search space: parameter "" " has a range wider than a double can hold', 'RangeError: search space: parameter Q has a range wider than a double can hold'],
   ])('%s is grouped as "%s"', (logged, cause) => {
     expect(causeOf(logged)).toBe(cause);
   });

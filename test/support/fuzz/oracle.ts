@@ -49,7 +49,9 @@ export type Exchange = {
 export function normalizeMessage(message: string): string {
   return message
     .replace(/(st|tr)_[\w-]{16}/g, '$1_…')
-    .replace(/'[^']*'|"[^"]*"/g, 'Q')
+    // Greedy: a quoted name may hold quotes itself (`parameter "" "`).
+    .replace(/"[^]*"/g, 'Q')
+    .replace(/'[^]*'/g, 'Q')
     .replace(/-?\d+(\.\d+)?(e[-+]?\d+)?/gi, 'N')
     .slice(0, 160);
 }
