@@ -33,6 +33,8 @@ export type Config = {
   engineStatelessQueue: number;
   /** One more engine thread, for light studies only (workers/engine-pool.ts, LIGHT_CALL_MS). */
   engineExpressThread: boolean;
+  /** Check every response against openapi.yaml (a mismatch is a 500): for tests and the fuzzer. */
+  validateResponses: boolean;
   /** Bounds on what one request may ask for (domain/limits.ts). */
   limits: Limits;
 };
@@ -86,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   if (!Number.isInteger(engineNiceness) || engineNiceness < 0 || engineNiceness > 19) {
     problems.push(`ENGINE_NICENESS must be an integer 0..19, got '${env.ENGINE_NICENESS}'`);
   }
+  const validate = env.VALIDATE_RESPONSES ?? '0';
+  if (validate !== '0' && validate !== '1') problems.push(`VALIDATE_RESPONSES must be 0 or 1, got '${validate}'`);
   const express = env.ENGINE_EXPRESS_THREAD ?? '1';
   if (express !== '0' && express !== '1') problems.push(`ENGINE_EXPRESS_THREAD must be 0 or 1, got '${express}'`);
   const engineStatelessQueue = Number(env.ENGINE_STATELESS_QUEUE ?? DEFAULT_STATELESS_QUEUE);
@@ -114,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
     engineNiceness,
     engineStatelessQueue,
     engineExpressThread: express !== '0',
+    validateResponses: validate === '1',
     limits,
   };
 }

@@ -50,6 +50,7 @@ const app = createApp({
   publicPages: config.publicPages,
   ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
   metrics,
+  validateResponses: config.validateResponses,
 });
 
 const server = createHttpServer(app, config.http);
