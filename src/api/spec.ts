@@ -1,8 +1,9 @@
 /** openapi.yaml, the contract, loaded once for request and response validation. */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url).pathname;
+export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
 
 /**
  * The spec as express-openapi-validator should see it. Ajv's `discriminator` keyword

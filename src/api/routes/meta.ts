@@ -6,13 +6,14 @@
  * Content-Security-Policy allows nothing but this server (security-headers.ts).
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-dist';
 import type { Metrics } from '../metrics.js';
 import { pageCsp } from '../security-headers.js';
 import { OPENAPI_PATH } from '../spec.js';
 
-const ERRORS_DOC = new URL('../../../docs/errors.md', import.meta.url).pathname;
+const ERRORS_DOC = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
