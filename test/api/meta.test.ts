@@ -40,6 +40,40 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('route labels of /metrics', () => {
+  /** The count of one series of the request histogram, or 0 when it does not exist. */
+  const requests = (text: string, method: string, route: string, status: number) =>
+    Number(text.match(new RegExp(`^posterior_http_request_duration_seconds_count\\{method="${method}",route="${route.replace(/\//g, '\\/')}",status="${status}"\\} (\\d+)$`, 'm'))?.[1] ?? 0);
+
+  test('answers refused before a handler runs (400, 415, 422) are counted under the route template, never the raw URL', async () => {
+    const open = startHarness();
+    try {
+      await open.request.post('/v1/studies').send({ name: 'no parameters' }).expect(422);
+      await open.request.post('/v1/studies').set('content-type', 'application/json').send('{"name":').expect(400);
+      await open.request.post('/v1/studies').set('content-type', 'text/plain').send('name=x').expect(415);
+      await open.request.post('/v1/studies/st_labelled/observe').send({ trialId: 7 }).expect(422);
+      await open.request.get('/v1/no/such/route').expect(404);
+      const { text } = await open.request.get('/metrics');
+      expect(requests(text, 'POST', '/v1/studies', 422)).toBe(1);
+      expect(requests(text, 'POST', '/v1/studies', 400)).toBe(1);
+      expect(requests(text, 'POST', '/v1/studies', 415)).toBe(1);
+      expect(requests(text, 'POST', '/v1/studies/:studyId/observe', 422)).toBe(1);
+      expect(requests(text, 'GET', 'unmatched', 404)).toBe(1);
+      expect(text).not.toMatch(/st_labelled|no\/such/);
+    } finally {
+      open.close();
+    }
+  });
+
+  test('a call refused for want of a key is counted under the route template', async () => {
+    await h.request.get('/v1/studies/st_nokey').expect(401);
+    await h.request.post('/v1/studies').send({}).expect(401);
+    const { text } = await h.request.get('/metrics').set(auth);
+    expect(requests(text, 'GET', '/v1/studies/:studyId', 401)).toBe(1);
+    expect(requests(text, 'POST', '/v1/studies', 401)).toBe(1);
+  });
+});
+
 describe('GET /docs and /openapi.yaml', () => {
   test('/openapi.yaml is the contract', async () => {
     const res = await h.request.get('/openapi.yaml').set(auth);
