@@ -28,13 +28,47 @@ async function studyNamed(name: string): Promise<Study> {
   return study;
 }
 
+/** The examples create their studies by name: a test that reruns one starts from none. */
+async function deleteStudyNamed(name: string): Promise<void> {
+  const { studies } = await client.listStudies();
+  for (const study of studies.filter((s) => s.name === name)) await client.deleteStudy(study.id);
+}
+
 test.skipIf(!python)('quickstart.py runs a complete loop and prints the best trial', async () => {
+  await deleteStudyNamed('quickstart');
   const { stdout } = await run(systemPython, ['examples/python/quickstart.py'], { env: env(), timeout: 60_000 });
   const study = await studyNamed('quickstart');
   expect(study.trialCounts).toMatchObject({ completed: 20, pending: 0, failed: 0 });
   const best = await client.best(study.id);
   expect(stdout).toContain(`study ${study.id}: best loss `);
   expect(stdout).toContain(`(trial ${best.number})\n`);
+}, 60_000);
+
+// The example's model never fails, so this one's second training is made to raise.
+const QUICKSTART_WITH_A_FAILURE = `
+import sys
+sys.path.insert(0, "examples/python")
+import quickstart
+train = quickstart.train_and_validate
+calls = []
+def flaky(params):
+    calls.append(params)
+    if len(calls) == 2:
+        raise RuntimeError("diverged at epoch 3")
+    return train(params)
+quickstart.train_and_validate = flaky
+quickstart.main()
+`;
+
+test.skipIf(!python)('quickstart.py prints the reason of a failed trial and goes on with the loop', async () => {
+  await deleteStudyNamed('quickstart');
+  const { stdout } = await run(systemPython, ['-c', QUICKSTART_WITH_A_FAILURE], { env: { ...env(), TRIALS: '3' }, timeout: 60_000 });
+  const study = await studyNamed('quickstart');
+  expect(study.trialCounts).toMatchObject({ completed: 2, failed: 1, pending: 0 });
+  expect(stdout).toMatch(/^trial {3}1 {2}failed: diverged at epoch 3 {2}\{'lr': /m);
+  expect(stdout).toMatch(/^trial {3}2 {2}loss /m);
+  expect(stdout).toContain(`study ${study.id}: best loss `);
+  await deleteStudyNamed('quickstart');
 }, 60_000);
 
 test.skipIf(!sklearn)('tune_sklearn.py tunes an SVM on digits: 15 trials, a best accuracy above 0.9', async () => {
