@@ -82,8 +82,23 @@ test.skipIf(!sklearn)('tune_sklearn.py tunes an SVM on digits: 15 trials, a best
 }, 120_000);
 
 test.skipIf(!python)('tune_pytorch.py compiles (it needs GPUs and is not run here)', async () => {
-  await run(systemPython, ['-m', 'py_compile', 'examples/python/tune_pytorch.py']);
+  await run(systemPython, ['-m', 'py_compile', 'examples/python/tune_pytorch.py', 'examples/python/worker_pool.py']);
 });
+
+const pytorchCheck = 'test/clients/python/tune_pytorch_check.py';
+
+test.skipIf(!python)('tune_pytorch.py validates on images without the training augmentation, split alike in every worker', async () => {
+  expect((await run(systemPython, [pytorchCheck, 'validation'])).stdout).toBe('validation: ok\n');
+});
+
+test.skipIf(!python)('tune_pytorch.py gives workers beyond the GPU count the GPUs in turn, and the CPU when there is none', async () => {
+  expect((await run(systemPython, [pytorchCheck, 'devices'])).stdout).toBe('devices: ok\n');
+});
+
+test.skipIf(!python)("tune_pytorch.py's workers outlive one that dies mid-trial, whose trial is reported failed", async () => {
+  const { stdout } = await run(systemPython, [pytorchCheck, 'crash', server.url, apiKey], { timeout: 60_000 });
+  expect(stdout).toBe('crash: ok\n');
+}, 60_000);
 
 test.skipIf(!jq)('examples/shell/loop.sh runs its curl + jq loop and prints the best', async () => {
   const { stdout } = await run('bash', ['examples/shell/loop.sh'], { env: { ...env(), TRIALS: '6' }, timeout: 60_000 });
