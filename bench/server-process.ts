@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
 export type BenchServer = {
   url: string;
@@ -16,7 +17,7 @@ export type BenchServer = {
 };
 
 export async function startBenchServer(options: { databaseFile: string; from?: 'dist' | 'source'; env?: Record<string, string> }): Promise<BenchServer> {
-  const root = new URL('../', import.meta.url).pathname;
+  const root = fileURLToPath(new URL('../', import.meta.url));
   const args = (options.from ?? 'dist') === 'dist' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
   const child = spawn(process.execPath, args, {
     cwd: root,

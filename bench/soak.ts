@@ -29,6 +29,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { quantile } from './statistics.js';
 
@@ -54,7 +55,7 @@ for (const [name, v] of Object.entries({ MINUTES, WORKERS, SLOTS, TRIALS_PER_STU
 }
 if (!(WARMUP > 0 && WARMUP < 1)) throw new Error('--warmup must be a fraction between 0 and 1');
 
-const root = new URL('../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../', import.meta.url));
 const serverJs = join(root, 'dist/server.js');
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

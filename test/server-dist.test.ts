@@ -7,11 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { json, startServer } from './support/server-process.js';
+import { json, repositoryRoot, startServer } from './support/server-process.js';
 
 test('the built server serves a GP suggestion from its worker pool and stops cleanly on SIGTERM', async () => {
-  const root = new URL('../', import.meta.url).pathname;
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root });
+  execFileSync(process.execPath, [join(repositoryRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: repositoryRoot });
   const dir = mkdtempSync(join(tmpdir(), 'posterior-dist-'));
   const server = await startServer({ DATABASE_URL: `sqlite:${join(dir, 'p.db')}`, ENGINE_THREADS: '1' }, 'dist');
   try {

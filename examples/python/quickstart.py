@@ -72,6 +72,15 @@ def train_and_validate(params):
     return loss if math.isfinite(loss) else 10.0
 
 
+def print_trial(trial):
+    """One line per finished trial: its loss, or why it failed (a failed trial has no value)."""
+    if trial["state"] == "completed":
+        outcome = "loss %-10.4g" % trial["value"]
+    else:
+        outcome = "failed: %s" % trial.get("failureReason", "no reason given")
+    print("trial %3d  %s  %s" % (trial["number"], outcome, trial["params"]))
+
+
 def main():
     client = Client(os.environ.get("POSTERIOR_URL", "http://127.0.0.1:8080"), os.environ.get("POSTERIOR_API_KEY"))
     study = {
@@ -89,9 +98,12 @@ def main():
         study,
         train_and_validate,
         n_trials=int(os.environ.get("TRIALS", "20")),
-        on_trial=lambda t: print("trial %3d  loss %-10.4g  %s" % (t["number"], t["value"], t["params"])),
+        on_trial=print_trial,
     )
     best = result.best
+    if best is None:
+        print("study %s: no trial completed" % result.study["id"])
+        return
     print("study %s: best loss %.4g at %s (trial %d)" % (result.study["id"], best["value"], best["params"], best["number"]))
 
 

@@ -5,12 +5,14 @@ On a machine with PyTorch, torchvision and N GPUs, with Posterior reachable:
     POSTERIOR_URL=http://posterior.internal:8080 POSTERIOR_API_KEY=... \\
         python3 examples/python/tune_pytorch.py --trials-per-worker 8 --epochs 5
 
-starts one worker process per visible GPU (or --workers N). Every worker creates the same
-study (by name and definition the service returns the existing one), then loops suggest ->
-train -> observe on its own GPU. The service leases a different point to each worker and
-models the pending ones, so N workers explore N points at once. Heartbeats keep a long
-epoch from being taken for a dead worker; a run that crashes (CUDA out of memory, a
-diverging loss) is reported as a failed trial and its point is not suggested again.
+starts one worker process per visible GPU (or --workers N; more workers than GPUs share
+them in turn). The study is created once (by name and definition the service returns the
+existing one), then every worker loops suggest -> train -> observe on its own device. The
+service leases a different point to each worker and models the pending ones, so N workers
+explore N points at once. Heartbeats keep a long epoch from being taken for a dead worker;
+a run that raises (CUDA out of memory, a diverging loss) is reported as a failed trial and
+its point is not suggested again. A worker that dies outright (a segfault, the OOM killer)
+has its trial reported failed by the parent process, and the other workers carry on.
 
 Workers on several machines work the same way: run this script on each one.
 The data set is downloaded by torchvision into --data on first use.
@@ -19,17 +21,18 @@ The data set is downloaded by torchvision into --data on first use.
 import argparse
 import math
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
 
 import torch  # noqa: E402
-import torch.multiprocessing as mp  # noqa: E402
 from torch import nn  # noqa: E402
-from torch.utils.data import DataLoader, random_split  # noqa: E402
+from torch.utils.data import DataLoader, Subset  # noqa: E402
 from torchvision import datasets, transforms  # noqa: E402
 
-from posterior import Client, tune  # noqa: E402
+from posterior import Client, PosteriorError, tune  # noqa: E402
+from worker_pool import device_for, run_workers  # noqa: E402
 
 STUDY = {
     "name": "cifar10-cnn",
@@ -61,14 +64,28 @@ def make_model(width, dropout):
     )
 
 
+def split_indices(n, n_val, seed=0):
+    """A fixed random split of range(n): (n - n_val training indices, n_val validation indices)."""
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return order[n_val:], order[:n_val]
+
+
 def load_data(root):
+    """45,000 training images, augmented, and 5,000 validation images, not augmented.
+
+    Both come from CIFAR-10's training set, split the same way in every worker: tuning never
+    looks at the test set. The validation images are seen as the test images would be, so
+    each split reads the files through a dataset with its own transform.
+    """
     normalize = transforms.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))
     train_tf = transforms.Compose([transforms.RandomCrop(32, padding=4), transforms.RandomHorizontalFlip(),
                                    transforms.ToTensor(), normalize])
-    full = datasets.CIFAR10(root, train=True, download=True, transform=train_tf)
-    # A fixed split, the same in every worker: tuning never looks at the test set.
-    train, val = random_split(full, [45_000, 5_000], generator=torch.Generator().manual_seed(0))
-    return train, val
+    eval_tf = transforms.Compose([transforms.ToTensor(), normalize])
+    augmented = datasets.CIFAR10(root, train=True, download=True, transform=train_tf)
+    plain = datasets.CIFAR10(root, train=True, download=True, transform=eval_tf)
+    train_idx, val_idx = split_indices(len(plain), 5_000)
+    return Subset(augmented, train_idx), Subset(plain, val_idx)
 
 
 def train_and_validate(params, data, device, epochs):
@@ -107,12 +124,12 @@ def train_and_validate(params, data, device, epochs):
     return total / n
 
 
-def worker(rank, args):
-    device = torch.device("cuda:%d" % rank if torch.cuda.is_available() else "cpu")
+def worker(rank, client, study_id, args):
+    """One worker process: tunes on its device until it has run --trials-per-worker trials."""
+    device = torch.device(device_for(rank, torch.cuda.device_count()))
     if device.type == "cuda":
         torch.cuda.set_device(device)
     data = load_data(args.data)
-    client = Client(os.environ.get("POSTERIOR_URL", "http://127.0.0.1:8080"), os.environ.get("POSTERIOR_API_KEY"))
 
     def objective(params):
         try:
@@ -121,13 +138,12 @@ def worker(rank, args):
             if device.type == "cuda":
                 torch.cuda.empty_cache()  # an out-of-memory trial must not starve the next one
 
-    result = tune(
-        client, STUDY, objective, n_trials=args.trials_per_worker, worker_id="gpu%d" % rank,
-        on_trial=lambda t: print("[gpu%d] trial %d %s %s" % (rank, t["number"], t["state"],
-                                                             t.get("value", t.get("failureReason"))), flush=True),
+    name = "worker%d %s" % (rank, device)
+    tune(
+        client, study_id, objective, n_trials=args.trials_per_worker, worker_id="worker%d" % rank,
+        on_trial=lambda t: print("[%s] trial %d %s %s" % (name, t["number"], t["state"],
+                                                         t.get("value", t.get("failureReason"))), flush=True),
     )
-    if rank == 0 and result.best:
-        print("best val_loss %.4f with %s" % (result.best["value"], result.best["params"]), flush=True)
 
 
 def main():
@@ -138,10 +154,23 @@ def main():
     parser.add_argument("--data", default=os.path.expanduser("~/.cache/cifar10"))
     args = parser.parse_args()
     datasets.CIFAR10(args.data, train=True, download=True)  # download once, before the workers start
-    if args.workers == 1:
-        worker(0, args)
-    else:
-        mp.spawn(worker, args=(args,), nprocs=args.workers, join=True)
+    url, api_key = os.environ.get("POSTERIOR_URL", "http://127.0.0.1:8080"), os.environ.get("POSTERIOR_API_KEY")
+    client = Client(url, api_key)
+    study = client.create_study(STUDY["name"], STUDY["parameters"], goal=STUDY["objective"]["goal"],
+                                objective_name=STUDY["objective"]["name"], options=STUDY["options"])
+    # Each worker in a process of its own: one that dies has its trial reported failed,
+    # and the others finish theirs (worker_pool.py).
+    codes = run_workers(worker, args.workers, (study["id"], args), url, api_key)
+    try:
+        best = client.best(study["id"])
+        print("best val_loss %.4f with %s" % (best["value"], best["params"]), flush=True)
+    except PosteriorError as err:
+        if err.code != "NO_COMPLETED_TRIALS":
+            raise
+        print("no trial completed", flush=True)
+    crashed = sorted(rank for rank, code in codes.items() if code != 0)
+    if crashed:
+        sys.exit("workers %s exited with an error; see their output above" % crashed)
 
 
 if __name__ == "__main__":

@@ -13,14 +13,14 @@ import { ProblemError } from '../domain/errors.js';
 import { closedPages, KeyRing, principalOf, requireKey, type Page } from './auth.js';
 import { authorizationRouter } from './authorization.js';
 import { problemHandler } from './problem.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, routeNames, type Metrics } from './metrics.js';
 import { rateLimiter, TokenBuckets, type RateLimit } from './rate-limit.js';
 import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
 import { statelessRouter } from './routes/stateless.js';
 import { securityHeaders } from './security-headers.js';
-import { specForValidation } from './spec.js';
+import { expressPaths, specForValidation } from './spec.js';
 import { studiesRouter } from './routes/studies.js';
 import { trialsRouter } from './routes/trials.js';
 
@@ -70,6 +70,7 @@ export function createApp(options: AppOptions): Express {
   );
   app.use(securityHeaders());
   app.use(metrics.httpMiddleware);
+  app.use(routeNames(expressPaths(spec)));
   // Probes answer before any key check or rate limit, and read no body.
   app.use(healthRouter(deps.store));
   // Who is calling, before the body is read: a request without a valid key gets 401, whatever its body.

@@ -8,13 +8,11 @@ import { Router, type RequestHandler } from 'express';
 import { isOperation, requireScope, requireStudyAccess, type Operation } from '../domain/access.js';
 import type { Deps } from '../domain/deps.js';
 import { principalOf } from './auth.js';
+import { expressPath } from './spec.js';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
 type SpecPaths = Record<string, Partial<Record<(typeof METHODS)[number], { operationId?: string }>>>;
-
-/** `/v1/studies/{studyId}` → `/v1/studies/:studyId`, the form the routers use. */
-const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /** Every `/v1` operation of the spec by Express path and upper-case method; throws if one has no scope. */
 export function v1Operations(spec: object): Map<string, Map<string, Operation>> {

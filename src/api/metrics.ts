@@ -2,7 +2,7 @@
  * Prometheus metrics (prom-client) on a registry of the app's own, so that several apps
  * in one process (the tests) do not share series.
  */
-import type { Request, RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock, EngineMetrics, Store } from '../domain/ports.js';
 
@@ -10,7 +10,10 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 
 export type Metrics = EngineMetrics & {
   registry: Registry;
-  /** Times every request, labelled by route template (never the raw URL: ids would explode the series). */
+  /**
+   * Times every request, labelled by route template (never the raw URL: ids would explode
+   * the series): the template of the handler that answered, else the one `routeNames` gave.
+   */
   httpMiddleware: RequestHandler;
   observeSuggestion(seconds: number, source: string): void;
 };
@@ -79,7 +82,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     registry,
     httpMiddleware: (req, res, next) => {
       const end = http.startTimer();
-      res.on('finish', () => end({ method: req.method, route: routeTemplate(req), status: String(res.statusCode) }));
+      res.on('finish', () => end({ method: req.method, route: routeTemplate(req, res), status: String(res.statusCode) }));
       next();
     },
     observeSuggestion: (seconds, source) => suggestion.observe({ source }, seconds),
@@ -93,7 +96,29 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
   };
 }
 
-function routeTemplate(req: Request): string {
+/**
+ * Names each request on a path of the contract with that path's template, before anything
+ * can refuse it: a 401, 400, 415 or 422 answered by the key check, the body parser or the
+ * validator, which run before any handler, is then counted under its route, not under
+ * `unmatched`. Like authorization.ts, it is a router built from the spec, so a request is
+ * named exactly when Express would route it to the handler. Mount it before those.
+ */
+export function routeNames(templates: readonly string[]): Router {
+  const router = Router();
+  for (const template of templates) {
+    // `all`, not one route per method: a router would answer OPTIONS by itself otherwise.
+    router.all(template, (_req, res, next) => {
+      (res.locals as RouteLocals).routeTemplate ??= template;
+      next();
+    });
+  }
+  return router;
+}
+
+type RouteLocals = { routeTemplate?: string };
+
+function routeTemplate(req: Request, res: Response): string {
   const route = (req as Request & { route?: { path?: unknown } }).route;
-  return typeof route?.path === 'string' ? `${req.baseUrl}${route.path}` : 'unmatched';
+  if (typeof route?.path === 'string') return `${req.baseUrl}${route.path}`;
+  return (res.locals as RouteLocals).routeTemplate ?? 'unmatched';
 }

@@ -8,8 +8,11 @@ import type { ErrorRequestHandler, Request } from 'express';
 import { CancelledError, errorCatalogue, ProblemError, type ErrorCode, type FieldError } from '../domain/errors.js';
 import type { ProblemBody } from './types.js';
 
+/** The id of a code's entry on the `/docs/errors` page: `INVALID_SEARCH_SPACE` → `invalid-search-space`. */
+export const problemAnchor = (code: ErrorCode) => code.toLowerCase().replace(/_/g, '-');
+
 /** `type` of every problem: a relative reference to its entry in the published catalogue. */
-export const problemType = (code: ErrorCode) => `/docs/errors#${code.toLowerCase().replace(/_/g, '-')}`;
+export const problemType = (code: ErrorCode) => `/docs/errors#${problemAnchor(code)}`;
 
 export function problemBody(code: ErrorCode, detail: string | undefined, instance: string, errors?: FieldError[]): ProblemBody {
   const { status, title } = errorCatalogue[code];

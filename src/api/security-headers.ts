@@ -37,7 +37,7 @@ export function securityHeaders(): RequestHandler {
   };
 }
 
-/** For a route that serves an HTML page (the API reference, the dashboard). */
+/** For a route that serves an HTML page (the API reference, the error catalogue, the dashboard). */
 export function pageCsp(res: Response): void {
   res.setHeader('Content-Security-Policy', PAGE_CSP);
 }

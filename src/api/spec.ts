@@ -1,8 +1,15 @@
 /** openapi.yaml, the contract, loaded once for request and response validation. */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-export const OPENAPI_PATH = new URL('../../openapi.yaml', import.meta.url).pathname;
+export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
+
+/** `/v1/studies/{studyId}` → `/v1/studies/:studyId`, the form the routers use. */
+export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+/** The spec's paths, in the form the routers use. */
+export const expressPaths = (spec: object): string[] => Object.keys((spec as { paths?: object }).paths ?? {}).map(expressPath);
 
 /**
  * The spec as express-openapi-validator should see it. Ajv's `discriminator` keyword

@@ -7,9 +7,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { SqliteDatabase } from './database.js';
 
-export const MIGRATIONS_DIR = new URL('../../migrations/', import.meta.url).pathname;
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
 
 export type Migration = { version: number; name: string; sql: string; checksum: string };
 

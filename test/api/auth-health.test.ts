@@ -54,7 +54,7 @@ describe('API keys', () => {
 });
 
 describe('pages outside /v1', () => {
-  const pages = ['/metrics', '/docs', '/docs/reference.js', '/docs/assets/swagger-ui.css', '/docs/errors', '/openapi.yaml'];
+  const pages = ['/metrics', '/docs', '/docs/reference.js', '/docs/assets/swagger-ui.css', '/docs/errors', '/docs/errors.css', '/openapi.yaml'];
 
   test('/metrics, /docs with its assets and /openapi.yaml need a key of any scope when keys are required', async () => {
     h = startHarness({ keys: new KeyRing([{ name: 'reader', sha256: sha256Hex('r'), scopes: ['read'] }]) });

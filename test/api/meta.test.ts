@@ -2,6 +2,9 @@ import { parse as parseYaml } from 'yaml';
 // @ts-expect-error -- the parser ships no type declarations
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { problemType } from '../../src/api/problem.js';
+import { PAGE_CSP } from '../../src/api/security-headers.js';
+import { errorCatalogue, type ErrorCode } from '../../src/domain/errors.js';
 import { startHarness, studyBody, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -40,6 +43,40 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('route labels of /metrics', () => {
+  /** The count of one series of the request histogram, or 0 when it does not exist. */
+  const requests = (text: string, method: string, route: string, status: number) =>
+    Number(text.match(new RegExp(`^posterior_http_request_duration_seconds_count\\{method="${method}",route="${route.replace(/\//g, '\\/')}",status="${status}"\\} (\\d+)$`, 'm'))?.[1] ?? 0);
+
+  test('answers refused before a handler runs (400, 415, 422) are counted under the route template, never the raw URL', async () => {
+    const open = startHarness();
+    try {
+      await open.request.post('/v1/studies').send({ name: 'no parameters' }).expect(422);
+      await open.request.post('/v1/studies').set('content-type', 'application/json').send('{"name":').expect(400);
+      await open.request.post('/v1/studies').set('content-type', 'text/plain').send('name=x').expect(415);
+      await open.request.post('/v1/studies/st_labelled/observe').send({ trialId: 7 }).expect(422);
+      await open.request.get('/v1/no/such/route').expect(404);
+      const { text } = await open.request.get('/metrics');
+      expect(requests(text, 'POST', '/v1/studies', 422)).toBe(1);
+      expect(requests(text, 'POST', '/v1/studies', 400)).toBe(1);
+      expect(requests(text, 'POST', '/v1/studies', 415)).toBe(1);
+      expect(requests(text, 'POST', '/v1/studies/:studyId/observe', 422)).toBe(1);
+      expect(requests(text, 'GET', 'unmatched', 404)).toBe(1);
+      expect(text).not.toMatch(/st_labelled|no\/such/);
+    } finally {
+      open.close();
+    }
+  });
+
+  test('a call refused for want of a key is counted under the route template', async () => {
+    await h.request.get('/v1/studies/st_nokey').expect(401);
+    await h.request.post('/v1/studies').send({}).expect(401);
+    const { text } = await h.request.get('/metrics').set(auth);
+    expect(requests(text, 'GET', '/v1/studies/:studyId', 401)).toBe(1);
+    expect(requests(text, 'POST', '/v1/studies', 401)).toBe(1);
+  });
+});
+
 describe('GET /docs and /openapi.yaml', () => {
   test('/openapi.yaml is the contract', async () => {
     const res = await h.request.get('/openapi.yaml').set(auth);
@@ -61,10 +98,47 @@ describe('GET /docs and /openapi.yaml', () => {
     }
   });
 
-  test('/docs/errors publishes the error catalogue that problem types point at', async () => {
+  test('/docs/errors is an HTML page with an element for every code, at the anchor its problem type points to', async () => {
     const res = await h.request.get('/docs/errors').set(auth);
     expect(res.status).toBe(200);
-    expect(res.text).toContain('`STUDY_NOT_FOUND` | 404');
+    expect(res.headers['content-type']).toMatch(/^text\/html; charset=utf-8/);
+    expect(res.headers['content-security-policy']).toBe(PAGE_CSP);
+    for (const [code, { status, title }] of Object.entries(errorCatalogue)) {
+      const anchor = problemType(code as ErrorCode).split('#')[1]!;
+      const rows = [...res.text.matchAll(new RegExp(`<tr id="${anchor}">(.*?)</tr>`, 'gs'))];
+      expect(rows, code).toHaveLength(1);
+      const cells = [...rows[0]![1]!.matchAll(/<td>(.*?)<\/td>/gs)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+      expect(cells, code).toEqual([code, String(status), title]);
+    }
+    expect(new Set([...res.text.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1])).size, 'ids are unique').toBe(
+      [...res.text.matchAll(/\sid="/g)].length,
+    );
+  });
+
+  test('the type of a problem the API answers leads to its entry on the page', async () => {
+    const problem = await h.request.post('/v1/studies').set(auth).send(studyBody({ parameters: [{ name: 'lr', type: 'float', low: 0, high: 1, log: true }] }));
+    expect(problem.body.type).toBe('/docs/errors#invalid-search-space');
+    const [path, anchor] = String(problem.body.type).split('#');
+    const page = await h.request.get(path!).set(auth);
+    expect(page.text).toMatch(new RegExp(`<tr id="${anchor}">.*?INVALID_SEARCH_SPACE`, 's'));
+  });
+
+  test('/docs/errors renders the introduction of docs/errors.md, with no Markdown left over', async () => {
+    const res = await h.request.get('/docs/errors').set(auth);
+    expect(res.text).toContain('<h1>Errors</h1>');
+    expect(res.text).toContain('<code>application/problem+json</code>');
+    expect(res.text).toMatch(/<pre><code>\{\n {2}&quot;type&quot;: &quot;\/docs\/errors#invalid-search-space&quot;,/);
+    const text = res.text.replace(/<pre>.*?<\/pre>/gs, '');
+    expect(text).not.toMatch(/`|^\s*#|^\s*\||\]\(|\*\*/m);
+  });
+
+  test('/docs/errors loads its stylesheet from this server', async () => {
+    const res = await h.request.get('/docs/errors').set(auth);
+    const refs = [...res.text.matchAll(/<link [^>]*href="([^"]+)"/g)].map((m) => m[1] as string);
+    expect(refs).toEqual(['/docs/errors.css']);
+    const css = await h.request.get(refs[0]!).set(auth);
+    expect(css.status).toBe(200);
+    expect(css.headers['content-type']).toMatch(/^text\/css/);
   });
 });
 

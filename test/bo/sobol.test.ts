@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../src/bo/rng.js';
 import { createSobolGenerator, SOBOL_MAX_DIM, sobolDirectionNumbers, sobolSequence } from '../../src/bo/sobol.js';
@@ -164,7 +165,7 @@ describe('sobolSequence (scrambled)', () => {
 describe('sobol-directions.ts', () => {
   const hasScipy = existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import scipy']).status === 0;
   it.skipIf(!hasScipy)('is what scripts/generate-sobol-directions.py writes from the scipy table', () => {
-    const script = new URL('../../scripts/generate-sobol-directions.py', import.meta.url).pathname;
+    const script = fileURLToPath(new URL('../../scripts/generate-sobol-directions.py', import.meta.url));
     const run = spawnSync(PYTHON, [script, '--check'], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseCommandLine, UsageError } from '../../src/cli/args.js';
 import { backupCommand, CommandFailedError } from '../../src/cli/backup.js';
 import { mixedSpace, startHarness, studyBody, type Harness } from '../support/harness.js';
-import { json, startServer } from '../support/server-process.js';
+import { json, repositoryRoot, startServer } from '../support/server-process.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = repositoryRoot;
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'posterior-cli-backup-'));

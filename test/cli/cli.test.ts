@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startLiveServer, type LiveServer } from '../clients/live-server.js';
+import { repositoryRoot } from '../support/server-process.js';
 
 const apiKey = 'cli-key';
-const root = new URL('../../', import.meta.url).pathname;
+const root = repositoryRoot;
 const dir = mkdtempSync(join(tmpdir(), 'posterior-cli-'));
 let server: LiveServer;
 

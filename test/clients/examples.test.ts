@@ -28,13 +28,47 @@ async function studyNamed(name: string): Promise<Study> {
   return study;
 }
 
+/** The examples create their studies by name: a test that reruns one starts from none. */
+async function deleteStudyNamed(name: string): Promise<void> {
+  const { studies } = await client.listStudies();
+  for (const study of studies.filter((s) => s.name === name)) await client.deleteStudy(study.id);
+}
+
 test.skipIf(!python)('quickstart.py runs a complete loop and prints the best trial', async () => {
+  await deleteStudyNamed('quickstart');
   const { stdout } = await run(systemPython, ['examples/python/quickstart.py'], { env: env(), timeout: 60_000 });
   const study = await studyNamed('quickstart');
   expect(study.trialCounts).toMatchObject({ completed: 20, pending: 0, failed: 0 });
   const best = await client.best(study.id);
   expect(stdout).toContain(`study ${study.id}: best loss `);
   expect(stdout).toContain(`(trial ${best.number})\n`);
+}, 60_000);
+
+// The example's model never fails, so this one's second training is made to raise.
+const QUICKSTART_WITH_A_FAILURE = `
+import sys
+sys.path.insert(0, "examples/python")
+import quickstart
+train = quickstart.train_and_validate
+calls = []
+def flaky(params):
+    calls.append(params)
+    if len(calls) == 2:
+        raise RuntimeError("diverged at epoch 3")
+    return train(params)
+quickstart.train_and_validate = flaky
+quickstart.main()
+`;
+
+test.skipIf(!python)('quickstart.py prints the reason of a failed trial and goes on with the loop', async () => {
+  await deleteStudyNamed('quickstart');
+  const { stdout } = await run(systemPython, ['-c', QUICKSTART_WITH_A_FAILURE], { env: { ...env(), TRIALS: '3' }, timeout: 60_000 });
+  const study = await studyNamed('quickstart');
+  expect(study.trialCounts).toMatchObject({ completed: 2, failed: 1, pending: 0 });
+  expect(stdout).toMatch(/^trial {3}1 {2}failed: diverged at epoch 3 {2}\{'lr': /m);
+  expect(stdout).toMatch(/^trial {3}2 {2}loss /m);
+  expect(stdout).toContain(`study ${study.id}: best loss `);
+  await deleteStudyNamed('quickstart');
 }, 60_000);
 
 test.skipIf(!sklearn)('tune_sklearn.py tunes an SVM on digits: 15 trials, a best accuracy above 0.9', async () => {
@@ -48,8 +82,23 @@ test.skipIf(!sklearn)('tune_sklearn.py tunes an SVM on digits: 15 trials, a best
 }, 120_000);
 
 test.skipIf(!python)('tune_pytorch.py compiles (it needs GPUs and is not run here)', async () => {
-  await run(systemPython, ['-m', 'py_compile', 'examples/python/tune_pytorch.py']);
+  await run(systemPython, ['-m', 'py_compile', 'examples/python/tune_pytorch.py', 'examples/python/worker_pool.py']);
 });
+
+const pytorchCheck = 'test/clients/python/tune_pytorch_check.py';
+
+test.skipIf(!python)('tune_pytorch.py validates on images without the training augmentation, split alike in every worker', async () => {
+  expect((await run(systemPython, [pytorchCheck, 'validation'])).stdout).toBe('validation: ok\n');
+});
+
+test.skipIf(!python)('tune_pytorch.py gives workers beyond the GPU count the GPUs in turn, and the CPU when there is none', async () => {
+  expect((await run(systemPython, [pytorchCheck, 'devices'])).stdout).toBe('devices: ok\n');
+});
+
+test.skipIf(!python)("tune_pytorch.py's workers outlive one that dies mid-trial, whose trial is reported failed", async () => {
+  const { stdout } = await run(systemPython, [pytorchCheck, 'crash', server.url, apiKey], { timeout: 60_000 });
+  expect(stdout).toBe('crash: ok\n');
+}, 60_000);
 
 test.skipIf(!jq)('examples/shell/loop.sh runs its curl + jq loop and prints the best', async () => {
   const { stdout } = await run('bash', ['examples/shell/loop.sh'], { env: { ...env(), TRIALS: '6' }, timeout: 60_000 });

@@ -4,13 +4,22 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root folder, where `src/` and `dist/` are. */
+export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 export type ServerProcess = { url: string; child: ChildProcess; exited: Promise<number | null> };
 
-export async function startServer(env: Record<string, string>, from: 'source' | 'dist' = 'source'): Promise<ServerProcess> {
+/** `root` is the folder to run from: the repository by default, or a copy of what the server needs. */
+export async function startServer(
+  env: Record<string, string>,
+  from: 'source' | 'dist' = 'source',
+  root: string = repositoryRoot,
+): Promise<ServerProcess> {
   const args = from === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
   const child = spawn(process.execPath, args, {
-    cwd: new URL('../../', import.meta.url).pathname,
+    cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,18 +1,21 @@
 /**
- * The contract, its rendered reference and the metrics, outside `/v1`. When keys are
- * required they need one too (any scope), unless `PUBLIC_PAGES` opens them (app.ts).
- * The reference page is Swagger UI from the `swagger-ui-dist` package, served by this
- * process: nothing is loaded from a CDN, so it works on an offline cluster, and its
- * Content-Security-Policy allows nothing but this server (security-headers.ts).
+ * The contract, its rendered reference, the error catalogue and the metrics, outside `/v1`.
+ * When keys are required they need one too (any scope), unless `PUBLIC_PAGES` opens them
+ * (app.ts). The reference page is Swagger UI from the `swagger-ui-dist` package, served by
+ * this process: nothing is loaded from a CDN, so it works on an offline cluster, and its
+ * Content-Security-Policy allows nothing but this server (security-headers.ts). The error
+ * catalogue is a page of its own (error-page.ts) under the same policy.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import express, { Router } from 'express';
 import swaggerUi from 'swagger-ui-dist';
+import { ERRORS_STYLESHEET, errorsPage } from '../error-page.js';
 import type { Metrics } from '../metrics.js';
 import { pageCsp } from '../security-headers.js';
 import { OPENAPI_PATH } from '../spec.js';
 
-const ERRORS_DOC = new URL('../../../docs/errors.md', import.meta.url).pathname;
+const ERRORS_DOC = fileURLToPath(new URL('../../../docs/errors.md', import.meta.url));
 
 const DOCS_PAGE = `<!doctype html>
 <html lang="en">
@@ -34,7 +37,7 @@ const DOCS_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.yaml', dom_id:
 export function metaRouter(metrics: Metrics): Router {
   const router = Router();
   const spec = readFileSync(OPENAPI_PATH, 'utf8');
-  const errors = readFileSync(ERRORS_DOC, 'utf8');
+  const errors = errorsPage(readFileSync(ERRORS_DOC, 'utf8'));
   router.get('/openapi.yaml', (_req, res) => {
     res.type('application/yaml').send(spec);
   });
@@ -46,7 +49,11 @@ export function metaRouter(metrics: Metrics): Router {
     res.type('text/javascript').send(DOCS_SCRIPT);
   });
   router.get('/docs/errors', (_req, res) => {
-    res.type('text/markdown').send(errors);
+    pageCsp(res);
+    res.type('html').send(errors);
+  });
+  router.get('/docs/errors.css', (_req, res) => {
+    res.type('text/css').send(ERRORS_STYLESHEET);
   });
   router.use('/docs/assets', express.static(swaggerUi.getAbsoluteFSPath(), { index: false, maxAge: '1h' }));
   router.get('/metrics', async (_req, res) => {
