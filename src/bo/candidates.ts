@@ -48,10 +48,8 @@ export const PERTURBATION_SCALES = [0.05, 0.2];
  * Default N: 512 for d ≤ 8 (BoTorch's usual raw_samples), 1024 for d ≤ 16 and
  * 2048 above (more volume to cover), halved for n > 200 and quartered for
  * n > 400 (each raw point costs O(n²)), never below 128.
- * NOTE: at n = 100, d = 6 the raw batch dominates the optimizer's time: 1024
- * raw points cost ≈ 24 ms of a 35 ms call, 512 cost ≈ 8 ms, and the best log EI
- * found was the same over 7 seeds (2-core box, loaded). bench/regret.ts,
- * hartmann6@80, 16 seeds: median regret 3.7e-4 with 512, 3.6e-4 with 1024.
+ * NOTE: 512 rather than 1024 up to d = 8: the raw batch dominates the optimizer's time, and
+ * halving it left the best log EI and hartmann6's regret where they were (decision 0016).
  */
 export function rawSampleCount(n: number, d: number): number {
   const byDim = d <= 8 ? 512 : d <= 16 ? 1024 : 2048;
