@@ -137,12 +137,9 @@ function scoreRaw(acquisition: Acquisition, d: number, raw: Float64Array[], shou
  * best candidate of each categorical configuration, up to ⌈R/2⌉ of them, then
  * the best remaining distinct candidates. An excluded candidate may still be a
  * start (it can refine to a new point).
- * NOTE: without the first pass every start tends to share the incumbent's
- * categories, and L-BFGS never sees another category at its own best
- * continuous location (the sweep only tries a category at the current floats).
- * The gain measured is small: bench `mixed`@50, 16 seeds, median 2.7e-6 with
- * the pass and 4.0e-6 without; the same 2 seeds stay in the wrong category
- * either way (there the GP itself rates the right category low).
+ * NOTE: without the first pass every start tends to share the incumbent's categories, and
+ * L-BFGS never sees another category at its own best continuous location (the sweep only
+ * tries a category at the current floats). The measured gain is small (decision 0017).
  */
 function startPoints(enc: Encoding, scored: Scored[], restarts: number): Scored[] {
   const starts: Scored[] = [];

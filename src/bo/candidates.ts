@@ -32,15 +32,9 @@ const MAX_CATEGORICAL_NEIGHBOURS = 64;
 const PERTURBED_CENTRES = 5;
 /**
  * Standard deviation of the perturbations in x, two scales.
- * NOTE: adding 0.01 (as the engine does for pending and batch points) sharpens
- * sequential runs but traps some in a local optimum. bench/regret.ts, 64 seeds,
- * median, seeds < 0.01, [0.05, 0.2] → [0.01, 0.05, 0.2]: branin 1.1e-4 → 2.6e-5;
- * hartmann3 1.8e-5, 63/64 → 3.1e-6, 56/64 (8 seeds end in the local optimum at
- * regret 0.773); hartmann6 1.8e-4, 49/64 → 9.0e-5, 48/64; heavy 2.2e-4, 62/64 →
- * 9.1e-5, 61/64; mixed 1.7e-5 both. The finer starts find the maximum of log EI
- * next to the incumbent that the coarser ones miss, so the engine exploits more;
- * the coarser search's misses are part of its exploration. Not adopted: a
- * better-optimized acquisition needs its exploration from elsewhere first.
+ * NOTE: adding 0.01 (as the engine does for pending and batch points) sharpens sequential
+ * runs but traps some in a local optimum (8 of 64 hartmann3 seeds), so sequential runs keep
+ * these two (decision 0006).
  */
 export const PERTURBATION_SCALES = [0.05, 0.2];
 
@@ -48,10 +42,8 @@ export const PERTURBATION_SCALES = [0.05, 0.2];
  * Default N: 512 for d ≤ 8 (BoTorch's usual raw_samples), 1024 for d ≤ 16 and
  * 2048 above (more volume to cover), halved for n > 200 and quartered for
  * n > 400 (each raw point costs O(n²)), never below 128.
- * NOTE: at n = 100, d = 6 the raw batch dominates the optimizer's time: 1024
- * raw points cost ≈ 24 ms of a 35 ms call, 512 cost ≈ 8 ms, and the best log EI
- * found was the same over 7 seeds (2-core box, loaded). bench/regret.ts,
- * hartmann6@80, 16 seeds: median regret 3.7e-4 with 512, 3.6e-4 with 1024.
+ * NOTE: 512 rather than 1024 up to d = 8: the raw batch dominates the optimizer's time, and
+ * halving it left the best log EI and hartmann6's regret where they were (decision 0016).
  */
 export function rawSampleCount(n: number, d: number): number {
   const byDim = d <= 8 ? 512 : d <= 16 ? 1024 : 2048;

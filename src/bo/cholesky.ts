@@ -11,11 +11,10 @@
  * Element (i, j) of an n×n matrix lives at index i·n + j. Factors keep only
  * their lower triangle; the strict upper triangle is zeroed.
  *
- * NOTE: hand-written loops instead of ml-matrix's CholeskyDecomposition: on this
- * machine a 1000×1000 factorization takes 0.57 s there and 0.22 s as a plain
- * loop over one Float64Array (bench/gp-latency.ts measures ours). The
- * row-oriented (Cholesky–Banachiewicz) order makes the inner product run over
- * two contiguous rows.
+ * NOTE: hand-written loops over one Float64Array instead of ml-matrix's
+ * CholeskyDecomposition (1000×1000: 0.22 s against 0.57 s; decision 0014). The
+ * row-oriented (Cholesky–Banachiewicz) order makes the inner product run over two
+ * contiguous rows.
  */
 
 import { InvariantError, NumericalError } from './errors.js';
@@ -45,9 +44,8 @@ export class NotPositiveDefiniteError extends NumericalError {
 export function choleskyInPlace(a: Float64Array, n: number, start = 0): boolean {
   if (start % 4 !== 0 || start < 0 || start > n) throw new InvariantError(`choleskyInPlace: start must be a multiple of 4 in [0, n], got ${start}`);
   // NOTE: rows are processed four at a time so each earlier row j of L is
-  // loaded once for four dot products (four independent accumulators, half
-  // the loads per multiply-add). 1000×1000: 173 ms → 105 ms CPU on this box;
-  // the same blocking took inverseFromCholesky from 549 ms to 251 ms.
+  // loaded once for four dot products (half the loads per multiply-add);
+  // 1000×1000: 173 ms → 105 ms CPU, and likewise in inverseFromCholesky (decision 0014).
   for (let i = start; i < n; i += 4) {
     const R = Math.min(4, n - i);
     if (R === 4) {
@@ -103,8 +101,7 @@ export function choleskyInPlace(a: Float64Array, n: number, start = 0): boolean 
 /**
  * Σ_{k<len} x[ox + k]·y[oy + k] with four independent accumulators.
  * NOTE: V8 does not vectorize; splitting the sum lets the CPU overlap the
- * multiply-adds. Measured on a 1000×1000 Cholesky (before the four-row
- * blocking): 210 ms → 155 ms.
+ * multiply-adds, measured faster on a 1000×1000 Cholesky (decision 0014).
  */
 function dot(x: Float64Array, ox: number, y: Float64Array, oy: number, len: number): number {
   let s0 = 0;

@@ -41,12 +41,8 @@ export interface FitOptions {
   restarts?: number;
   /**
    * L-BFGS iterations per start. Default 100 (runs to scipy-like tolerances).
-   * NOTE: a warm start barely needs them. With `previous` fitted before the
-   * last 2% of points arrived (n = 100 and 250, d = 6, bench/gp-latency.ts data),
-   * the gap to the fully converged log posterior was 0.03 nats after 0
-   * iterations, 2e-3 after 5, 1e-4 to 6e-4 after 8, and 0 after 20 (20–22
-   * evaluations). So `maxIterations: 8` on warm starts costs < 1e-3 nats and
-   * saves ~60% of the fit time.
+   * NOTE: a warm start barely needs them: 8 are within 1e-3 nats of converged and
+   * save ~60% of the fit time (decision 0008).
    */
   maxIterations?: number;
   /**
@@ -58,9 +54,8 @@ export interface FitOptions {
   /**
    * Fit on at most this many observations, drawn uniformly without replacement
    * with the rng (the model is still conditioned on all of them by the caller).
-   * Default: all. NOTE: one likelihood + gradient costs O(n³): 0.7 s at n = 1000
-   * against 12 ms at n = 250 on the 2-core box (bench/gp-latency.ts), so the
-   * 1 s budget at n = 1000 needs a subset (or reusing the previous fit).
+   * Default: all. NOTE: one likelihood + gradient costs O(n³) (0.7 s at n = 1000), so the
+   * 1 s budget at n = 1000 needs a subset, or reusing the previous fit (decisions 0007, 0009).
    */
   maxPoints?: number;
   /**

@@ -11,24 +11,21 @@
  * | B_k    | L-BFGS Hessian approximation from m pairs, compact form | (n,n) |
  * | s, y   | x_{k+1} − x_k, g_{k+1} − g_k                     | (n)   |
  *
- * NOTE: this is a projected quasi-Newton method with binding-set
- * identification (Bertsekas 1982, "Projected Newton methods for optimization
- * problems with simple constraints", SIAM J. Control Optim. 20(2); Kim, Sra &
- * Dhillon 2010, SIAM J. Sci. Comput. 32(6)), not the full L-BFGS-B of Byrd,
- * Lu, Nocedal & Zhu (1995). The direction is the reduced quasi-Newton step
+ * A projected quasi-Newton method with binding-set identification (Bertsekas
+ * 1982, "Projected Newton methods for optimization problems with simple
+ * constraints", SIAM J. Control Optim. 20(2); Kim, Sra & Dhillon 2010, SIAM J.
+ * Sci. Comput. 32(6)). The direction is the reduced quasi-Newton step
  * d_F = −(B_k)_FF⁻¹ g_F, d_B = 0, computed with the same Woodbury formula
  * L-BFGS-B uses for its subspace minimization, but taken from x instead of
  * from the generalized Cauchy point; the step is a backtracking Armijo search
- * along the projection arc x(t) = P(x + t·d).
- * Why: (B_k)_FF is a principal submatrix of a positive definite matrix (pairs
- * with sᵀy ≤ ε·yᵀy are skipped), so gᵀd < 0 whenever the projected gradient
- * is non-zero and the Armijo arc search converges (Bertsekas, Prop. 2). It is
- * about a third of the code of L-BFGS-B. Evidence (test/fixtures/lbfgsb-golden.json,
- * Rosenbrock on boxes that cut off the minimizer): 25 and 28 iterations where
- * scipy's L-BFGS-B takes 13 and 22, to the same minimizer. The simpler masked
- * two-loop direction −Z·H·Z·g (H = B⁻¹, restricted after inversion) needed 65
- * and 47: once a bound is active, the restriction of the inverse is not the
- * inverse of the restriction.
+ * along the projection arc x(t) = P(x + t·d). (B_k)_FF is a principal
+ * submatrix of a positive definite matrix (pairs with sᵀy ≤ ε·yᵀy are
+ * skipped), so gᵀd < 0 whenever the projected gradient is non-zero and the
+ * Armijo arc search converges (Bertsekas, Prop. 2).
+ *
+ * NOTE: not the full L-BFGS-B of Byrd, Lu, Nocedal & Zhu (1995): about a third of its
+ * code, and 25 and 28 iterations on box-cut Rosenbrock where scipy's L-BFGS-B takes 13 and 22
+ * (decision 0015).
  *
  * Non-finite f (NaN, ±Infinity) at a trial point is a failed trial: the step
  * shrinks by 10× and the gradient there is ignored. Iterates never leave the
@@ -203,7 +200,7 @@ function solveDenseInPlace(A: Float64Array, b: Float64Array, k: number): boolean
 }
 
 /**
- * argmin_{l ≤ x ≤ u} f(x) by projected L-BFGS (see module NOTE).
+ * argmin_{l ≤ x ≤ u} f(x) by projected L-BFGS (see the module doc).
  *
  * @param fg  returns f(x) and writes ∇f(x) into grad (length n). May return a
  *            non-finite value; such points are never accepted.
@@ -268,7 +265,7 @@ export function minimizeBox(
       free[i] = (xi <= lower[i]! && gi > 0) || (xi >= upper[i]! && gi < 0) || lower[i] === upper[i] ? 0 : 1;
     }
 
-    // d ← B_F⁻¹ g_F on the free set (negated below); B in compact form, see the module NOTE.
+    // d ← B_F⁻¹ g_F on the free set (negated below); B in compact form, see the module doc.
     if (stored === 0 || !reducedNewtonStep(n, g, free, S, Y, head, stored, m, gamma, mid, sy, ss, u, d)) {
       for (let i = 0; i < n; i++) d[i] = free[i] ? gamma * g[i]! : 0;
     }

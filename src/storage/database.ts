@@ -32,7 +32,7 @@ export function openDatabase(url: string): SqliteDatabase {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   // NOTE: FULL, not the usual NORMAL for WAL: NORMAL survives a process crash but may lose
-  // the last commits on power loss, and a 2xx promises the write is on disk.
+  // the last commits on power loss, and a 2xx promises the write is on disk (decision 0020).
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -57,25 +57,17 @@ export const DEFAULT_STATELESS_QUEUE = 8;
 
 /**
  * NOTE: the engine threads run below the main thread's priority, so that HTTP and SQLite
- * work preempts a long fit instead of queueing behind it on a machine with as many engine
- * threads as cores. On Linux a thread's nice value is its own (setpriority(2), BUGS), so
- * the worker renices only itself; elsewhere it would renice the whole process, so it does
- * not. The engine still gets every cycle the main thread leaves idle.
- * `npm run bench:load -- --seconds 60 --heavy 1000`, 2 cores, 2 engine threads, two runs
- * each, ENGINE_NICENESS 0 → 10: observe p99 32.2, 32.5 → 20.2, 17.0 ms; /healthz p99 24.2,
- * 24.3 → 12.7, 12.3 ms; 33.3, 32.7 → 34.4, 34.7 requests/s; suggest p99 2456, 2156 →
- * 2118, 2293 ms. Without --heavy: observe p99 29.0 → 19.8 ms, 43.8 → 45.1 requests/s.
+ * work preempts a long fit instead of queueing behind it; this lowered observe and /healthz
+ * p99 under a heavy fit (decision 0018).
+ * On Linux a thread's nice value is its own (setpriority(2), BUGS), so the worker renices
+ * only itself; elsewhere it would renice the whole process, so it does not.
  */
 export const DEFAULT_ENGINE_NICENESS = 10;
 
 /**
  * Threads by default: one per core. NOTE: the main thread's work (HTTP, SQLite) is light
- * and mostly waiting, so it does not need a core of its own. `npm run bench:load -- --heavy
- * 1000` on a 2-core machine, 1 thread → 2 threads: 22.9 → 36.3 and 35.9 requests/s, suggest
- * p99 2806 → 1829 and 1812 ms, observe p99 26.9 → 28.2 and 24.0 ms, /healthz p99 15.6 →
- * 23.4 and 20.8 ms (target 50). Before this version (one shared piscina queue, no model
- * cache), 2 threads had given suggest p99 tails of 8–13 s, which is why the default was
- * cores − 1.
+ * and mostly waiting, so it does not need a core of its own; on 2 cores, 2 threads served
+ * more requests at a lower suggest p99 than 1, the other endpoints within target (decision 0018).
  */
 export function defaultEngineThreads(): number {
   return Math.max(1, availableParallelism());

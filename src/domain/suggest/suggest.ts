@@ -209,10 +209,9 @@ function replay(deps: Deps, input: SuggestInput): Trial[] | null {
  * so that the next `suggest` finds it ready. Takes the study's turn like a suggest does.
  * Never throws: a failure only means the next suggest computes its point itself.
  *
- * NOTE: only when no other trial of the study is running. With other workers active, one
- * of them almost always leases a trial before the observer asks again, the study changes,
- * and the prepared point is dropped: bench:load showed that doubled the GP work per
- * suggestion for nothing. A single sequential loop, where it pays, never has one.
+ * NOTE: only when no other trial of the study is running: with other workers active the
+ * prepared point was almost always dropped, which doubled the GP work under bench:load; a
+ * single sequential loop, where it pays, never has one (decision 0019).
  */
 export function prepareNext(deps: Deps, studyId: string): Promise<void> {
   // A burst of observations (a warm start of many external results) queues one
