@@ -58,14 +58,6 @@ export interface FitOptions {
    * 1 s budget at n = 1000 needs a subset, or reusing the previous fit (decisions 0007, 0009).
    */
   maxPoints?: number;
-  /**
-   * Lower bound on ℓ_j for categorical (Hamming) dims, raising prior.ts's
-   * LOG_LENGTHSCALE_BOUNDS floor there. Default: none (the common floor).
-   * With ℓ ≥ ℓ_min, two different choices keep a correlation of at least
-   * k(1/ℓ_min)/σ², so what one category teaches about the continuous
-   * landscape transfers to the others.
-   */
-  minCategoricalLengthscale?: number;
   /** Lower bound on σ², raising prior.ts's LOG_SIGNAL_BOUNDS floor. Default: none (the common floor). */
   minSignalVariance?: number;
   /** Checked between L-BFGS steps and starts; true ends the fit at the best θ so far. */
@@ -108,10 +100,6 @@ export function fitHyperparameters(X: Float64Array, y: Float64Array, isCategoric
   const n = y.length;
   if (X.length !== n * d) throw new InvariantError(`fitHyperparameters: X has ${X.length} entries, expected ${n}·${d}`);
   const { lower, upper } = hyperparameterBounds(d);
-  if (options.minCategoricalLengthscale !== undefined) {
-    const floor = Math.min(upper[0]!, Math.log(options.minCategoricalLengthscale));
-    for (let j = 0; j < d; j++) if (isCategorical[j] && lower[j]! < floor) lower[j] = floor;
-  }
   if (options.minSignalVariance !== undefined) lower[d] = Math.min(upper[d]!, Math.max(lower[d]!, Math.log(options.minSignalVariance)));
   const clampStart = (x: Float64Array): Float64Array => {
     for (let i = 0; i < x.length; i++) x[i] = Math.min(upper[i]!, Math.max(lower[i]!, x[i]!));

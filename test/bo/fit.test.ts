@@ -128,21 +128,19 @@ describe('fitHyperparameters with floors', () => {
     return { X, y, isCategorical: Uint8Array.from([0, 1]) };
   }
 
-  it('keeps σ² at or above minSignalVariance and the categorical lengthscale at or above minCategoricalLengthscale', () => {
+  it('keeps σ² at or above minSignalVariance', () => {
     const { X, y, isCategorical } = categoricalData(30, 2);
     const free = fitHyperparameters(X, y, isCategorical, { rng: createRng(3) }).hyperparameters;
-    const floored = fitHyperparameters(X, y, isCategorical, { rng: createRng(3), minSignalVariance: 20, minCategoricalLengthscale: 10 }).hyperparameters;
-    // The floors bind here (otherwise the test would not test them).
+    const floored = fitHyperparameters(X, y, isCategorical, { rng: createRng(3), minSignalVariance: 20 }).hyperparameters;
+    // The floor binds here (otherwise the test would not test it).
     expect(Math.exp(free.logSignalVariance)).toBeLessThan(20);
-    expect(Math.exp(free.logLengthscales[1]!)).toBeLessThan(10);
     expect(Math.exp(floored.logSignalVariance)).toBeGreaterThanOrEqual(20 * (1 - 1e-12));
-    expect(Math.exp(floored.logLengthscales[1]!)).toBeGreaterThanOrEqual(10 * (1 - 1e-12));
   });
 
-  it('is a no-op when the floors lie below the common bounds', () => {
+  it('is a no-op when the floor lies below the common bound', () => {
     const { X, y, isCategorical } = categoricalData(20, 4);
     const a = fitHyperparameters(X, y, isCategorical, { rng: createRng(5) });
-    const b = fitHyperparameters(X, y, isCategorical, { rng: createRng(5), minSignalVariance: 1e-3, minCategoricalLengthscale: 1e-3 });
+    const b = fitHyperparameters(X, y, isCategorical, { rng: createRng(5), minSignalVariance: 1e-3 });
     expect(b).toEqual(a);
   });
 });
