@@ -10,6 +10,7 @@ import { createMetrics } from './api/metrics.js';
 import { reloadApiKeys } from './api-keys.js';
 import { loadConfig } from './config.js';
 import { GpSuggester } from './domain/suggest/gp-suggester.js';
+import { StudySuggester } from './domain/suggest/study-suggester.js';
 import { KeyedMutex } from './domain/keyed-mutex.js';
 import { PreparedSuggestions } from './domain/suggest/prepared-suggestions.js';
 import { openDatabase, sqlitePath } from './storage/database.js';
@@ -40,7 +41,7 @@ const app = createApp({
   deps: {
     store,
     clock,
-    suggester: new GpSuggester({ metrics, log: logger, engine: pool.run, forget: pool.forget, limits: config.limits }),
+    suggester: new StudySuggester(new GpSuggester({ metrics, log: logger, engine: pool.run, forget: pool.forget, limits: config.limits })),
     studyLocks,
     prepared: new PreparedSuggestions(),
     limits: config.limits,

@@ -1,6 +1,6 @@
 /** Domain entities as they go on the wire: ISO-8601 times, derived state, no nulls. */
 import type { StudyView } from '../domain/study-lifecycle.js';
-import { effectiveState, type Trial } from '../domain/trial.js';
+import { effectiveState, type Trial, type TrialReport } from '../domain/trial.js';
 import type { StudyBody, TrialBody } from './types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -18,7 +18,8 @@ export function studyBody(study: StudyView): StudyBody {
   };
 }
 
-export function trialBody(trial: Trial, now: number): TrialBody {
+/** A trial on the wire; `reports` only where the contract shows them (one trial, the export). */
+export function trialBody(trial: Trial, now: number, reports?: TrialReport[]): TrialBody {
   const body: TrialBody = {
     id: trial.id,
     number: trial.number,
@@ -33,5 +34,6 @@ export function trialBody(trial: Trial, now: number): TrialBody {
   if (trial.leaseExpiresAt !== null) body.leaseExpiresAt = iso(trial.leaseExpiresAt);
   if (trial.prediction !== null) body.prediction = trial.prediction;
   if (trial.acquisition !== null) body.acquisition = trial.acquisition;
+  if (reports && reports.length > 0) body.reports = reports.map((r) => ({ step: r.step, value: r.value, at: iso(r.at) }));
   return body;
 }

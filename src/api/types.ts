@@ -11,5 +11,6 @@ export type StudyBody = Schemas['Study'];
 export type TrialBody = Schemas['Trial'];
 export type SuggestBody = Schemas['SuggestRequest'];
 export type ObserveBody = Schemas['ObserveRequest'];
+export type ReportBody = Schemas['ReportRequest'];
 export type ProblemBody = Schemas['Problem'];
 export type TrialStateWire = Schemas['TrialState'];

@@ -6,8 +6,9 @@
 
 export type ParamValue = number | string | boolean;
 
-export type FloatParam = { name: string; type: 'float'; low: number; high: number; log?: boolean };
-export type IntParam = { name: string; type: 'int'; low: number; high: number; log?: boolean };
+/** `gridPoints`: values on a grid (the service's `algorithm: grid`); the GP ignores it. */
+export type FloatParam = { name: string; type: 'float'; low: number; high: number; log?: boolean; gridPoints?: number };
+export type IntParam = { name: string; type: 'int'; low: number; high: number; log?: boolean; gridPoints?: number };
 /** `values` strictly ascending. */
 export type OrdinalParam = { name: string; type: 'ordinal'; values: number[] };
 /** `choices` distinct, at least one. */

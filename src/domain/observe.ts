@@ -5,6 +5,7 @@ import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId } from './ids.js';
 import { requireStudy } from './study-lifecycle.js';
+import { requireTrial } from './trial-queries.js';
 import { encodingOf } from './study.js';
 import { effectiveState, newTrial, type Trial } from './trial.js';
 
@@ -39,6 +40,9 @@ function updatePending(
     const trial = requireTrial(deps, studyId, observation.trialId);
     const now = clock.now();
     const state = effectiveState(trial, now);
+    if (state === 'stopped') {
+      throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was stopped early at its value ${trial.value}; a stopped trial takes no observation`);
+    }
 
     if ('failed' in observation) {
       if (state === 'failed') return { trial, changed: false };
@@ -100,10 +104,4 @@ function recordExternal(deps: Deps, studyId: string, observation: { params: Para
     store.insertTrial(trial);
     return trial;
   });
-}
-
-export function requireTrial(deps: Deps, studyId: string, trialId: string): Trial {
-  const trial = deps.store.findTrial(studyId, trialId);
-  if (!trial) throw new ProblemError('TRIAL_NOT_FOUND', `study ${studyId} has no trial '${trialId}'`);
-  return trial;
 }

@@ -6,7 +6,7 @@
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
 import type { Study } from './study.js';
 import type { ModelState } from './suggest/suggester.js';
-import type { Trial, TrialCounts, TrialState } from './trial.js';
+import type { Trial, TrialCounts, TrialReport, TrialState } from './trial.js';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -54,6 +54,19 @@ export interface Store {
 
   /** Trials of every study by effective state at `now`, and the number of studies: for metrics. */
   totals(now: number): { trials: Record<TrialState, number>; studies: number };
+
+  /** The trial's reports by step. */
+  trialReports(studyId: string, trialId: string): TrialReport[];
+  insertTrialReport(studyId: string, trialId: string, report: TrialReport): void;
+  /** Every report of the study, by trial id, each list by step (for the export). */
+  studyReports(studyId: string): Map<string, TrialReport[]>;
+  /** The values other trials recorded at an ASHA rung, with their numbers (for their bracket). */
+  rungValues(studyId: string, rung: number, exceptTrialId: string): { number: number; value: number }[];
+  /**
+   * For each other trial with a report at `step` or later, the mean of its reports up to
+   * `step` (the median rule's running averages).
+   */
+  runningAverages(studyId: string, step: number, exceptTrialId: string): number[];
 
   findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined;
   insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void;

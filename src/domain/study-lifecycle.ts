@@ -7,13 +7,16 @@ import { assertWithinLimits, spaceLimitErrors } from './limits.js';
 import type { Page } from './ports.js';
 import { searchSpaceErrors } from './search-space-rules.js';
 import {
+  DEFAULT_ALGORITHM,
   DEFAULT_LEASE_SECONDS,
   defaultInitialTrials,
+  normalizeEarlyStopping,
   normalizeParameters,
   sameDefinition,
   type Study,
   type StudyDraft,
 } from './study.js';
+import { studyOptionErrors } from './study-options-rules.js';
 import type { TrialCounts } from './trial.js';
 
 export type StudyView = Study & { trialCounts: TrialCounts };
@@ -28,6 +31,8 @@ export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): 
   assertWithinLimits(spaceLimitErrors(draft.parameters, deps.limits));
   const errors = searchSpaceErrors(draft.parameters);
   if (errors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', errors[0]?.detail, errors);
+  const optionErrors = studyOptionErrors(draft.options, draft.parameters);
+  if (optionErrors.length > 0) throw new ProblemError('INVALID_OPTIONS', optionErrors[0]?.detail, optionErrors);
 
   return deps.store.transaction(() => {
     const existing = deps.store.findStudyByName(draft.name);
@@ -49,6 +54,10 @@ export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): 
         seed: draft.options?.seed ?? newSeed(),
         initialTrials: draft.options?.initialTrials ?? defaultInitialTrials(draft.parameters.length),
         leaseSeconds: draft.options?.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+        algorithm: draft.options?.algorithm ?? DEFAULT_ALGORITHM,
+        earlyStopping: normalizeEarlyStopping(draft.options?.earlyStopping),
+        ...(draft.options?.maxTrials !== undefined ? { maxTrials: draft.options.maxTrials } : {}),
+        ...(draft.options?.maxConcurrentTrials !== undefined ? { maxConcurrentTrials: draft.options.maxConcurrentTrials } : {}),
       },
       state: 'active',
       createdAt: deps.clock.now(),

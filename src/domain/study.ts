@@ -7,14 +7,33 @@ import type { Goal, ParamSpec } from '../bo/search-space.js';
 
 export type Objective = { name: string; goal: Goal };
 
+/** How new points are chosen after (for `gp`) or instead of the initial design. */
+export type Algorithm = 'gp' | 'random' | 'sobol' | 'grid';
+
+export type AshaMode = 'aggressive' | 'standard' | 'conservative';
+
+/** When a running trial is stopped from its reports (domain/early-stopping/). */
+export type EarlyStopping =
+  | { rule: 'none' }
+  | { rule: 'asha' | 'median'; maxStep: number; minStep: number; reductionFactor: number; mode: AshaMode };
+
 export type StudyOptions = {
   /** Seed of every random choice the study makes. */
   seed: number;
   /** Size of the scrambled-Sobol initial design. */
   initialTrials: number;
-  /** Lease of a suggested trial, renewed by heartbeats. */
+  /** Lease of a suggested trial, renewed by heartbeats and reports. */
   leaseSeconds: number;
+  algorithm: Algorithm;
+  earlyStopping: EarlyStopping;
+  /** Trials the study may have; absent: no limit. */
+  maxTrials?: number;
+  /** Running trials the study may have at once; absent: no limit. */
+  maxConcurrentTrials?: number;
 };
+
+/** Early stopping as a client states it: every field but `rule` optional. */
+export type EarlyStoppingDraft = { rule: EarlyStopping['rule']; maxStep?: number; minStep?: number; reductionFactor?: number; mode?: AshaMode };
 
 export type Study = {
   id: string;
@@ -30,10 +49,23 @@ export type StudyDraft = {
   name: string;
   parameters: ParamSpec[];
   objective: { name?: string; goal: Goal };
-  options?: Partial<StudyOptions>;
+  options?: Partial<Omit<StudyOptions, 'earlyStopping'>> & { earlyStopping?: EarlyStoppingDraft };
 };
 
 export const DEFAULT_LEASE_SECONDS = 3600;
+export const DEFAULT_ALGORITHM: Algorithm = 'gp';
+export const NO_EARLY_STOPPING: EarlyStopping = { rule: 'none' };
+/** Values of a float or int parameter on a grid, unless it says `gridPoints`. */
+export const DEFAULT_GRID_POINTS = 5;
+
+/**
+ * Early stopping with its defaults made explicit (minStep 1, η = 3, standard mode), so
+ * equal settings compare equal; `maxStep` must already be there (study-options-rules.ts).
+ */
+export function normalizeEarlyStopping(draft: EarlyStoppingDraft | undefined): EarlyStopping {
+  if (!draft || draft.rule === 'none') return NO_EARLY_STOPPING;
+  return { rule: draft.rule, maxStep: draft.maxStep!, minStep: draft.minStep ?? 1, reductionFactor: draft.reductionFactor ?? 3, mode: draft.mode ?? 'standard' };
+}
 
 /** Default size of the initial design: max(5, 2·d + 2), as the GP needs a few points per dimension. */
 export function defaultInitialTrials(dimension: number): number {
@@ -46,7 +78,8 @@ export function normalizeParameters(parameters: ParamSpec[]): ParamSpec[] {
     switch (p.type) {
       case 'float':
       case 'int':
-        return { name: p.name, type: p.type, low: p.low, high: p.high, log: p.log ?? false };
+        // gridPoints only when stated, so that spaces stored before it compare equal.
+        return { name: p.name, type: p.type, low: p.low, high: p.high, log: p.log ?? false, ...(p.gridPoints !== undefined ? { gridPoints: p.gridPoints } : {}) };
       case 'ordinal':
         return { name: p.name, type: p.type, values: [...p.values] };
       case 'categorical':
@@ -64,8 +97,9 @@ export function sameDefinition(study: Study, draft: StudyDraft): boolean {
   const objective: Objective = { name: draft.objective.name ?? 'value', goal: draft.objective.goal };
   if (JSON.stringify(normalizeParameters(draft.parameters)) !== JSON.stringify(study.parameters)) return false;
   if (objective.name !== study.objective.name || objective.goal !== study.objective.goal) return false;
-  const options = draft.options ?? {};
-  return (Object.keys(options) as (keyof StudyOptions)[]).every(
+  const { earlyStopping, ...options } = draft.options ?? {};
+  if (earlyStopping !== undefined && JSON.stringify(normalizeEarlyStopping(earlyStopping)) !== JSON.stringify(study.options.earlyStopping)) return false;
+  return (Object.keys(options) as (keyof typeof options)[]).every(
     (key) => options[key] === undefined || options[key] === study.options[key],
   );
 }

@@ -1,10 +1,9 @@
 /** Use cases that read trials, and the heartbeat that renews a lease. */
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
-import { requireTrial } from './observe.js';
 import type { Page } from './ports.js';
 import { requireStudy } from './study-lifecycle.js';
-import { effectiveState, type Trial, type TrialState } from './trial.js';
+import { effectiveState, type Trial, type TrialReport, type TrialState } from './trial.js';
 
 export function listTrials(
   deps: Deps,
@@ -15,9 +14,9 @@ export function listTrials(
   return deps.store.listTrials(studyId, filter, deps.clock.now());
 }
 
-export function getTrial(deps: Deps, studyId: string, trialId: string): Trial {
+export function getTrial(deps: Deps, studyId: string, trialId: string): { trial: Trial; reports: TrialReport[] } {
   requireStudy(deps, studyId);
-  return requireTrial(deps, studyId, trialId);
+  return { trial: requireTrial(deps, studyId, trialId), reports: deps.store.trialReports(studyId, trialId) };
 }
 
 export function bestTrial(deps: Deps, studyId: string): Trial {
@@ -44,4 +43,10 @@ export function heartbeat(deps: Deps, studyId: string, trialId: string): Trial {
     deps.store.updateTrial(renewed);
     return renewed;
   });
+}
+
+export function requireTrial(deps: Deps, studyId: string, trialId: string): Trial {
+  const trial = deps.store.findTrial(studyId, trialId);
+  if (!trial) throw new ProblemError('TRIAL_NOT_FOUND', `study ${studyId} has no trial '${trialId}'`);
+  return trial;
 }

@@ -1,15 +1,16 @@
 /**
  * Trials: one evaluation of the objective at one point of the search space.
  *
- * Stored states are `pending`, `completed` and `failed`. `stale` is derived, never
+ * Stored states are `pending`, `completed`, `failed` and `stopped` (early stopping ended it;
+ * it keeps its last reported value). `stale` is derived, never
  * stored: a pending trial whose lease has run out at the time of the read. Deriving it
  * keeps the service free of background jobs and always right after a restart.
  */
 import type { Params } from '../bo/search-space.js';
 
-export type StoredTrialState = 'pending' | 'completed' | 'failed';
+export type StoredTrialState = 'pending' | 'completed' | 'failed' | 'stopped';
 export type TrialState = StoredTrialState | 'stale';
-export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external';
+export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external' | 'sobol' | 'grid';
 
 export type Trial = {
   id: string;
@@ -31,7 +32,7 @@ export type Trial = {
   acquisition: number | null;
 };
 
-export type TrialCounts = { pending: number; completed: number; failed: number; stale: number; total: number };
+export type TrialCounts = { pending: number; completed: number; failed: number; stale: number; stopped: number; total: number };
 
 /** The state a reader sees at time `now` (epoch ms). */
 export function effectiveState(trial: Pick<Trial, 'state' | 'leaseExpiresAt'>, now: number): TrialState {
@@ -61,3 +62,15 @@ export function newTrial(fields: NewTrial): Trial {
     ...fields,
   };
 }
+
+/** One intermediate value a running trial reported, with the answer it was given. */
+export type TrialReport = {
+  step: number;
+  value: number;
+  /** Epoch ms. */
+  at: number;
+  decision: 'continue' | 'stop';
+  reason: string;
+  /** The ASHA rung the report was judged at, if any. */
+  rung: number | null;
+};

@@ -1,6 +1,6 @@
 /** Mapping between SQLite rows and domain entities; the only place that knows the columns. */
 import type { ParamSpec, Params } from '../bo/search-space.js';
-import type { Study } from '../domain/study.js';
+import { DEFAULT_ALGORITHM, NO_EARLY_STOPPING, type Study } from '../domain/study.js';
 import type { Trial } from '../domain/trial.js';
 
 export type StudyRow = {
@@ -38,7 +38,8 @@ export function studyFromRow(row: StudyRow): Study {
     name: row.name,
     parameters: JSON.parse(row.parameters) as ParamSpec[],
     objective: JSON.parse(row.objective) as Study['objective'],
-    options: JSON.parse(row.options) as Study['options'],
+    // Studies stored before issue 12 have no algorithm or early stopping: the defaults.
+    options: { algorithm: DEFAULT_ALGORITHM, earlyStopping: NO_EARLY_STOPPING, ...(JSON.parse(row.options) as Partial<Study['options']>) } as Study['options'],
     state: row.state,
     createdAt: row.created_at,
   };

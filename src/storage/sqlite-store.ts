@@ -6,7 +6,7 @@ import { ProblemError } from '../domain/errors.js';
 import type { IdempotencyRecord, Page, Store } from '../domain/ports.js';
 import type { Study } from '../domain/study.js';
 import type { ModelState } from '../domain/suggest/suggester.js';
-import type { Trial, TrialCounts, TrialState } from '../domain/trial.js';
+import type { Trial, TrialCounts, TrialReport, TrialState } from '../domain/trial.js';
 import type { SqliteDatabase } from './database.js';
 import { migrationsApplied, readMigrations, type Migration } from './migrator.js';
 import { studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from './rows.js';
@@ -22,6 +22,7 @@ const STATE_FILTER: Record<TrialState, string> = {
   stale: `t.state = 'pending' AND t.lease_expires_at <= @now`,
   completed: `t.state = 'completed'`,
   failed: `t.state = 'failed'`,
+  stopped: `t.state = 'stopped'`,
 };
 
 export class SqliteStore implements Store {
@@ -42,7 +43,7 @@ export class SqliteStore implements Store {
       counts: p(`SELECT
           SUM(${STATE_FILTER.pending}) AS pending, SUM(${STATE_FILTER.stale}) AS stale,
           SUM(${STATE_FILTER.completed}) AS completed, SUM(${STATE_FILTER.failed}) AS failed,
-          COUNT(*) AS total ${TRIALS_OF_STUDY}`),
+          SUM(${STATE_FILTER.stopped}) AS stopped, COUNT(*) AS total ${TRIALS_OF_STUDY}`),
       allTrials: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} ORDER BY t.number`),
       trialById: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.id = @trialId`),
       keyTaken: p(`SELECT 1 AS taken FROM trials WHERE study_seq = (SELECT seq FROM studies WHERE id = ?) AND params_key = ? LIMIT 1`),
@@ -61,12 +62,24 @@ export class SqliteStore implements Store {
       insertKey: p(`INSERT INTO idempotency_keys (study_seq, key, request_hash, trial_ids, created_at)
         VALUES ((SELECT seq FROM studies WHERE id = ?), ?, ?, ?, ?)`),
       ping: p('SELECT 1 AS one'),
+      reports: p(`SELECT r.step, r.value, r.at, r.decision, r.reason, r.rung FROM trial_reports r
+        JOIN studies s ON s.seq = r.study_seq WHERE s.id = @studyId AND r.trial_id = @trialId ORDER BY r.step`),
+      studyReports: p(`SELECT r.trial_id, r.step, r.value, r.at, r.decision, r.reason, r.rung FROM trial_reports r
+        JOIN studies s ON s.seq = r.study_seq WHERE s.id = @studyId ORDER BY r.trial_id, r.step`),
+      insertReport: p(`INSERT INTO trial_reports (trial_id, study_seq, step, value, at, decision, reason, rung)
+        VALUES (@trialId, (SELECT seq FROM studies WHERE id = @studyId), @step, @value, @at, @decision, @reason, @rung)`),
+      rungValues: p(`SELECT t.number, r.value FROM trial_reports r JOIN trials t ON t.id = r.trial_id
+        WHERE r.study_seq = (SELECT seq FROM studies WHERE id = @studyId) AND r.rung = @rung AND r.trial_id != @trialId`),
+      runningAverages: p(`SELECT AVG(r.value) AS average FROM trial_reports r
+        WHERE r.study_seq = (SELECT seq FROM studies WHERE id = @studyId) AND r.step <= @step AND r.trial_id != @trialId
+          AND EXISTS (SELECT 1 FROM trial_reports q WHERE q.trial_id = r.trial_id AND q.step >= @step)
+        GROUP BY r.trial_id`),
       model: p('SELECT model FROM studies WHERE id = ?'),
       saveModel: p('UPDATE studies SET model = ? WHERE id = ?'),
       totals: p(`SELECT
           COALESCE(SUM(${STATE_FILTER.pending}), 0) AS pending, COALESCE(SUM(${STATE_FILTER.stale}), 0) AS stale,
           COALESCE(SUM(${STATE_FILTER.completed}), 0) AS completed, COALESCE(SUM(${STATE_FILTER.failed}), 0) AS failed,
-          (SELECT COUNT(*) FROM studies) AS studies
+          COALESCE(SUM(${STATE_FILTER.stopped}), 0) AS stopped, (SELECT COUNT(*) FROM studies) AS studies
         FROM trials t`),
     };
   }
@@ -122,6 +135,7 @@ export class SqliteStore implements Store {
       completed: row.completed ?? 0,
       failed: row.failed ?? 0,
       stale: row.stale ?? 0,
+      stopped: row.stopped ?? 0,
       total: row.total ?? 0,
     };
   }
@@ -199,6 +213,32 @@ export class SqliteStore implements Store {
   totals(now: number): { trials: Record<TrialState, number>; studies: number } {
     const { studies, ...trials } = this.stmt.totals.get({ now }) as Record<TrialState | 'studies', number>;
     return { trials, studies };
+  }
+
+  trialReports(studyId: string, trialId: string): TrialReport[] {
+    return this.stmt.reports.all({ studyId, trialId }) as TrialReport[];
+  }
+
+  insertTrialReport(studyId: string, trialId: string, report: TrialReport): void {
+    this.stmt.insertReport.run({ studyId, trialId, ...report });
+  }
+
+  studyReports(studyId: string): Map<string, TrialReport[]> {
+    const out = new Map<string, TrialReport[]>();
+    for (const { trial_id, ...report } of this.stmt.studyReports.all({ studyId }) as (TrialReport & { trial_id: string })[]) {
+      const list = out.get(trial_id);
+      if (list) list.push(report);
+      else out.set(trial_id, [report]);
+    }
+    return out;
+  }
+
+  rungValues(studyId: string, rung: number, exceptTrialId: string): { number: number; value: number }[] {
+    return this.stmt.rungValues.all({ studyId, rung, trialId: exceptTrialId }) as { number: number; value: number }[];
+  }
+
+  runningAverages(studyId: string, step: number, exceptTrialId: string): number[] {
+    return (this.stmt.runningAverages.all({ studyId, step, trialId: exceptTrialId }) as { average: number }[]).map((r) => r.average);
   }
 
   findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined {

@@ -66,3 +66,22 @@ test.each([
 test('a DATABASE_URL that is not sqlite: is refused', () => {
   expect(() => sqlitePath('postgres://x')).toThrow(/sqlite:/);
 });
+
+test('0004 keeps every trial of a database made before it, and then allows a stopped trial with its reports', () => {
+  const all = readMigrations();
+  applyMigrations(db, all.filter((m) => m.version < 4));
+  db.prepare(`INSERT INTO studies (id, name, parameters, objective, options, created_at) VALUES ('st_1', 'old', '[]', '{}', '{}', 1)`).run();
+  const insert = db.prepare(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, source, created_at, prediction_mean, prediction_std, acquisition)
+    VALUES (?, 1, ?, '{}', ?, ?, ?, 'initial', 1, ?, ?, ?)`);
+  insert.run('tr_a', 0, 'a', 'completed', 0.5, 0.4, 0.1, -2);
+  insert.run('tr_b', 1, 'b', 'pending', null, null, null, null);
+  const before = db.prepare('SELECT * FROM trials ORDER BY number').all();
+  applyMigrations(db, all);
+  expect(db.prepare('SELECT * FROM trials ORDER BY number').all()).toEqual(before);
+  db.prepare(`UPDATE trials SET state = 'stopped', value = 0.9 WHERE id = 'tr_b'`).run();
+  db.prepare(`INSERT INTO trial_reports (trial_id, study_seq, step, value, at, decision, reason, rung) VALUES ('tr_b', 1, 1, 0.9, 2, 'stop', 'r', 1)`).run();
+  expect(() => db.prepare(`UPDATE trials SET state = 'stopped', value = NULL WHERE id = 'tr_a'`).run()).toThrow(/CHECK/);
+  expect(db.pragma('foreign_key_check')).toEqual([]);
+  db.prepare(`DELETE FROM studies WHERE id = 'st_1'`).run();
+  expect(db.prepare('SELECT COUNT(*) AS n FROM trial_reports').get()).toEqual({ n: 0 });
+});

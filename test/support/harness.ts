@@ -14,6 +14,7 @@ import { createMetrics, type Metrics } from '../../src/api/metrics.js';
 import type { RateLimit } from '../../src/api/rate-limit.js';
 import type { EngineInput } from '../../src/bo/engine.js';
 import { GpSuggester } from '../../src/domain/suggest/gp-suggester.js';
+import { StudySuggester } from '../../src/domain/suggest/study-suggester.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits.js';
 import type { Engine } from '../../src/domain/ports.js';
 import { inProcessEngine } from '../../src/workers/in-process-engine.js';
@@ -64,7 +65,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
   const warnings: { obj: object; msg: string }[] = [];
   const log = { warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
-  const suggester = options.suggester ?? new GpSuggester({ metrics, log, engine: options.engine ?? inProcessEngine, limits });
+  const suggester = options.suggester ?? new StudySuggester(new GpSuggester({ metrics, log, engine: options.engine ?? inProcessEngine, limits }));
   const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), limits };
   const logs: Record<string, unknown>[] = [];
   const logger = options.captureLogs

@@ -284,6 +284,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/studies/{studyId}/trials/{trialId}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+                trialId: components["parameters"]["TrialId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Report a running trial's intermediate value, and hear whether to go on.
+         * @description `step` counts the training units done (epochs, say); `value` is the objective's
+         *     current value, in the study's units and direction. The answer says whether the
+         *     worker should go on training (`continue`) or stop now (`stop`); on `stop` the trial
+         *     becomes `stopped`, with its last reported value and its curve. What decides is the
+         *     study's `options.earlyStopping`; with `rule: none` the answer is always `continue`.
+         *
+         *     A report renews the trial's lease, as a heartbeat does. The same step reported
+         *     again with the same value is a retry and gets the same answer; with another value
+         *     it is `409 REPORT_STEP_CONFLICT`. A step lower than one already reported is
+         *     `409 REPORT_STEP_BEHIND`. A report on a trial that is not running (completed,
+         *     failed, stopped, stale) is `409 TRIAL_NOT_PENDING`. A trial with reports is still
+         *     completed by `observe` with its final value.
+         */
+        post: operations["reportTrial"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/studies/{studyId}/export": {
         parameters: {
             query?: never;
@@ -381,6 +415,8 @@ export interface components {
              * @default false
              */
             log?: boolean;
+            /** @description Values of this parameter on the grid of `algorithm: grid`, evenly spaced (on the log scale when `log`). Default 5. */
+            gridPoints?: number;
         };
         IntParameter: {
             name: components["schemas"]["ParameterName"];
@@ -396,6 +432,8 @@ export interface components {
              * @default false
              */
             log?: boolean;
+            /** @description Values of this parameter on the grid of `algorithm: grid`, evenly spaced (on the log scale when `log`). Default 5. */
+            gridPoints?: number;
         };
         OrdinalParameter: {
             name: components["schemas"]["ParameterName"];
@@ -438,6 +476,75 @@ export interface components {
              * @default 3600
              */
             leaseSeconds?: number;
+            algorithm?: components["schemas"]["Algorithm"];
+            earlyStopping?: components["schemas"]["EarlyStopping"];
+            /** @description Trials the study may have; a suggest past it answers `409 STUDY_COMPLETE`. */
+            maxTrials?: number;
+            /** @description Running trials the study may have at once; a suggest that would exceed it answers `429 CONCURRENCY_LIMIT`. */
+            maxConcurrentTrials?: number;
+        };
+        /**
+         * @description How new points are chosen: `gp` (the default) is the Gaussian-process engine after the
+         *     initial design; `random` draws uniformly; `sobol` follows the study's scrambled Sobol'
+         *     sequence; `grid` takes every combination of the parameters' values (`gridPoints` per
+         *     float or int parameter, every value of an ordinal or categorical) in a seeded order.
+         *     `random` with ASHA early stopping is Determined's adaptive ASHA.
+         * @default gp
+         * @enum {string}
+         */
+        Algorithm: "gp" | "random" | "sobol" | "grid";
+        /**
+         * @description Stopping bad trials early from their reports. `asha`: asynchronous successive
+         *     halving, rungs at `minStep`·`reductionFactor`^k up to `maxStep`; a trial that reaches
+         *     a rung goes on only if it is in the best 1/`reductionFactor` of its bracket's trials
+         *     at that rung. `mode` picks the brackets as Determined's adaptive ASHA does:
+         *     `aggressive` is one bracket that stops hardest, `conservative` every bracket (later
+         *     ones start stopping later), `standard` about half of them. `median`: from `minStep`
+         *     on, a trial whose best value so far is worse than the median of the other trials'
+         *     running averages at the same step is stopped (Golovin et al. 2017).
+         */
+        EarlyStopping: {
+            /** @enum {string} */
+            rule: "none" | "asha" | "median";
+            /** @description The step at which a trial is fully trained. Required unless `rule` is `none`. */
+            maxStep?: number;
+            /**
+             * @description The first step at which a trial may be stopped.
+             * @default 1
+             */
+            minStep?: number;
+            /**
+             * @description ASHA's η, the share of a rung's trials that go on is 1/η.
+             * @default 3
+             */
+            reductionFactor?: number;
+            /**
+             * @default standard
+             * @enum {string}
+             */
+            mode?: "aggressive" | "standard" | "conservative";
+        };
+        ReportRequest: {
+            /** @description Training units done so far, ≥ 1. */
+            step: number;
+            /** @description The objective's current value; a finite number. */
+            value: number;
+        };
+        ReportResponse: {
+            /** @enum {string} */
+            decision: "continue" | "stop";
+            /** @description Why, in words (the rung and the rank, the median, or that early stopping is off). */
+            reason: string;
+            step: number;
+            /** @description The ASHA rung this report was judged at, when it was. */
+            rung?: number;
+            trial: components["schemas"]["Trial"];
+        };
+        Report: {
+            step: number;
+            value: number;
+            /** Format: date-time */
+            at: string;
         };
         StudyCreate: {
             name: string;
@@ -463,6 +570,10 @@ export interface components {
                 seed: number;
                 initialTrials: number;
                 leaseSeconds: number;
+                algorithm: components["schemas"]["Algorithm"];
+                earlyStopping: components["schemas"]["EarlyStopping"];
+                maxTrials?: number;
+                maxConcurrentTrials?: number;
             };
             /**
              * @description Always `active` in this version.
@@ -478,19 +589,21 @@ export interface components {
             completed: number;
             failed: number;
             stale: number;
+            stopped: number;
             total: number;
         };
         /**
          * @description `pending`: leased to a worker; `completed`: has a value; `failed`: the run crashed;
-         *     `stale`: pending, but its lease ran out without a heartbeat.
+         *     `stale`: pending, but its lease ran out without a heartbeat; `stopped`: early stopping
+         *     ended it, and it keeps its last reported value and its curve.
          * @enum {string}
          */
-        TrialState: "pending" | "completed" | "failed" | "stale";
+        TrialState: "pending" | "completed" | "failed" | "stale" | "stopped";
         /**
          * @description Where the parameters came from.
          * @enum {string}
          */
-        TrialSource: "initial" | "random" | "gp-logei" | "random-fallback" | "external";
+        TrialSource: "initial" | "random" | "gp-logei" | "random-fallback" | "external" | "sobol" | "grid";
         Trial: {
             id: string;
             /** @description 0-based position of the trial in its study. */
@@ -519,6 +632,11 @@ export interface components {
             };
             /** @description Log expected improvement at the suggested point when it was chosen. Only on `gp-logei` trials. */
             acquisition?: number;
+            /**
+             * @description The intermediate values the trial reported, by step. On `GET` of one trial and in
+             *     the export; lists leave them out.
+             */
+            reports?: components["schemas"]["Report"][];
         };
         StatelessSuggestRequest: {
             /** @description The search space, under the same rules as a study's. */
@@ -1134,6 +1252,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Trial"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    reportTrial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+                trialId: components["parameters"]["TrialId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReportRequest"];
+            };
+        };
+        responses: {
+            /** @description The decision, with the trial as it is after the report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -20,9 +20,9 @@ export function spreadsheetSafe(cell: unknown): unknown {
 export function exportRouter(deps: Deps): Router {
   const router = Router();
   router.get('/v1/studies/:studyId/export', (req, res) => {
-    const { study, trials } = exportStudy(deps, req.params.studyId);
+    const { study, trials, reports } = exportStudy(deps, req.params.studyId);
     const now = deps.clock.now();
-    const bodies = trials.map((t) => trialBody(t, now));
+    const bodies = trials.map((t) => trialBody(t, now, reports.get(t.id)));
     const filename = study.name.replace(/[^\w.-]+/g, '_');
     if (queryString(req, 'format') === 'csv') {
       const names = study.parameters.map((p) => p.name);

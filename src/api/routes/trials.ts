@@ -2,13 +2,14 @@
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
 import { observe } from '../../domain/observe.js';
+import { reportTrial } from '../../domain/report.js';
 import { prepareNext, suggest } from '../../domain/suggest/suggest.js';
 import type { TrialState } from '../../domain/trial.js';
 import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trial-queries.js';
 import { clientSignal } from '../client-signal.js';
 import type { Metrics } from '../metrics.js';
 import { trialBody } from '../presenters.js';
-import type { ObserveBody, SuggestBody } from '../types.js';
+import type { ObserveBody, ReportBody, SuggestBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
 
 export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggestion'>): Router {
@@ -47,7 +48,19 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
   });
 
   router.get('/v1/studies/:studyId/trials/:trialId', (req, res) => {
-    res.json(trialBody(getTrial(deps, req.params.studyId, req.params.trialId), now()));
+    const { trial, reports } = getTrial(deps, req.params.studyId, req.params.trialId);
+    res.json(trialBody(trial, now(), reports));
+  });
+
+  router.post('/v1/studies/:studyId/trials/:trialId/report', (req, res) => {
+    const { report, trial } = reportTrial(deps, req.params.studyId, req.params.trialId, req.body as ReportBody);
+    res.json({
+      decision: report.decision,
+      reason: report.reason,
+      step: report.step,
+      ...(report.rung !== null ? { rung: report.rung } : {}),
+      trial: trialBody(trial, now()),
+    });
   });
 
   router.post('/v1/studies/:studyId/trials/:trialId/heartbeat', (req, res) => {

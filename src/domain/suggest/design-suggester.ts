@@ -28,6 +28,8 @@ export type DesignOptions = {
   randomOnly?: boolean;
   /** Keys of points chosen earlier in the same request, to be avoided like existing trials. */
   alsoTaken?: string[];
+  /** Follow the Sobol sequence past the initial design too (`algorithm: sobol`), source `sobol`. */
+  sobolOnly?: boolean;
 };
 
 /** The synchronous core of `DesignSuggester`, reused by model-based suggesters for their first points. */
@@ -49,11 +51,12 @@ export function designSuggestions(request: SuggestionRequest, options: DesignOpt
   const out: Suggestion[] = [];
   let sobol: Float64Array[] | null = null;
   for (let i = 0; i < count; i++) {
-    if (!options.randomOnly && designed < study.options.initialTrials) {
-      sobol ??= sobolSequence(study.parameters.length, study.options.initialTrials + used.size + count, createRng(study.options.seed).fork(SOBOL_STREAM));
+    if (!options.randomOnly && (options.sobolOnly || designed < study.options.initialTrials)) {
+      // The sequence is a prefix of any longer one (same seed), so its length only has to cover the points taken.
+      sobol ??= sobolSequence(study.parameters.length, Math.max(study.options.initialTrials, designed) + used.size + count, createRng(study.options.seed).fork(SOBOL_STREAM));
       const params = firstUnused(sobol, encoding, used);
       if (params) {
-        out.push({ params, source: 'initial' });
+        out.push({ params, source: designed < study.options.initialTrials ? 'initial' : 'sobol' });
         designed++;
         continue;
       }

@@ -53,8 +53,10 @@ export class GpSuggester implements Suggester {
 
     // In the order they completed, so that a new observation is a new last row and the
     // engine's cached factor extends instead of being recomputed (trials finish out of order).
+    // NOTE: a stopped trial counts as an observation at its last reported value: early
+    // values are worse than final ones, so the model learns the region is poor (decision 0021).
     const completed = trials
-      .filter((t) => t.state === 'completed' && t.value !== null)
+      .filter((t) => (t.state === 'completed' || t.state === 'stopped') && t.value !== null)
       .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0) || a.number - b.number)
       .map((t) => ({ params: t.params, value: t.value as number }));
     const observations = modelledObservations(completed, this.limits.modelObservations, study.objective.goal);

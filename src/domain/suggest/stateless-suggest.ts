@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { CancelledError, ProblemError, type FieldError } from '../errors.js';
 import { assertWithinLimits, countLimitErrors, spaceLimitErrors } from '../limits.js';
 import { searchSpaceErrors } from '../search-space-rules.js';
-import { defaultInitialTrials, encodingOf, normalizeParameters, type Study, DEFAULT_LEASE_SECONDS } from '../study.js';
+import { defaultInitialTrials, encodingOf, normalizeParameters, NO_EARLY_STOPPING, type Study, DEFAULT_LEASE_SECONDS } from '../study.js';
 import type { Suggestion } from './suggester.js';
 import { newTrial, type Trial } from '../trial.js';
 
@@ -60,6 +60,8 @@ export async function suggestStateless(
       seed: body.seed ?? 0,
       initialTrials: body.initialTrials ?? defaultInitialTrials(parameters.length),
       leaseSeconds: DEFAULT_LEASE_SECONDS,
+      algorithm: 'gp',
+      earlyStopping: NO_EARLY_STOPPING,
     },
     state: 'active',
     createdAt: now,

@@ -9,7 +9,8 @@
  */
 import { paramsKey } from '../../bo/encoding.js';
 import type { Deps } from '../deps.js';
-import { CancelledError, ProblemError } from '../errors.js';
+import { CancelledError, ProblemError, type ErrorCode } from '../errors.js';
+import { assertCapacity } from './capacity.js';
 import { newId } from '../ids.js';
 import { assertWithinLimits, countLimitErrors } from '../limits.js';
 import type { Outcome } from '../keyed-mutex.js';
@@ -18,6 +19,14 @@ import { requireStudy } from '../study-lifecycle.js';
 import type { SuggestionRequest, SuggestionResult } from './suggester.js';
 import { encodingOf } from '../study.js';
 import { effectiveState, newTrial, type Trial } from '../trial.js';
+
+/** Answers that mean the study ran out of room: a batch is then served one request at a time. */
+const RUNS_OUT = new Set<ErrorCode>(['SEARCH_SPACE_EXHAUSTED', 'STUDY_COMPLETE', 'CONCURRENCY_LIMIT']);
+
+/** Running and all trials of a snapshot at `now`. */
+function countsOf(trials: Trial[], now: number): { total: number; pending: number } {
+  return { total: trials.length, pending: trials.filter((t) => effectiveState(t, now) === 'pending').length };
+}
 
 /** Fresh snapshots tried before giving up; each retry means another request won a race. */
 const MAX_ATTEMPTS = 8;
@@ -84,9 +93,9 @@ async function serveBatch(deps: Deps, inputs: SuggestInput[]): Promise<Outcome<T
         outcomes[i] = value.length === 0 && inputs[i]!.signal?.aborted ? { ok: false, error: new CancelledError() } : { ok: true, value };
       });
     } catch (error) {
-      if (fresh.length > 1 && error instanceof ProblemError && error.code === 'SEARCH_SPACE_EXHAUSTED') {
-        // A finite space with points for some of the batch but not all: serve the requests
-        // one by one in arrival order, as if they had not queued, until it runs out.
+      if (fresh.length > 1 && error instanceof ProblemError && RUNS_OUT.has(error.code)) {
+        // A finite space, or a study's trial limits, with room for some of the batch but not
+        // all: serve the requests one by one in arrival order, as if they had not queued.
         for (const i of fresh) {
           try {
             outcomes[i] = { ok: true, value: (await leaseTrials(deps, [inputs[i] as SuggestInput]))[0] as Trial[] };
@@ -138,6 +147,7 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
       ...(model ? { model } : {}),
       ...(signal ? { signal } : {}),
     };
+    assertCapacity(study, countsOf(request.trials, request.now), total);
     const prepared = total === 1 ? deps.prepared.take(study.id, snapshotFingerprint(request.trials, request.now)) : undefined;
     const proposal: SuggestionResult = prepared ?? (await deps.suggester.suggest(request));
     // A client that left while its points were computed gets none leased: they go back to the pool.
@@ -150,6 +160,7 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
 
     const written = store.transaction((): boolean => {
       requireStudy(deps, study.id);
+      assertCapacity(study, store.trialCounts(study.id, clock.now()), suggestions.length);
       const keys = suggestions.map((s) => paramsKey(encoding, s.params));
       if (store.takenParamsKeys(study.id, keys).length > 0) return false;
       if (kept.some(({ input }) => input.idempotencyKey !== undefined && store.findIdempotencyKey(study.id, input.idempotencyKey))) {

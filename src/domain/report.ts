@@ -1,0 +1,55 @@
+/**
+ * The report use case: a running trial's intermediate value, and the answer whether it
+ * should go on. The report, the decision and, on `stop`, the trial's new state are written
+ * in one transaction before the answer leaves, so a decision once answered never changes:
+ * not on a retry, not after a crash, not in another server process on the same database.
+ */
+import type { Deps } from './deps.js';
+import { decide } from './early-stopping/decide.js';
+import { ProblemError } from './errors.js';
+import { requireStudy } from './study-lifecycle.js';
+import { requireTrial } from './trial-queries.js';
+import { effectiveState, type Trial, type TrialReport } from './trial.js';
+
+export type ReportInput = { step: number; value: number };
+export type ReportResult = { report: TrialReport; trial: Trial };
+
+export function reportTrial(deps: Deps, studyId: string, trialId: string, input: ReportInput): ReportResult {
+  if (!Number.isFinite(input.value)) {
+    throw new ProblemError('VALIDATION_FAILED', 'value must be a finite number', [{ pointer: '#/value', detail: 'must be a finite number' }]);
+  }
+  const { store, clock } = deps;
+  return store.transaction(() => {
+    const study = requireStudy(deps, studyId);
+    const trial = requireTrial(deps, studyId, trialId);
+    const reports = store.trialReports(studyId, trialId);
+    const same = reports.find((r) => r.step === input.step);
+    if (same) {
+      // A retry: the same answer. Another value for a step already answered is a conflict.
+      if (same.value === input.value) return { report: same, trial };
+      throw new ProblemError('REPORT_STEP_CONFLICT', `step ${input.step} of trial ${trialId} was reported with the value ${same.value}, not ${input.value}`, [
+        { pointer: '#/value', detail: `step ${input.step} already has the value ${same.value}` },
+      ]);
+    }
+    const now = clock.now();
+    const state = effectiveState(trial, now);
+    if (state !== 'pending') {
+      throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trialId} is ${state}; only a running trial reports`);
+    }
+    const last = reports[reports.length - 1];
+    if (last && input.step < last.step) {
+      throw new ProblemError('REPORT_STEP_BEHIND', `trial ${trialId} already reported step ${last.step}; steps only go up`, [
+        { pointer: '#/step', detail: `must be at least ${last.step}` },
+      ]);
+    }
+    const decision = decide(deps, study, trial, reports, input);
+    const report: TrialReport = { step: input.step, value: input.value, at: now, ...decision };
+    store.insertTrialReport(studyId, trialId, report);
+    const next: Trial =
+      decision.decision === 'stop'
+        ? { ...trial, state: 'stopped', value: input.value, completedAt: now, leaseExpiresAt: null }
+        : { ...trial, leaseExpiresAt: now + study.options.leaseSeconds * 1000 };
+    store.updateTrial(next);
+    return { report, trial: next };
+  });
+}
