@@ -16,6 +16,8 @@ export type Metrics = EngineMetrics & {
    */
   httpMiddleware: RequestHandler;
   observeSuggestion(seconds: number, source: string): void;
+  /** One intermediate report, by the decision it got. */
+  countReport(decision: 'continue' | 'stop'): void;
 };
 
 export function createMetrics(store: Store, clock: Clock): Metrics {
@@ -53,6 +55,12 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     labelNames: ['outcome'],
     registers: [registry],
   });
+  const reports = new Counter({
+    name: 'posterior_trial_reports_total',
+    help: 'Intermediate reports of running trials, by the decision they got (continue or stop)',
+    labelNames: ['decision'],
+    registers: [registry],
+  });
   const fallbacks = new Counter({
     name: 'posterior_suggestion_fallbacks_total',
     help: 'Suggestions that fell back to a random point, by reason',
@@ -86,6 +94,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
       next();
     },
     observeSuggestion: (seconds, source) => suggestion.observe({ source }, seconds),
+    countReport: (decision) => reports.inc({ decision }),
     observeEngineCall: (seconds, work) => {
       engineCall.observe(seconds);
       fits.inc({ outcome: work.fitted ? 'fitted' : 'kept' });

@@ -91,6 +91,10 @@ describe('ASHA', () => {
     expect((await report(study, trials[0]!, 2, 0.45)).body).toMatchObject({ decision: 'continue', reason: 'the next rung of bracket 0 is step 3' });
     const counts = (await h.request.get(`/v1/studies/${study}`)).body.trialCounts;
     expect(counts).toMatchObject({ stopped: 1, pending: 3 });
+    const metrics = await h.metrics.registry.metrics();
+    expect(metrics).toMatch(/posterior_trials\{state="stopped"\} 1/);
+    expect(metrics).toMatch(/posterior_trial_reports_total\{decision="stop"\} 1/);
+    expect(metrics).toMatch(/posterior_trial_reports_total\{decision="continue"\} 4/);
     expect((await h.request.get(`/v1/studies/${study}/trials?state=stopped`)).body.trials).toHaveLength(1);
   });
 

@@ -12,7 +12,7 @@ import { trialBody } from '../presenters.js';
 import type { ObserveBody, ReportBody, SuggestBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
 
-export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggestion'>): Router {
+export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggestion' | 'countReport'>): Router {
   const router = Router();
   const now = () => deps.clock.now();
 
@@ -54,6 +54,7 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
 
   router.post('/v1/studies/:studyId/trials/:trialId/report', (req, res) => {
     const { report, trial } = reportTrial(deps, req.params.studyId, req.params.trialId, req.body as ReportBody);
+    metrics.countReport(report.decision);
     res.json({
       decision: report.decision,
       reason: report.reason,
