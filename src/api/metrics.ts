@@ -67,24 +67,7 @@ export function createMetrics(store: Store, clock: Clock): Metrics {
     labelNames: ['reason'],
     registers: [registry],
   });
-  new Gauge({
-    name: 'posterior_trials',
-    help: 'Trials of all studies by state',
-    labelNames: ['state'],
-    registers: [registry],
-    collect() {
-      const { trials } = store.totals(clock.now());
-      for (const [state, n] of Object.entries(trials)) this.set({ state }, n);
-    },
-  });
-  new Gauge({
-    name: 'posterior_studies',
-    help: 'Studies in the database',
-    registers: [registry],
-    collect() {
-      this.set(store.totals(clock.now()).studies);
-    },
-  });
+  stateGauges(registry, store, clock);
 
   return {
     registry,
@@ -130,4 +113,26 @@ function routeTemplate(req: Request, res: Response): string {
   const route = (req as Request & { route?: { path?: unknown } }).route;
   if (typeof route?.path === 'string') return `${req.baseUrl}${route.path}`;
   return (res.locals as RouteLocals).routeTemplate ?? 'unmatched';
+}
+
+/** Trials by state and the number of studies, read from the store when scraped. */
+function stateGauges(registry: Registry, store: Store, clock: Clock): void {
+  new Gauge({
+    name: 'posterior_trials',
+    help: 'Trials of all studies by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { trials } = store.totals(clock.now());
+      for (const [state, n] of Object.entries(trials)) this.set({ state }, n);
+    },
+  });
+  new Gauge({
+    name: 'posterior_studies',
+    help: 'Studies in the database',
+    registers: [registry],
+    collect() {
+      this.set(store.totals(clock.now()).studies);
+    },
+  });
 }
