@@ -201,7 +201,7 @@ describe('algorithms', () => {
     expect(more).toEqual(['initial', 'initial', 'sobol', 'sobol']);
   });
 
-  test('a GP study counts a stopped trial as an observation at its last value, and never suggests it again', async () => {
+  test('a GP study leaves a stopped trial out of the model, and never suggests its point again', async () => {
     h = startHarness();
     const id = await createStudy({ initialTrials: 3, earlyStopping: { rule: 'asha', maxStep: 9, mode: 'aggressive' } });
     const trials = await lease(id, 3);

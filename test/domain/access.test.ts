@@ -35,6 +35,7 @@ describe('scopes', () => {
       suggestTrials: 'write',
       observe: 'write',
       heartbeatTrial: 'write',
+      reportTrial: 'write',
       suggestStateless: 'write',
       createStudy: 'admin',
       deleteStudy: 'admin',

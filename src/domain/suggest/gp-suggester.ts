@@ -53,10 +53,8 @@ export class GpSuggester implements Suggester {
 
     // In the order they completed, so that a new observation is a new last row and the
     // engine's cached factor extends instead of being recomputed (trials finish out of order).
-    // NOTE: a stopped trial counts as an observation at its last reported value: early
-    // values are worse than final ones, so the model learns the region is poor (decision 0021).
     const completed = trials
-      .filter((t) => (t.state === 'completed' || t.state === 'stopped') && t.value !== null)
+      .filter((t) => t.state === 'completed' && t.value !== null)
       .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0) || a.number - b.number)
       .map((t) => ({ params: t.params, value: t.value as number }));
     const observations = modelledObservations(completed, this.limits.modelObservations, study.objective.goal);
@@ -65,7 +63,11 @@ export class GpSuggester implements Suggester {
       ...design.map((s) => s.params),
     ];
     // Failed and stale trials are not modelled, but their points are never suggested again.
-    const exclude = trials.filter((t) => t.state === 'failed' || effectiveState(t, now) === 'stale').map((t) => t.params);
+    // NOTE: a stopped trial is not modelled (its partial value is not a result) but its point
+    // is never suggested again: it beat modelling it at its last value or at a common rung (decision 0021).
+    const exclude = trials
+      .filter((t) => t.state === 'failed' || t.state === 'stopped' || effectiveState(t, now) === 'stale')
+      .map((t) => t.params);
     const rest = count - designCount;
     if (observations.length === 0) {
       // Every design point is still running: nothing to model yet, so keep exploring.
