@@ -28,9 +28,10 @@
  * in-process engine, fake clock; early-stopping/service-tuner.ts).
  * Reported per row, over seeds: the best fully trained value at the end of the budget
  * (median [q25, q75]; a stopped trial's value is no result), medians at 25% and 50% of the
- * budget, and the steps (all workers together) at which a row first fully trained a value
- * at least as good as the GP row's final median on the same problem and worker count
- * (median over seeds, a seed that never does counts as +∞; "not reached" when the median is).
+ * budget, and the steps (all workers together) a row needs to reach the GP row's final
+ * median on the same problem and worker count: the fewest steps at which its median best
+ * fully trained value is at least as good ("not reached" when it never is within the
+ * budget), with how many seeds themselves reach it.
  */
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -40,7 +41,7 @@ import { curveProblem, CURVE_PROBLEMS } from './early-stopping/curve-problems.js
 import { optunaTuner } from './early-stopping/optuna-tuner.js';
 import { serviceTuner, type ServiceSettings, type ServiceStats } from './early-stopping/service-tuner.js';
 import { STOPPED_TRIALS_VARIANTS, type StoppedTrialsVariant } from './early-stopping/stopped-trials.js';
-import { bestWithin, quantileOrInfinity, stepsToReach } from './early-stopping/summary.js';
+import { bestWithin, quantileOrInfinity, stepsForMedianToReach, stepsToReach } from './early-stopping/summary.js';
 import { simulateWorkers, type SimulationResult } from './early-stopping/worker-simulation.js';
 import { flag, fmt, runQueued, servesQueuedTasks } from './harness.js';
 
@@ -142,7 +143,7 @@ function printTables(results: TaskResult[], problems: string[], workerCounts: nu
   const targets: string[] = [];
   for (const workers of workerCounts) {
     console.log(`\n### ${workers === 1 ? 'Sequential (1 worker)' : `${workers} asynchronous workers`}: best fully trained value over ${seeds} seeds, budget ${budget} full trainings' worth of steps\n`);
-    console.log('| problem | row | best at the budget: median [q25, q75] | median at 25% / 50% | steps to the GP row\'s final median (seeds reaching it) | % of budget | trials started / stopped / fully trained (median) | ms per suggest, mean (max) | s per run |');
+    console.log('| problem | row | best at the budget: median [q25, q75] | median at 25% / 50% | steps for the median to reach the GP row\'s final median (seeds reaching it) | % of budget | trials started / stopped / fully trained (median) | ms per suggest, mean (max) | s per run |');
     console.log('|---|---|---|---|---|---|---|---|---|');
     for (const problem of problems) {
       const maxStep = curveProblem(problem).maxStep;
@@ -154,7 +155,7 @@ function printTables(results: TaskResult[], problems: string[], workerCounts: nu
         const rs = of(problem, workers, line);
         const finals = rs.map((r) => bestWithin(r.completions, total));
         const reach = reference === undefined ? [] : rs.map((r) => stepsToReach(r.completions, reference));
-        const steps = reference === undefined ? NaN : median(reach);
+        const steps = reference === undefined ? NaN : stepsForMedianToReach(rs.map((r) => r.completions), reference);
         summary.set(line, { final: median(finals), steps });
         const counts = `${median(rs.map((r) => r.started))} / ${median(rs.map((r) => r.stopped))} / ${median(rs.map((r) => r.completions.length))}`;
         const stats = rs.flatMap((r) => (r.stats ? [r.stats] : []));

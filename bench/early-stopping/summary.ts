@@ -31,3 +31,15 @@ export function quantileOrInfinity(xs: number[], q: number): number {
   if (s[hi] === Infinity) return Infinity;
   return s[lo]! + (h - lo) * (s[hi]! - s[lo]!);
 }
+
+/**
+ * The fewest steps s at which the median over runs of `bestWithin(run, s)` is ≤ `target`
+ * (+∞ when it never is). It is the median over runs of `stepsToReach` up to how the two
+ * middle runs of an even count are averaged; unlike that, a row measured against its own
+ * final median reaches it, at the latest at its last completion.
+ */
+export function stepsForMedianToReach(runs: Completion[][], target: number): number {
+  const steps = [...new Set(runs.flatMap((r) => r.map((c) => c.steps)))].sort((a, b) => a - b);
+  for (const s of steps) if (quantileOrInfinity(runs.map((r) => bestWithin(r, s)), 0.5) <= target) return s;
+  return Infinity;
+}

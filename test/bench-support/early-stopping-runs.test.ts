@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { curveProblem, runSeed, type CurveProblem } from '../../bench/early-stopping/curve-problems.js';
-import { bestWithin, quantileOrInfinity, stepsToReach } from '../../bench/early-stopping/summary.js';
+import { bestWithin, quantileOrInfinity, stepsForMedianToReach, stepsToReach } from '../../bench/early-stopping/summary.js';
 import { simulateWorkers, type Tuner } from '../../bench/early-stopping/worker-simulation.js';
 
 /** A problem whose curve of trial x is x + 1/step. */
@@ -77,5 +77,17 @@ describe('run seeds and summaries', () => {
     expect(quantileOrInfinity([1, 2, Infinity], 0.5)).toBe(2);
     expect(quantileOrInfinity([1, 2, Infinity, Infinity], 0.5)).toBe(Infinity);
     expect(quantileOrInfinity([1, 2, 3, Infinity], 0.25)).toBe(1.75);
+  });
+});
+
+describe('steps for the median to reach a target', () => {
+  test('is the first step count at which the median best value over runs is at or below it', () => {
+    const runs = [
+      [{ steps: 10, value: 0.9 }, { steps: 40, value: 0.5 }],
+      [{ steps: 20, value: 0.6 }, { steps: 50, value: 0.4 }],
+      [{ steps: 30, value: 0.7 }],
+    ];
+    // Medians of the best so far: at 10 (0.9, ∞, ∞) ∞; 20 (0.9, 0.6, ∞) 0.9; 30 0.7; 40 0.6; 50 0.5.
+    expect([0.95, 0.9, 0.7, 0.65, 0.5, 0.45].map((t) => stepsForMedianToReach(runs, t))).toEqual([20, 20, 30, 40, 50, Infinity]);
   });
 });
