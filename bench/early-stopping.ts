@@ -12,7 +12,9 @@
  *          --stopped-trials observed|excluded|rung[,…] (what the GP learns from a stopped
  *            trial, in the GP + ASHA row, one row per variant; stopped-trials.ts; default observed)
  *          --python P (/usr/bin/python3, with Debian's python3-optuna)
- *          --db-dir D (where each run's SQLite file lives; /dev/shm when there is one)
+ *          --db-dir D (where each run's SQLite file lives; /dev/shm when there is one: the
+ *            store syncs every report with synchronous = FULL, and on tmpfs that costs no disk
+ *            time, so other jobs' I/O stays out of the timings; no result depends on it)
  *          --per-seed (also print every seed's best fully trained value)
  *
  * Problems (early-stopping/curve-problems.ts): `mlp`, a network trained by SGD epoch by
