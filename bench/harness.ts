@@ -43,3 +43,53 @@ export async function runInProcesses<T, R>(tasks: T[], jobs: number): Promise<R[
   );
   return results.flat();
 }
+
+/** True in a child forked by `runQueued`: it should serve tasks one at a time, not run `main`. */
+export function servesQueuedTasks<T, R>(runTask: (task: T) => R | Promise<R>): boolean {
+  if (!process.argv.includes('--queued-worker')) return false;
+  process.on('message', (message: { task?: T }) => {
+    if (message.task === undefined) return void process.disconnect();
+    const task = message.task;
+    Promise.resolve()
+      .then(() => runTask(task))
+      .then(
+        (result) => process.send!(result),
+        (error: unknown) => {
+          console.error(error);
+          process.exit(1);
+        },
+      );
+  });
+  return true;
+}
+
+/**
+ * Runs `tasks` in `jobs` child processes of the calling script (forked with
+ * `--queued-worker`, so the script must call `servesQueuedTasks` first), each given its next
+ * task when it returns the last: tasks of very different lengths keep every child busy.
+ * `onResult` sees each result as it arrives; the results come back in task order.
+ */
+export async function runQueued<T, R>(tasks: T[], jobs: number, onResult?: (result: R, done: number) => void): Promise<R[]> {
+  const results: R[] = new Array<R>(tasks.length);
+  let next = 0;
+  let done = 0;
+  const child = () =>
+    new Promise<void>((resolve, reject) => {
+      const proc = fork(process.argv[1]!, ['--queued-worker'], { execArgv: process.execArgv });
+      let current = -1;
+      const feed = () => {
+        current = next < tasks.length ? next++ : -1;
+        proc.send(current >= 0 ? { task: tasks[current] as object } : {});
+      };
+      proc.on('message', (m) => {
+        results[current] = m as R;
+        onResult?.(m as R, ++done);
+        feed();
+      });
+      proc.once('error', reject);
+      proc.once('exit', (code) => (code === 0 && current < 0 ? resolve() : reject(new Error(`worker exited with ${code} during task ${current}`))));
+      feed();
+    });
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, child));
+  return results;
+}
