@@ -5,12 +5,12 @@
  *
  *   npm run bench:early-stopping                               every row, 16 seeds, 1 and 8 workers
  *   npm run bench:early-stopping -- --seeds 2 --workers 1      a smoke run
- *   npm run bench:early-stopping -- --rows gp-asha --stopped-trials observed,excluded,rung
+ *   npm run bench:early-stopping -- --rows gp-asha --stopped-trials excluded,observed,rung
  *   flags: --seeds N (16)  --jobs J (worker processes, 2)  --problems mlp,crossing
  *          --rows gp,random-asha,gp-asha,gp-median,optuna  --workers 1,8
  *          --budget B (full trainings' worth of steps, 40)
- *          --stopped-trials observed|excluded|rung[,…] (what the GP learns from a stopped
- *            trial, in the GP + ASHA row, one row per variant; stopped-trials.ts; default observed)
+ *          --stopped-trials excluded|observed|rung[,…] (what the GP learns from a stopped
+ *            trial, in the GP + ASHA row, one row per variant; stopped-trials.ts; default excluded, production)
  *          --python P (/usr/bin/python3, with Debian's python3-optuna)
  *          --db-dir D (where each run's SQLite file lives; /dev/shm when there is one: the
  *            store syncs every report with synchronous = FULL, and on tmpfs that costs no disk
@@ -86,8 +86,8 @@ type Line = { row: RowKey; variant: StoppedTrialsVariant; label: string };
 
 function lines(rows: RowKey[], variants: StoppedTrialsVariant[]): Line[] {
   return rows.flatMap((row) => {
-    if (!VARIED.includes(row)) return [{ row, variant: 'observed' as const, label: ROWS[row].label }];
-    const shown = variants.length > 1 || variants[0] !== 'observed';
+    if (!VARIED.includes(row)) return [{ row, variant: 'excluded' as const, label: ROWS[row].label }];
+    const shown = variants.length > 1 || variants[0] !== 'excluded';
     return variants.map((variant) => ({ row, variant, label: shown ? `${ROWS[row].label} (stopped: ${variant})` : ROWS[row].label }));
   });
 }
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const budget = Number(flag('budget') ?? 40);
   const problems = list<string>('problems', CURVE_PROBLEMS.map((p) => p.name), CURVE_PROBLEMS.map((p) => p.name));
   const rows = list<RowKey>('rows', Object.keys(ROWS) as RowKey[], Object.keys(ROWS));
-  const variants = list<StoppedTrialsVariant>('stopped-trials', ['observed'], STOPPED_TRIALS_VARIANTS);
+  const variants = list<StoppedTrialsVariant>('stopped-trials', ['excluded'], STOPPED_TRIALS_VARIANTS);
   const workerCounts = (flag('workers') ?? '1,8').split(',').map(Number);
   const python = flag('python') ?? '/usr/bin/python3';
   const dbDir = flag('db-dir') ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());

@@ -2,10 +2,9 @@
  * What the GP learns from a stopped trial, as a benchmark-only experiment (issue 12, the
  * design question): a Suggester that rewrites the snapshot the domain's suggester is given.
  *
- *   observed  no change: production, where a stopped trial is an observation at its last
- *             reported value (gp-suggester.ts).
- *   excluded  stopped trials become failed ones: the model ignores them, and their points
- *             are still never suggested again.
+ *   excluded  no change: production (gp-suggester.ts), where the model ignores a stopped
+ *             trial and its point is still never suggested again (decision 0021).
+ *   observed  stopped trials become completed ones at their last reported value.
  *   rung      BOHB's idea (Falkner et al. 2018, §4.1: the model is fit on the largest
  *             budget with enough observations): r* is the highest rung (ASHA's rungs and
  *             maxStep) at which at least max(4, d + 1) finished (completed or stopped)
@@ -22,8 +21,8 @@ import type { Study } from '../../src/domain/study.js';
 import type { Suggester, SuggestionRequest, SuggestionResult } from '../../src/domain/suggest/suggester.js';
 import type { Trial, TrialReport } from '../../src/domain/trial.js';
 
-export type StoppedTrialsVariant = 'observed' | 'excluded' | 'rung';
-export const STOPPED_TRIALS_VARIANTS: StoppedTrialsVariant[] = ['observed', 'excluded', 'rung'];
+export type StoppedTrialsVariant = 'excluded' | 'observed' | 'rung';
+export const STOPPED_TRIALS_VARIANTS: StoppedTrialsVariant[] = ['excluded', 'observed', 'rung'];
 
 /** Finished trials a rung needs before the `rung` variant models at it: max(4, d + 1). */
 export const rungMinTrials = (dimension: number): number => Math.max(4, dimension + 1);
@@ -51,18 +50,18 @@ export function modelRung(trials: Trial[], reports: Map<string, TrialReport[]>, 
 
 /** The request with its trials rewritten for `variant`; `reports` maps a trial id to its reports. */
 export function stoppedTrialsSnapshot(request: SuggestionRequest, variant: StoppedTrialsVariant, reports: Map<string, TrialReport[]>): SuggestionRequest {
-  if (variant === 'observed') return request;
+  if (variant === 'excluded') return request;
   const failed = (t: Trial): Trial => ({ ...t, state: 'failed', value: null, failureReason: `bench: ${variant}` });
   let trials: Trial[];
-  if (variant === 'excluded') {
-    trials = request.trials.map((t) => (t.state === 'stopped' ? failed(t) : t));
+  if (variant === 'observed') {
+    trials = request.trials.map((t) => (t.state === 'stopped' ? { ...t, state: 'completed' } : t));
   } else {
     const r = modelRung(request.trials, reports, modelRungs(request.study), rungMinTrials(request.study.parameters.length));
     if (r === null) return request;
     trials = request.trials.map((t) => {
       if (!finished(t)) return t;
       const at = reports.get(t.id)?.find((q) => q.step === r);
-      return at ? { ...t, value: at.value } : failed(t);
+      return at ? { ...t, state: 'completed', value: at.value } : failed(t);
     });
   }
   const turned = trials.filter((t, i) => t.state === 'failed' && request.trials[i]!.state !== 'failed').length;

@@ -41,17 +41,21 @@ describe('what the GP is shown of stopped trials', () => {
     expect(rungMinTrials(6)).toBe(7);
   });
 
-  test('observed leaves the snapshot as it is', () => {
+  test('excluded (production) leaves the snapshot as it is', () => {
     const { request: r, reports } = request([trial(0, 'stopped', curve(1, 3)), trial(1, 'completed', curve(0.9, 27))]);
-    expect(stoppedTrialsSnapshot(r, 'observed', reports)).toBe(r);
+    expect(stoppedTrialsSnapshot(r, 'excluded', reports)).toBe(r);
   });
 
-  test('excluded turns stopped trials failed and lowers initialTrials by as many', () => {
+  test('observed turns stopped trials into completed ones at their last value, and leaves the design alone', () => {
     const { request: r, reports } = request([trial(0, 'stopped', curve(1, 3)), trial(1, 'completed', curve(0.9, 27)), trial(2, 'stopped', curve(1, 1)), trial(3, 'pending', curve(1, 2))]);
-    const out = stoppedTrialsSnapshot(r, 'excluded', reports);
-    expect(out.trials.map((t) => [t.state, t.value])).toEqual([['failed', null], ['completed', 0.9 - 0.26], ['failed', null], ['pending', null]]);
-    expect(out.study.options.initialTrials).toBe(4);
-    expect(out.study.parameters).toBe(study.parameters);
+    const out = stoppedTrialsSnapshot(r, 'observed', reports);
+    expect(out.trials.map((t) => [t.state, t.value === null ? null : Number(t.value.toFixed(2))])).toEqual([
+      ['completed', 0.98],
+      ['completed', 0.64],
+      ['completed', 1],
+      ['pending', null],
+    ]);
+    expect(out.study.options.initialTrials).toBe(6);
   });
 
   test('rung models the finished trials at the highest rung 4 of them reached, and fails the others', () => {
@@ -67,11 +71,11 @@ describe('what the GP is shown of stopped trials', () => {
     expect(modelRung(r.trials, reports, modelRungs(study), 4)).toBe(3);
     const out = stoppedTrialsSnapshot(r, 'rung', reports);
     expect(out.trials.map((t) => [t.state, t.value === null ? null : Number(t.value.toFixed(2))])).toEqual([
-      ['stopped', 0.98],
+      ['completed', 0.98],
       ['completed', 0.88],
-      ['stopped', 0.78],
+      ['completed', 0.78],
       ['failed', null],
-      ['stopped', 0.93],
+      ['completed', 0.93],
       ['pending', null],
     ]);
     expect(out.study.options.initialTrials).toBe(5);
