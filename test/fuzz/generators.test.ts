@@ -45,7 +45,7 @@ describe('the JSON writer', () => {
 describe('the schema generator', () => {
   test('a Parameter is one of the four kinds, with the required fields of its kind and no others', () => {
     const required = { float: ['name', 'type', 'low', 'high'], int: ['name', 'type', 'low', 'high'], ordinal: ['name', 'type', 'values'], categorical: ['name', 'type', 'choices'] };
-    const allowed = { float: [...required.float, 'log'], int: [...required.int, 'log'], ordinal: required.ordinal, categorical: required.categorical };
+    const allowed = { float: [...required.float, 'log', 'gridPoints'], int: [...required.int, 'log', 'gridPoints'], ordinal: required.ordinal, categorical: required.categorical };
     fc.assert(
       fc.property(schemaArbitrary({ $ref: '#/components/schemas/Parameter' }, { root }), (value) => {
         const p = value as { type: keyof typeof required; name: string };
