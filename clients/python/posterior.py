@@ -13,23 +13,37 @@ Copy this file next to your training script, or add its folder to ``sys.path``::
     result = tune(client, study["id"], lambda params: train(**params), n_trials=20)
     print(result.best["params"], result.best["value"])
 
+An objective may also report as it trains, so that a study with early stopping
+(``options.earlyStopping``) can stop a poor run after a few epochs: write it as a generator
+that yields ``(step, value)`` after each epoch (see ``tune``)::
+
+    def objective(params):
+        model = build(params)
+        for epoch in range(1, 21):
+            train_one_epoch(model)
+            yield epoch, validation_loss(model)
+
 Every method returns the JSON body of the answer as plain dicts and lists, with the
-wire names of openapi.yaml. An error answer raises ``PosteriorError`` carrying the RFC 9457
-problem document's ``code``, ``status``, ``detail`` and ``errors`` (with JSON pointers).
+wire names of openapi.yaml, except ``report``, which returns whether to stop. An error
+answer raises ``PosteriorError`` carrying the RFC 9457 problem document's ``code``,
+``status``, ``detail`` and ``errors`` (with JSON pointers).
 
 Retries (a 5xx answer, or no answer at all) back off exponentially with jitter. Reads,
 deletes, heartbeats, create_study (idempotent by name and definition), observe and fail
-of a trial id (the same report again is a no-op) are retried; ``suggest`` is retried
-with the same ``Idempotency-Key``, so a retry returns the trials of the first attempt
-rather than leasing new ones; ``observe_external`` is retried only when the connection
-was refused, since a second copy would be a second trial.
+of a trial id (the same report again is a no-op) and ``report`` (the same step and value
+again get the same decision) are retried; ``suggest`` is retried with the same
+``Idempotency-Key``, so a retry returns the trials of the first attempt rather than
+leasing new ones; ``observe_external`` is retried only when the connection was refused,
+since a second copy would be a second trial.
 """
 
 from __future__ import annotations
 
 import http.client
+import inspect
 import json
 import math
+import operator
 import random
 import threading
 import time
@@ -37,7 +51,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Generator, List, Optional, Tuple, Union
 
 __all__ = ["Client", "PosteriorError", "PosteriorUnreachableError", "TuneResult", "tune"]
 
@@ -49,9 +63,13 @@ Study = Dict[str, Any]
 class PosteriorError(Exception):
     """The service answered with an error: an RFC 9457 problem document."""
 
-    def __init__(self, status: int, problem: Optional[Dict[str, Any]], fallback: str = ""):
+    def __init__(
+        self, status: int, problem: Optional[Dict[str, Any]], fallback: str = "", retry_after: Optional[float] = None
+    ):
         problem = problem or {}
         self.status = status
+        #: Seconds after which the request may succeed, from a 429 or 503's ``Retry-After``.
+        self.retry_after = retry_after
         self.code: str = problem.get("code") or "HTTP_%d" % status
         self.title: Optional[str] = problem.get("title")
         self.detail: Optional[str] = problem.get("detail")
@@ -146,6 +164,25 @@ class Client:
     def heartbeat(self, study_id: str, trial_id: str) -> Trial:
         return self._request("POST", "/v1/studies/%s/trials/%s/heartbeat" % (_q(study_id), _q(trial_id)))
 
+    def report(self, study_id: str, trial_id: str, step: int, value: float) -> bool:
+        """Reports a running trial's ``value`` after ``step`` training units (epochs, say);
+        True when the service says stop.
+
+        On True the trial is already ``stopped`` with this value: stop training, and do not
+        observe it (that answers 409 TRIAL_NOT_PENDING). Steps must not go down, and a step
+        reported again must carry the same value; a retry of the same step and value gets
+        the same decision. A report also renews the trial's lease, as a heartbeat does.
+        ``step`` may be any integer type (numpy's too), ``value`` anything ``float`` takes.
+        """
+        step = operator.index(step)
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError("value must be a finite number, got %r" % value)
+        answer = self._request(
+            "POST", "/v1/studies/%s/trials/%s/report" % (_q(study_id), _q(trial_id)), {"step": step, "value": value}
+        )
+        return answer["decision"] == "stop"
+
     def get_trial(self, study_id: str, trial_id: str) -> Trial:
         return self._request("GET", "/v1/studies/%s/trials/%s" % (_q(study_id), _q(trial_id)))
 
@@ -214,7 +251,9 @@ class Client:
                     self._sleep(attempt)
                     attempt += 1
                     continue
-                raise PosteriorError(err.code, _problem(text), err.reason or text[:200]) from None
+                raise PosteriorError(
+                    err.code, _problem(text), err.reason or text[:200], _seconds(err.headers.get("Retry-After"))
+                ) from None
             except (OSError, http.client.HTTPException) as err:
                 if last or (retry == _REFUSED_ONLY and not _refused(err)):
                     raise PosteriorUnreachableError("cannot reach Posterior at %s: %s" % (self.url, _reason(err))) from err
@@ -238,6 +277,13 @@ def _problem(text: str) -> Optional[Dict[str, Any]]:
     return body if isinstance(body, dict) else None
 
 
+def _seconds(header: Optional[str]) -> Optional[float]:
+    try:
+        return float(header) if header is not None else None
+    except ValueError:
+        return None  # an HTTP date: the service sends seconds
+
+
 def _reason(err: BaseException) -> str:
     reason = getattr(err, "reason", None)
     return str(reason if reason is not None else err)
@@ -249,17 +295,32 @@ def _refused(err: BaseException) -> bool:
 
 # the loop
 
+#: What a per-epoch objective yields: the step (training units done, from 1 up) and the value.
+Report = Tuple[int, float]
+Objective = Callable[[Params], Union[float, Generator[Report, None, Any]]]
+
 
 class TuneResult:
-    """What ``tune`` did: the study, the trials it ran (completed or failed) and the best trial."""
+    """What ``tune`` did: the study, the trials it ran (completed, failed or stopped) and
+    the best completed trial of the whole study."""
 
     def __init__(self, study: Study, trials: List[Trial], best: Optional[Trial]):
         self.study = study
         self.trials = trials
         self.best = best
 
+    @property
+    def counts(self) -> Dict[str, int]:
+        """The trials this call ran, by how they ended: ``completed``, ``failed`` and ``stopped``."""
+        counts = {"completed": 0, "failed": 0, "stopped": 0}
+        for trial in self.trials:
+            counts[trial["state"]] = counts.get(trial["state"], 0) + 1
+        return counts
+
     def __repr__(self) -> str:
-        return "TuneResult(study=%r, trials=%d, best=%r)" % (self.study["id"], len(self.trials), self.best)
+        c = self.counts
+        return "TuneResult(study=%r, trials=%d (%d completed, %d failed, %d stopped), best=%r)" % (
+            self.study["id"], len(self.trials), c["completed"], c["failed"], c["stopped"], self.best)
 
 
 class _Heartbeat:
@@ -295,7 +356,7 @@ class _Heartbeat:
 def tune(
     client: Client,
     study: Any,
-    objective: Callable[[Params], float],
+    objective: Objective,
     n_trials: int,
     heartbeat_seconds: Optional[float] = None,
     worker_id: Optional[str] = None,
@@ -305,11 +366,34 @@ def tune(
 
     ``study`` is a study id, or a dict with ``name``, ``parameters``, ``objective`` (and
     optionally ``options``) that is created, or found when it exists with the same
-    definition. While the objective runs, a background thread sends a heartbeat every
+    definition.
+
+    The objective either returns the final value, or is a generator that yields
+    ``(step, value)`` as it trains, ``step`` counting epochs (or any unit) from 1 up::
+
+        def objective(params):
+            model, optimizer = build(params)
+            for epoch in range(1, EPOCHS + 1):
+                train_one_epoch(model, optimizer)
+                yield epoch, validation_loss(model)
+
+    Each yielded pair is reported to the service. When the study's early stopping says
+    stop, the generator is closed where it yielded (its ``finally`` and ``with`` blocks run,
+    so GPU memory can be freed there) and the trial is left ``stopped`` with that value:
+    nothing is observed. When the generator ends, its last yielded value (or the value it
+    ``return``s, if not None) is observed as the trial's result. A generator suits the
+    epoch loop of PyTorch and the like; tune tells the two kinds apart by what the call
+    returns, so nothing about the function's signature is guessed.
+
+    While the objective runs, a background thread sends a heartbeat every
     ``heartbeat_seconds`` (default: a third of the study's ``leaseSeconds``). An objective
-    that raises, or returns something that is not a finite number, is reported as a failed
-    trial with the error's message, and the loop goes on. It stops early when a finite
-    search space has no unused point left.
+    that raises, returns or yields something that is not a finite number, or yields steps
+    that are not integers going up from 1, is reported as a failed trial with the reason,
+    and the loop goes on. The loop ends early when a finite search space has no unused
+    point left, or the study has its ``maxTrials``; while the study has its
+    ``maxConcurrentTrials`` running, it waits as the service's ``Retry-After`` says.
+    ``on_trial`` gets each trial as it ended; a stopped one as ``get_trial`` returns it,
+    with its ``reports``.
     """
     if isinstance(study, str):
         study_body = client.get_study(study)
@@ -321,26 +405,17 @@ def tune(
     ran: List[Trial] = []
 
     for _ in range(n_trials):
-        try:
-            trials = client.suggest(study_id, idempotency_key="%s-%s" % (worker, uuid.uuid4()))
-        except PosteriorError as err:
-            if err.code == "SEARCH_SPACE_EXHAUSTED":
-                break
-            raise
-        trial = trials[0]
-        value: Any = None
-        reason: Optional[str] = None
+        trial = _lease(client, study_id, "%s-%s" % (worker, uuid.uuid4()))
+        if trial is None:
+            break
         with _Heartbeat(client, study_id, trial["id"], every):
-            try:
-                value = objective(trial["params"])
-            except Exception as err:  # noqa: BLE001 -- any failure of the user's run is reported, not raised
-                reason = str(err) or type(err).__name__
-        if reason is None and not _finite(value):
-            reason = "the objective returned %r, not a finite number" % (value,)
-        if reason is None:
-            done = client.observe(study_id, trial["id"], float(value))
+            outcome, detail = _run(client, study_id, trial, objective)
+        if outcome == "value":
+            done = client.observe(study_id, trial["id"], detail)
+        elif outcome == "failed":
+            done = client.fail(study_id, trial["id"], detail)
         else:
-            done = client.fail(study_id, trial["id"], reason)
+            done = client.get_trial(study_id, trial["id"])
         ran.append(done)
         if on_trial is not None:
             on_trial(done)
@@ -352,6 +427,96 @@ def tune(
             raise
         best = None
     return TuneResult(study_body, ran, best)
+
+
+#: Longest wait for a study at its maxConcurrentTrials before asking again, in seconds.
+_MAX_CONCURRENCY_WAIT = 60.0
+
+
+def _lease(client: Client, study_id: str, key: str) -> Optional[Trial]:
+    """One new trial, or None when the study has no more to give."""
+    while True:
+        try:
+            return client.suggest(study_id, idempotency_key=key)[0]
+        except PosteriorError as err:
+            if err.code in ("SEARCH_SPACE_EXHAUSTED", "STUDY_COMPLETE"):
+                return None
+            if err.code != "CONCURRENCY_LIMIT":
+                raise
+            time.sleep(min(_MAX_CONCURRENCY_WAIT, err.retry_after or client.backoff))
+
+
+def _run(client: Client, study_id: str, trial: Trial, objective: Objective) -> Tuple[str, Any]:
+    """Runs the objective on the trial: ("value", v), ("failed", reason) or ("stopped", None)."""
+    try:
+        result = objective(trial["params"])
+    except Exception as err:  # noqa: BLE001 -- any failure of the user's run is reported, not raised
+        return "failed", _message(err)
+    if inspect.isgenerator(result):
+        return _run_reporting(client, study_id, trial["id"], result)
+    if not _finite(result):
+        return "failed", "the objective returned %r, not a finite number" % (result,)
+    return "value", float(result)
+
+
+def _run_reporting(client: Client, study_id: str, trial_id: str, reports: Generator[Any, None, Any]) -> Tuple[str, Any]:
+    """Drives a per-epoch objective: reports each (step, value) it yields until it ends or
+    the service says stop; the generator is closed either way."""
+    last_step, last_value = 0, None
+    try:
+        while True:
+            try:
+                item = next(reports)
+            except StopIteration as end:
+                final = end.value if end.value is not None else last_value
+                if final is None:
+                    return "failed", "the objective yielded no (step, value) and returned nothing"
+                if not _finite(final):
+                    return "failed", "the objective ended with %r, not a finite number" % (final,)
+                return "value", float(final)
+            except Exception as err:  # noqa: BLE001 -- any failure of the user's run is reported, not raised
+                return "failed", _message(err)
+            problem = _bad_report(item, last_step)
+            if problem:
+                return "failed", problem
+            last_step, last_value = int(item[0]), float(item[1])
+            if _report(client, study_id, trial_id, last_step, last_value):
+                return "stopped", None
+    finally:
+        reports.close()
+
+
+def _bad_report(item: Any, last_step: int) -> Optional[str]:
+    """Why a yielded item is not a report that can follow ``last_step``; None when it is."""
+    if not isinstance(item, tuple) or len(item) != 2:
+        return "the objective yielded %r, not a (step, value) pair" % (item,)
+    step, value = item
+    try:
+        whole = not isinstance(step, bool) and operator.index(step) == step
+    except TypeError:
+        whole = False
+    if not whole or step <= last_step:
+        return "the objective yielded step %r after step %d; steps are integers going up from 1" % (step, last_step)
+    if not _finite(value):
+        return "the objective yielded %r at step %d, not a finite number" % (value, step)
+    return None
+
+
+def _report(client: Client, study_id: str, trial_id: str, step: int, value: float) -> bool:
+    try:
+        return client.report(study_id, trial_id, step, value)
+    except PosteriorError as err:
+        if err.code != "TRIAL_NOT_PENDING":
+            raise
+        # NOTE: the service refuses a report on a stale trial (its lease ran out, e.g. while
+        # the network was down), but a heartbeat makes it pending again: this worker is
+        # evidently alive. A trial that is really finished makes the heartbeat raise.
+        client.heartbeat(study_id, trial_id)
+        return client.report(study_id, trial_id, step, value)
+
+
+def _message(err: BaseException) -> str:
+    return str(err) or type(err).__name__
 
 
 def _finite(value: Any) -> bool:

@@ -4,8 +4,9 @@
  * retries with backoff where a retry is safe.
  *
  * Retry policy (a 5xx answer, or the server not answering at all):
- * - reads, deletes, heartbeats, create-study (idempotent by name and definition) and
- *   observe of a trial id (the same value again is a no-op) are retried;
+ * - reads, deletes, heartbeats, create-study (idempotent by name and definition),
+ *   observe of a trial id (the same value again is a no-op) and report (the same step and
+ *   value again get the same decision) are retried;
  * - suggest is retried with the same `Idempotency-Key`, so a retry returns the trials of
  *   the first attempt instead of leasing new ones;
  * - an observation of `params` made elsewhere is retried only when the connection was
@@ -35,8 +36,10 @@ export class PosteriorError extends Error {
   readonly detail: string | undefined;
   readonly errors: FieldError[];
   readonly problem: Problem | undefined;
+  /** Seconds after which the request may succeed, from a 429 or 503's `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(status: number, problem: Problem | undefined, fallback: string) {
+  constructor(status: number, problem: Problem | undefined, fallback: string, retryAfterSeconds?: number) {
     const code = problem?.code ?? `HTTP_${status}`;
     const detail = problem?.detail ?? problem?.title ?? fallback;
     super(`${code} (${status}): ${detail}`);
@@ -46,6 +49,7 @@ export class PosteriorError extends Error {
     this.detail = problem?.detail;
     this.errors = problem?.errors ?? [];
     this.problem = problem;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 
@@ -134,6 +138,26 @@ export class Posterior {
     );
   }
 
+  /**
+   * Reports a running trial's `value` after `step` training units (epochs, say); resolves
+   * true when the service says stop. Then the trial is already `stopped` with this value:
+   * stop training, and do not observe it (that answers 409 TRIAL_NOT_PENDING). Steps must
+   * not go down, and a step reported again must carry the same value; a retry of the same
+   * step and value gets the same decision. A report also renews the trial's lease.
+   */
+  async report(studyId: string, trialId: string, step: number, value: number): Promise<boolean> {
+    if (!Number.isFinite(value)) throw new RangeError(`value must be a finite number, got ${value}`);
+    const answer = await this.send('always', () =>
+      this.api.POST('/v1/studies/{studyId}/trials/{trialId}/report', { params: { path: { studyId, trialId } }, body: { step, value } }),
+    );
+    return answer.decision === 'stop';
+  }
+
+  /** One trial, with the values it reported (`reports`). */
+  getTrial(studyId: string, trialId: string): Promise<Trial> {
+    return this.send('always', () => this.api.GET('/v1/studies/{studyId}/trials/{trialId}', { params: { path: { studyId, trialId } } }));
+  }
+
   best(studyId: string): Promise<Trial> {
     return this.send('always', () => this.api.GET('/v1/studies/{studyId}/best', { params: { path: { studyId } } }));
   }
@@ -194,7 +218,7 @@ export class Posterior {
         await sleep(this.backoff(attempt));
         continue;
       }
-      if (!response.ok) throw new PosteriorError(response.status, asProblem(result.error), response.statusText);
+      if (!response.ok) throw new PosteriorError(response.status, asProblem(result.error), response.statusText, seconds(response.headers.get('retry-after')));
       return result.data as T;
     }
   }
@@ -207,6 +231,12 @@ export class Posterior {
 
 function asProblem(body: unknown): Problem | undefined {
   return typeof body === 'object' && body !== null && 'code' in body ? (body as Problem) : undefined;
+}
+
+/** A `Retry-After` in seconds; undefined when absent or an HTTP date (the service sends seconds). */
+function seconds(header: string | null): number | undefined {
+  const n = header === null ? Number.NaN : Number(header);
+  return Number.isFinite(n) ? n : undefined;
 }
 
 function causeMessage(err: unknown): string {

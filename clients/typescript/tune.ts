@@ -1,19 +1,45 @@
 /**
  * `tune(options, objective)`: the whole suggest → run → observe loop of one worker.
  *
+ * - The objective returns the final value, or is a generator (sync or async) that yields
+ *   `[step, value]` as it trains, `step` counting epochs (or any unit) from 1 up:
+ *
+ *   ```ts
+ *   async function* objective(params) {
+ *     const model = build(params);
+ *     for (let epoch = 1; epoch <= 20; epoch++) {
+ *       await trainOneEpoch(model);
+ *       yield [epoch, await validationLoss(model)];
+ *     }
+ *   }
+ *   ```
+ *
+ *   Each pair is reported. When the study's early stopping says stop, the generator is
+ *   closed where it yielded (its `finally` blocks run) and the trial is left `stopped`
+ *   with that value: nothing is observed. When the generator ends, the value it returns
+ *   (if a number) or else its last yielded value is observed.
  * - While the objective runs, the trial's lease is renewed every `heartbeatSeconds`
  *   (default a third of the study's `leaseSeconds`), so a long run is not taken for dead.
- * - An objective that throws (or returns a value that is not a finite number) is reported
- *   with `failed: true` and the error's message; the loop goes on with the next trial.
+ * - An objective that throws, returns or yields a value that is not a finite number, or
+ *   yields steps that are not integers going up from 1, is reported with `failed: true`
+ *   and the reason; the loop goes on with the next trial.
  * - Calls that fail with a 5xx or a network error are retried by the client, suggest with
  *   the same `Idempotency-Key`.
- * - It stops after `trials` trials, or earlier when a finite space has no unused point left.
+ * - It stops after `trials` trials, or earlier when a finite space has no unused point
+ *   left or the study has its `maxTrials`; while the study has its `maxConcurrentTrials`
+ *   running, it waits as the service's `Retry-After` says.
  */
 import { randomUUID } from 'node:crypto';
 import { PosteriorError, type Posterior } from './client.js';
 import type { Study, StudyCreate, Trial } from './types.js';
 
-export type Objective = (params: Trial['params'], trial: Trial) => number | Promise<number>;
+/** What a per-epoch objective yields: the step (training units done, from 1 up) and the value. */
+export type Report = readonly [step: number, value: number];
+
+export type Objective = (
+  params: Trial['params'],
+  trial: Trial,
+) => number | Promise<number> | Generator<Report, number | void, undefined> | AsyncGenerator<Report, number | void, undefined>;
 
 export type TuneOptions = {
   client: Posterior;
@@ -25,17 +51,24 @@ export type TuneOptions = {
   heartbeatSeconds?: number;
   /** Prefix of this worker's idempotency keys, for reading the server's logs; default random. */
   workerId?: string;
-  /** Called after each trial is completed or failed. */
+  /** Called after each trial is completed, failed or stopped (a stopped one with its `reports`). */
   onTrial?: (trial: Trial) => void;
 };
 
 export type TuneResult = {
   study: Study;
-  /** The trials this call ran, completed or failed, in order. */
+  /** The trials this call ran, completed, failed or stopped, in order. */
   trials: Trial[];
+  /** How the trials this call ran ended. */
+  counts: { completed: number; failed: number; stopped: number };
   /** The best completed trial of the whole study (other workers' included), if any. */
   best: Trial | undefined;
 };
+
+type Outcome = { value: number } | { reason: string } | { stopped: true };
+
+/** Longest wait for a study at its maxConcurrentTrials before asking again, in ms. */
+const MAX_CONCURRENCY_WAIT_MS = 60_000;
 
 export async function tune(options: TuneOptions, objective: Objective): Promise<TuneResult> {
   const { client } = options;
@@ -43,21 +76,19 @@ export async function tune(options: TuneOptions, objective: Objective): Promise<
   const heartbeatMs = 1000 * (options.heartbeatSeconds ?? study.options.leaseSeconds / 3);
   const worker = options.workerId ?? randomUUID().slice(0, 8);
   const ran: Trial[] = [];
+  const counts = { completed: 0, failed: 0, stopped: 0 };
 
-  for (let step = 0; step < options.trials; step++) {
-    let trial: Trial | undefined;
-    try {
-      [trial] = await client.suggest(study.id, { idempotencyKey: `${worker}-${randomUUID()}` });
-    } catch (err) {
-      if (err instanceof PosteriorError && err.code === 'SEARCH_SPACE_EXHAUSTED') break;
-      throw err;
-    }
+  for (let n = 0; n < options.trials; n++) {
+    const trial = await lease(client, study.id, `${worker}-${randomUUID()}`);
     if (!trial) break;
-    const outcome = await runWithHeartbeats(client, study.id, trial, heartbeatMs, objective);
+    const outcome = await withHeartbeats(client, study.id, trial.id, heartbeatMs, () => run(client, study.id, trial, objective));
     const done =
       'value' in outcome
         ? await client.observe(study.id, trial.id, outcome.value)
-        : await client.fail(study.id, trial.id, outcome.reason);
+        : 'reason' in outcome
+          ? await client.fail(study.id, trial.id, outcome.reason)
+          : await client.getTrial(study.id, trial.id);
+    if (done.state === 'completed' || done.state === 'failed' || done.state === 'stopped') counts[done.state]++;
     ran.push(done);
     options.onTrial?.(done);
   }
@@ -66,30 +97,117 @@ export async function tune(options: TuneOptions, objective: Objective): Promise<
     if (err instanceof PosteriorError && err.code === 'NO_COMPLETED_TRIALS') return undefined;
     throw err;
   });
-  return { study, trials: ran, best };
+  return { study, trials: ran, counts, best };
 }
 
-async function runWithHeartbeats(
-  client: Posterior,
-  studyId: string,
-  trial: Trial,
-  heartbeatMs: number,
-  objective: Objective,
-): Promise<{ value: number } | { reason: string }> {
+/** One new trial, or undefined when the study has no more to give. */
+async function lease(client: Posterior, studyId: string, idempotencyKey: string): Promise<Trial | undefined> {
+  for (;;) {
+    try {
+      const [trial] = await client.suggest(studyId, { idempotencyKey });
+      return trial;
+    } catch (err) {
+      if (!(err instanceof PosteriorError)) throw err;
+      if (err.code === 'SEARCH_SPACE_EXHAUSTED' || err.code === 'STUDY_COMPLETE') return undefined;
+      if (err.code !== 'CONCURRENCY_LIMIT') throw err;
+      await sleep(Math.min(MAX_CONCURRENCY_WAIT_MS, 1000 * (err.retryAfterSeconds ?? 1)));
+    }
+  }
+}
+
+async function withHeartbeats<T>(client: Posterior, studyId: string, trialId: string, heartbeatMs: number, body: () => Promise<T>): Promise<T> {
   const timer = setInterval(() => {
-    client.heartbeat(studyId, trial.id).catch((err: unknown) => {
+    client.heartbeat(studyId, trialId).catch((err: unknown) => {
       // NOTE: a heartbeat that fails is not fatal: at worst the trial turns stale, and
       // observing a stale trial still completes it. Stop only when it cannot succeed.
       if (err instanceof PosteriorError && err.status < 500) clearInterval(timer);
     });
   }, heartbeatMs);
   try {
-    const value = await objective(trial.params, trial);
-    if (typeof value !== 'number' || !Number.isFinite(value)) return { reason: `the objective returned ${String(value)}, not a finite number` };
-    return { value };
-  } catch (err) {
-    return { reason: err instanceof Error ? err.message || err.name : String(err) };
+    return await body();
   } finally {
     clearInterval(timer);
   }
 }
+
+async function run(client: Posterior, studyId: string, trial: Trial, objective: Objective): Promise<Outcome> {
+  let result: Awaited<ReturnType<Objective>>;
+  try {
+    result = await objective(trial.params, trial);
+  } catch (err) {
+    return { reason: message(err) };
+  }
+  if (isGenerator(result)) return runReporting(client, studyId, trial.id, result);
+  if (typeof result !== 'number' || !Number.isFinite(result)) return { reason: `the objective returned ${String(result)}, not a finite number` };
+  return { value: result };
+}
+
+/**
+ * Drives a per-epoch objective: reports each `[step, value]` it yields until it ends or the
+ * service says stop; the generator is closed either way.
+ */
+async function runReporting(
+  client: Posterior,
+  studyId: string,
+  trialId: string,
+  reports: Generator<Report, number | void, undefined> | AsyncGenerator<Report, number | void, undefined>,
+): Promise<Outcome> {
+  let lastStep = 0;
+  let lastValue: number | undefined;
+  try {
+    for (;;) {
+      let next: IteratorResult<Report, number | void>;
+      try {
+        next = await reports.next();
+      } catch (err) {
+        return { reason: message(err) };
+      }
+      if (next.done) {
+        const final = next.value ?? lastValue;
+        if (final === undefined) return { reason: 'the objective yielded no [step, value] and returned nothing' };
+        if (typeof final !== 'number' || !Number.isFinite(final)) return { reason: `the objective ended with ${String(final)}, not a finite number` };
+        return { value: final };
+      }
+      const problem = badReport(next.value, lastStep);
+      if (problem) return { reason: problem };
+      [lastStep, lastValue] = next.value;
+      if (await report(client, studyId, trialId, lastStep, lastValue)) return { stopped: true };
+    }
+  } finally {
+    await reports.return(undefined);
+  }
+}
+
+function isGenerator(result: unknown): result is Generator<Report, number | void, undefined> | AsyncGenerator<Report, number | void, undefined> {
+  return typeof result === 'object' && result !== null && typeof (result as { next?: unknown }).next === 'function';
+}
+
+/** Why a yielded item is not a report that can follow `lastStep`; undefined when it is. */
+function badReport(item: unknown, lastStep: number): string | undefined {
+  if (!Array.isArray(item) || item.length !== 2) return `the objective yielded ${JSON.stringify(item)}, not a [step, value] pair`;
+  const [step, value] = item as unknown[];
+  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step <= lastStep) {
+    return `the objective yielded step ${String(step)} after step ${lastStep}; steps are integers going up from 1`;
+  }
+  if (typeof value !== 'number' || !Number.isFinite(value)) return `the objective yielded ${String(value)} at step ${step}, not a finite number`;
+  return undefined;
+}
+
+async function report(client: Posterior, studyId: string, trialId: string, step: number, value: number): Promise<boolean> {
+  try {
+    return await client.report(studyId, trialId, step, value);
+  } catch (err) {
+    if (!(err instanceof PosteriorError) || err.code !== 'TRIAL_NOT_PENDING') throw err;
+    // NOTE: the service refuses a report on a stale trial (its lease ran out, e.g. while the
+    // network was down), but a heartbeat makes it pending again: this worker is evidently
+    // alive. A trial that is really finished makes the heartbeat throw.
+    await client.heartbeat(studyId, trialId);
+    return client.report(studyId, trialId, step, value);
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message || err.name : String(err);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

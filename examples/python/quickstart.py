@@ -5,8 +5,16 @@
 
 The model is a logistic regression on quadratic features, trained by mini-batch SGD on a
 synthetic two-class data set (two interleaved rings); the loop tunes its learning rate, L2
-penalty, number of epochs and batch size for the validation log-loss. It stands in for a
-training run of yours: replace `train_and_validate` and the parameters, keep the loop.
+penalty and batch size for the validation log-loss. It stands in for a training run of
+yours: replace `train_and_validate` and the parameters, keep the loop.
+
+`train_and_validate` reports the validation loss after every epoch (it yields
+`(epoch, loss)`), and the study stops poor trials early by asynchronous successive halving
+(ASHA). Trials take turns between two brackets: one judged at epochs 2, 6 and 18, the
+other only at 6 and 18. At each of these a trial goes on only if it is among the best third
+of its bracket's trials that got there (while there are fewer than three, only if it is
+the best so far). A stopped trial trains no further, and its last loss tells the model
+that its region is poor.
 
 Reads the server from POSTERIOR_URL (default http://127.0.0.1:8080) and an API key from
 POSTERIOR_API_KEY. Needs nothing beyond the standard library.
@@ -52,12 +60,15 @@ def log_loss(w, data):
     return total / len(data)
 
 
+EPOCHS = 20
+
+
 def train_and_validate(params):
-    """Mini-batch SGD with an L2 penalty; returns the validation log-loss."""
+    """Mini-batch SGD with an L2 penalty; yields (epoch, validation log-loss) after each epoch."""
     rng = random.Random(1)
     w = [0.0] * 6
     data = list(TRAIN)
-    for _ in range(params["epochs"]):
+    for epoch in range(1, EPOCHS + 1):
         rng.shuffle(data)
         for start in range(0, len(data), params["batch_size"]):
             batch = data[start : start + params["batch_size"]]
@@ -68,17 +79,26 @@ def train_and_validate(params):
                 for j in range(6):
                     grad[j] += err * f[j] / len(batch)
             w = [wi - params["lr"] * gi for wi, gi in zip(w, grad)]
-    loss = log_loss(w, VALID)
-    return loss if math.isfinite(loss) else 10.0
+        loss = log_loss(w, VALID)
+        yield epoch, (loss if math.isfinite(loss) else 10.0)
+
+
+def epochs_trained(trial):
+    """Epochs a finished trial trained: all of them, or up to the report it was stopped at."""
+    if trial["state"] == "completed":
+        return EPOCHS
+    if trial["state"] == "stopped":
+        return trial["reports"][-1]["step"]
+    return 0  # a failed trial: unknown, and not counted
 
 
 def print_trial(trial):
-    """One line per finished trial: its loss, or why it failed (a failed trial has no value)."""
-    if trial["state"] == "completed":
-        outcome = "loss %-10.4g" % trial["value"]
-    else:
-        outcome = "failed: %s" % trial.get("failureReason", "no reason given")
-    print("trial %3d  %s  %s" % (trial["number"], outcome, trial["params"]))
+    """One line per finished trial: its loss (and when it was stopped), or why it failed."""
+    if trial["state"] == "failed":
+        print("trial %3d  failed: %s  %s" % (trial["number"], trial.get("failureReason", "no reason given"), trial["params"]))
+        return
+    stopped = "  stopped after epoch %d" % epochs_trained(trial) if trial["state"] == "stopped" else ""
+    print("trial %3d  loss %-10.4g  %s%s" % (trial["number"], trial["value"], trial["params"], stopped))
 
 
 def main():
@@ -88,10 +108,10 @@ def main():
         "parameters": [
             {"name": "lr", "type": "float", "low": 1e-3, "high": 3.0, "log": True},
             {"name": "l2", "type": "float", "low": 1e-6, "high": 1.0, "log": True},
-            {"name": "epochs", "type": "int", "low": 1, "high": 20},
             {"name": "batch_size", "type": "ordinal", "values": [8, 16, 32, 64, 128]},
         ],
         "objective": {"name": "loss", "goal": "minimize"},
+        "options": {"earlyStopping": {"rule": "asha", "minStep": 2, "maxStep": EPOCHS, "reductionFactor": 3}},
     }
     result = tune(
         client,
@@ -100,6 +120,9 @@ def main():
         n_trials=int(os.environ.get("TRIALS", "20")),
         on_trial=print_trial,
     )
+    trained = sum(epochs_trained(t) for t in result.trials)
+    print("%d of %d trials stopped early: %d epochs trained of %d" % (
+        result.counts["stopped"], len(result.trials), trained, EPOCHS * len(result.trials)))
     best = result.best
     if best is None:
         print("study %s: no trial completed" % result.study["id"])

@@ -3,16 +3,26 @@
 On a machine with PyTorch, torchvision and N GPUs, with Posterior reachable:
 
     POSTERIOR_URL=http://posterior.internal:8080 POSTERIOR_API_KEY=... \\
-        python3 examples/python/tune_pytorch.py --trials-per-worker 8 --epochs 5
+        python3 examples/python/tune_pytorch.py --trials-per-worker 8 --epochs 20
 
 starts one worker process per visible GPU (or --workers N; more workers than GPUs share
 them in turn). The study is created once (by name and definition the service returns the
 existing one), then every worker loops suggest -> train -> observe on its own device. The
 service leases a different point to each worker and models the pending ones, so N workers
-explore N points at once. Heartbeats keep a long epoch from being taken for a dead worker;
-a run that raises (CUDA out of memory, a diverging loss) is reported as a failed trial and
-its point is not suggested again. A worker that dies outright (a segfault, the OOM killer)
-has its trial reported failed by the parent process, and the other workers carry on.
+explore N points at once.
+
+Each trial reports its validation loss after every epoch, and the study stops poor trials
+early by asynchronous successive halving (ASHA, `earlyStopping` in the study's options).
+With 20 epochs, trials take turns between two brackets: one judged at epochs 2, 6 and 18,
+the other only at 6 and 18. At each of these a trial goes on only if it is among the best
+third of its bracket's trials that reached that epoch (while there are fewer than three,
+only if it is the best so far). A stopped trial's training loop ends at the epoch it
+reported, its GPU memory is freed, and the worker takes the next trial; so the same GPU
+hours try more configurations. Heartbeats keep a long epoch from
+being taken for a dead worker; a run that raises (CUDA out of memory, a diverging loss)
+is reported as a failed trial and its point is not suggested again. A worker that dies
+outright (a segfault, the OOM killer) has its trial reported failed by the parent
+process, and the other workers carry on.
 
 Workers on several machines work the same way: run this script on each one.
 The data set is downloaded by torchvision into --data on first use.
@@ -45,9 +55,16 @@ STUDY = {
         {"name": "optimizer", "type": "categorical", "choices": ["sgd", "adamw"]},
     ],
     "objective": {"name": "val_loss", "goal": "minimize"},
-    # A trial is expected to take minutes: a 10-minute lease, renewed every ~3 minutes.
+    # A trial is expected to take minutes: a 10-minute lease, renewed every ~3 minutes (and
+    # by every report). earlyStopping's maxStep is the --epochs of the run (see study()).
     "options": {"leaseSeconds": 600},
 }
+
+
+def study(epochs):
+    """STUDY with ASHA early stopping up to ``epochs``: rungs at epochs 2, 6, 18, ... below it."""
+    stopping = {"rule": "asha", "minStep": min(2, epochs), "maxStep": epochs, "reductionFactor": 3}
+    return dict(STUDY, options=dict(STUDY["options"], earlyStopping=stopping))
 
 
 def make_model(width, dropout):
@@ -88,7 +105,20 @@ def load_data(root):
     return Subset(augmented, train_idx), Subset(plain, val_idx)
 
 
+def validation_loss(model, loader, loss_fn, device):
+    model.eval()
+    total, n = 0.0, 0
+    with torch.no_grad():
+        for x, y in loader:
+            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            total += loss_fn(model(x), y).item() * len(y)
+            n += len(y)
+    return total / n
+
+
 def train_and_validate(params, data, device, epochs):
+    """Trains for up to ``epochs`` epochs, yielding (epoch, validation loss) after each one;
+    tune stops iterating when the study stops the trial."""
     train, val = data
     model = make_model(params["width"], params["dropout"]).to(device)
     bs = int(params["batch_size"])
@@ -102,7 +132,7 @@ def train_and_validate(params, data, device, epochs):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=params["lr"], total_steps=epochs * len(train_loader))
     loss_fn = nn.CrossEntropyLoss()
 
-    for _ in range(epochs):
+    for epoch in range(1, epochs + 1):
         model.train()
         for x, y in train_loader:
             x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
@@ -113,15 +143,7 @@ def train_and_validate(params, data, device, epochs):
             loss.backward()
             opt.step()
             sched.step()
-
-    model.eval()
-    total, n = 0.0, 0
-    with torch.no_grad():
-        for x, y in val_loader:
-            x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-            total += loss_fn(model(x), y).item() * len(y)
-            n += len(y)
-    return total / n
+        yield epoch, validation_loss(model, val_loader, loss_fn, device)
 
 
 def worker(rank, client, study_id, args):
@@ -132,37 +154,46 @@ def worker(rank, client, study_id, args):
     data = load_data(args.data)
 
     def objective(params):
+        # A generator: tune reports each (epoch, loss) and, when the study stops the trial,
+        # closes it at that yield, so this finally runs then too.
         try:
-            return train_and_validate(params, data, device, args.epochs)
+            yield from train_and_validate(params, data, device, args.epochs)
         finally:
             if device.type == "cuda":
-                torch.cuda.empty_cache()  # an out-of-memory trial must not starve the next one
+                torch.cuda.empty_cache()  # a stopped or out-of-memory trial must not starve the next one
 
     name = "worker%d %s" % (rank, device)
-    tune(
-        client, study_id, objective, n_trials=args.trials_per_worker, worker_id="worker%d" % rank,
-        on_trial=lambda t: print("[%s] trial %d %s %s" % (name, t["number"], t["state"],
-                                                         t.get("value", t.get("failureReason"))), flush=True),
-    )
+
+    def show(trial):
+        outcome = trial.get("value", trial.get("failureReason"))
+        if trial["state"] == "stopped":
+            outcome = "%s after epoch %d" % (outcome, trial["reports"][-1]["step"])
+        print("[%s] trial %d %s %s" % (name, trial["number"], trial["state"], outcome), flush=True)
+
+    tune(client, study_id, objective, n_trials=args.trials_per_worker, worker_id="worker%d" % rank, on_trial=show)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--workers", type=int, default=max(1, torch.cuda.device_count()))
     parser.add_argument("--trials-per-worker", type=int, default=8)
-    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=20, help="epochs of a trial that is not stopped early")
     parser.add_argument("--data", default=os.path.expanduser("~/.cache/cifar10"))
     args = parser.parse_args()
     datasets.CIFAR10(args.data, train=True, download=True)  # download once, before the workers start
     url, api_key = os.environ.get("POSTERIOR_URL", "http://127.0.0.1:8080"), os.environ.get("POSTERIOR_API_KEY")
     client = Client(url, api_key)
-    study = client.create_study(STUDY["name"], STUDY["parameters"], goal=STUDY["objective"]["goal"],
-                                objective_name=STUDY["objective"]["name"], options=STUDY["options"])
+    spec = study(args.epochs)
+    created = client.create_study(spec["name"], spec["parameters"], goal=spec["objective"]["goal"],
+                                  objective_name=spec["objective"]["name"], options=spec["options"])
     # Each worker in a process of its own: one that dies has its trial reported failed,
     # and the others finish theirs (worker_pool.py).
-    codes = run_workers(worker, args.workers, (study["id"], args), url, api_key)
+    codes = run_workers(worker, args.workers, (created["id"], args), url, api_key)
+    counts = client.get_study(created["id"])["trialCounts"]
+    print("%d trials completed, %d stopped early, %d failed" % (counts["completed"], counts["stopped"], counts["failed"]),
+          flush=True)
     try:
-        best = client.best(study["id"])
+        best = client.best(created["id"])
         print("best val_loss %.4f with %s" % (best["value"], best["params"]), flush=True)
     except PosteriorError as err:
         if err.code != "NO_COMPLETED_TRIALS":

@@ -30,7 +30,8 @@ def device_for(rank: int, gpus: int) -> str:
 
 
 class TrackingClient(Client):
-    """A ``Client`` that sends each trial it leases, and each it reports, down ``conn``."""
+    """A ``Client`` that sends each trial it leases, and each it finishes (observed, failed or
+    stopped by a report), down ``conn``."""
 
     def __init__(self, conn: Any, url: str, api_key: Optional[str] = None):
         super().__init__(url, api_key)
@@ -51,6 +52,12 @@ class TrackingClient(Client):
         done = super().fail(study_id, trial_id, reason)
         self._conn.send(("reported", study_id, trial_id))
         return done
+
+    def report(self, study_id, trial_id, step, value):
+        stop = super().report(study_id, trial_id, step, value)
+        if stop:  # the trial is finished (stopped): nothing is left for the parent to report
+            self._conn.send(("reported", study_id, trial_id))
+        return stop
 
 
 def _worker_main(target: Callable[..., Any], rank: int, conn: Any, url: str, api_key: Optional[str], args: Sequence[Any]) -> None:

@@ -31,6 +31,7 @@ export const commandOptions = {
   studies: { file: { type: 'string' } },
   suggest: { count: { type: 'string' }, 'idempotency-key': { type: 'string' } },
   observe: { failed: { type: 'boolean' }, reason: { type: 'string' } },
+  report: {},
   best: {},
   export: { format: { type: 'string' }, output: { type: 'string', short: 'o' } },
   backup: { to: { type: 'string' }, database: { type: 'string' }, force: { type: 'boolean' } },
@@ -38,8 +39,8 @@ export const commandOptions = {
 
 export type CommandName = keyof typeof commandOptions;
 
-// NOTE: parseArgs reads `-0.5` as a short option, but `observe <study> <trial> -0.5` is a
-// value. Numbers are swapped for a marked token before parsing and restored after.
+// NOTE: parseArgs reads `-0.5` as a short option, but `observe <study> <trial> -0.5` (or
+// `report … 3 -0.5`) is a value. Numbers are swapped for a marked token before parsing and restored after.
 const NUMBER = /^-(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 const MARK = '\u0000';
 const unmark = (s: string) => (s.startsWith(MARK) ? s.slice(1) : s);
@@ -112,6 +113,8 @@ Commands:
   suggest <studyId> [--count N] [--idempotency-key K]     lease N new trials (default 1)
   observe <studyId> <trialId> <value>                     complete a trial
   observe <studyId> <trialId> --failed [--reason TEXT]    report a failed run
+  report <studyId> <trialId> <step> <value>               report a running trial's value at a step (epoch);
+                                                          prints the decision (continue or stop) and why
   best <studyId>                                          the best completed trial
   export <studyId> [--format csv|json] [-o FILE]          every trial, as CSV (default) or JSON
   backup --to FILE [--database sqlite:PATH] [--force]     copy the database file, also while the server runs;

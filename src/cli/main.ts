@@ -12,7 +12,7 @@ import { ApiError, connect, UnreachableError } from './client.js';
 import { formatProblem, type Out } from './output.js';
 import { serveCommand } from './serve.js';
 import { studiesCommand } from './studies.js';
-import { bestCommand, exportCommand, observeCommand, suggestCommand } from './trials.js';
+import { bestCommand, exportCommand, observeCommand, reportCommand, suggestCommand } from './trials.js';
 
 const exitCodes = { ok: 0, api: 1, usage: 2, unavailable: 3 } as const;
 
@@ -50,6 +50,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out):
         break;
       case 'observe':
         await observeCommand(api, line, out);
+        break;
+      case 'report':
+        await reportCommand(api, line, out);
         break;
       case 'best':
         await bestCommand(api, line, out);

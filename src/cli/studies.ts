@@ -68,7 +68,11 @@ async function show(api: Api, studyId: string, line: CommandLine, out: Out): Pro
     ['seed', String(study.options.seed)],
     ['initial trials', String(study.options.initialTrials)],
     ['lease', `${study.options.leaseSeconds} s`],
-    ['trials', `${c.total} (${c.completed} completed, ${c.pending} pending, ${c.stale} stale, ${c.failed} failed)`],
+    ['algorithm', study.options.algorithm],
+    ['early stopping', earlyStopping(study.options.earlyStopping)],
+    ...(study.options.maxTrials !== undefined ? [['max trials', String(study.options.maxTrials)] as [string, string]] : []),
+    ...(study.options.maxConcurrentTrials !== undefined ? [['max running', String(study.options.maxConcurrentTrials)] as [string, string]] : []),
+    ['trials', `${c.total} (${c.completed} completed, ${c.pending} pending, ${c.stale} stale, ${c.failed} failed, ${c.stopped} stopped)`],
     ['best', best ? `${formatValue(best.value)} at trial ${best.number} (${best.id}) ${JSON.stringify(best.params)}` : 'none yet'],
     ['created', study.createdAt],
   ]);
@@ -88,6 +92,12 @@ async function show(api: Api, studyId: string, line: CommandLine, out: Out): Pro
       }
     }),
   );
+}
+
+function earlyStopping(rule: Study['options']['earlyStopping']): string {
+  if (rule.rule === 'none') return 'none';
+  const steps = `maxStep ${rule.maxStep}, minStep ${rule.minStep ?? 1}`;
+  return rule.rule === 'asha' ? `asha (${steps}, reductionFactor ${rule.reductionFactor ?? 3}, mode ${rule.mode ?? 'standard'})` : `median (${steps})`;
 }
 
 async function create(api: Api, line: CommandLine, out: Out, stdin: () => Promise<string>): Promise<void> {

@@ -1,4 +1,4 @@
-/** `posterior suggest`, `observe`, `best` and `export`. */
+/** `posterior suggest`, `observe`, `report`, `best` and `export`. */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { expectPositionals, integerOption, UsageError, type CommandLine } from './args.js';
@@ -40,6 +40,32 @@ export async function observeCommand(api: Api, line: CommandLine, out: Out): Pro
       ? `trial ${trial.number} (${trial.id}) failed${trial.failureReason ? `: ${trial.failureReason}` : ''}\n`
       : `trial ${trial.number} (${trial.id}) completed with ${formatValue(trial.value)}\n`,
   );
+}
+
+/**
+ * A running trial's value at a step. Either decision is a success (exit 0): `stop` is an
+ * answer for the worker, not an error; a script reads it from the first line, or from
+ * `decision` with --json.
+ */
+export async function reportCommand(api: Api, line: CommandLine, out: Out): Promise<void> {
+  const usage = 'posterior report <studyId> <trialId> <step> <value>';
+  const [studyId, trialId, rawStep, rawValue] = expectPositionals(line.positionals.slice(1), ['studyId', 'trialId', 'step', 'value'], usage);
+  const step = Number(rawStep);
+  if (rawStep!.trim() === '' || !Number.isInteger(step) || step < 1 || step > 1e9) {
+    throw new UsageError(`<step> must be an integer from 1 to 1000000000, got ${JSON.stringify(rawStep)}`);
+  }
+  const value = Number(rawValue);
+  if (rawValue!.trim() === '' || !Number.isFinite(value)) throw new UsageError(`<value> must be a finite number, got ${JSON.stringify(rawValue)}`);
+  const answered = answer(
+    await api.typed.POST('/v1/studies/{studyId}/trials/{trialId}/report', { params: { path: { studyId: studyId!, trialId: trialId! } }, body: { step, value } }),
+  );
+  if (line.global.json) return json(out, answered);
+  const { trial } = answered;
+  fields(out, [
+    ['decision', answered.decision],
+    ['reason', answered.reason],
+    ['trial', `${trial.number} (${trial.id}) ${trial.state}${trial.state === 'stopped' ? ` with ${formatValue(trial.value)}` : ''}`],
+  ]);
 }
 
 export async function bestCommand(api: Api, line: CommandLine, out: Out): Promise<void> {

@@ -60,7 +60,9 @@ describe('usage', () => {
   test('--help prints the commands and exits 0', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'best', 'export', 'backup --to FILE']) expect(run.stdout).toContain(command);
+    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'report <studyId> <trialId> <step> <value>', 'best', 'export', 'backup --to FILE']) {
+      expect(run.stdout).toContain(command);
+    }
   });
 
   test.concurrent.each([
@@ -73,6 +75,10 @@ describe('usage', () => {
     [['suggest', 'st_x', '--count', '0'], '--count must be an integer from 1 to 64'],
     [['observe', 'st_x', 'tr_y', 'fast'], '<value> must be a finite number, got "fast"'],
     [['observe', 'st_x', 'tr_y', '1', '--reason', 'x'], '--reason goes with --failed'],
+    [['report', 'st_x', 'tr_y', '2'], 'missing <value>'],
+    [['report', 'st_x', 'tr_y', '0', '0.5'], '<step> must be an integer from 1 to 1000000000, got "0"'],
+    [['report', 'st_x', 'tr_y', '1.5', '0.5'], '<step> must be an integer from 1 to 1000000000, got "1.5"'],
+    [['report', 'st_x', 'tr_y', '2', 'NaN'], '<value> must be a finite number, got "NaN"'],
     [['export', 'st_x', '--format', 'xml'], '--format must be csv or json'],
     [['studies', 'create'], 'needs --file space.json'],
     [['studies', 'create', '--file', '/nonexistent/space.json'], 'cannot read /nonexistent/space.json'],
@@ -157,6 +163,28 @@ describe('against the service', () => {
     expect(unknown).toMatchObject({ code: 1, stderr: expect.stringContaining('TRIAL_NOT_FOUND (404)') });
   });
 
+  test('report prints the decision and its reason, exits 0 on stop too, and --json prints the answer', async () => {
+    const file = spaceFile('asha.json', { ...space, name: 'cli-asha', options: { earlyStopping: { rule: 'asha', maxStep: 9, mode: 'aggressive' } } });
+    const asha = parsed(await cli(['studies', 'create', '--file', file, '--json'])).id;
+    const [a, b] = parsed(await cli(['suggest', asha, '--count', '2', '--json'])).trials.map((t: { id: string }) => t.id);
+    const goOn = await cli(['report', asha, a, '1', '-0.5']);
+    expect(goOn).toMatchObject({ code: 0, stdout: `decision:  continue\nreason:    rung 1 of bracket 0: 1st of 1, within the best 1/3\ntrial:     0 (${a}) pending\n` });
+    const stop = await cli(['report', asha, b, '1', '0.9']);
+    expect(stop).toMatchObject({
+      code: 0,
+      stdout: `decision:  stop\nreason:    rung 1 of bracket 0: 2nd of 2; it needed -0.5 or better to go on\ntrial:     1 (${b}) stopped with 0.9\n`,
+    });
+    // The same report again is a retry: the same decision.
+    const machine = await cli(['report', asha, b, '1', '0.9', '--json']);
+    expect(machine.code).toBe(0);
+    expect(parsed(machine)).toMatchObject({ decision: 'stop', step: 1, rung: 1, trial: { id: b, state: 'stopped', value: 0.9 } });
+    const after = await cli(['report', asha, b, '2', '0.8']);
+    expect(after).toMatchObject({ code: 1, stderr: expect.stringContaining('TRIAL_NOT_PENDING (409)') });
+    const shown = await cli(['studies', 'show', asha]);
+    expect(shown.stdout).toContain('early stopping:  asha (maxStep 9, minStep 1, reductionFactor 3, mode aggressive)');
+    expect(shown.stdout).toContain('trials:          2 (0 completed, 1 pending, 0 stale, 0 failed, 1 stopped)');
+  });
+
   test('best prints the best trial with its parameters', async () => {
     const human = await cli(['best', studyId]);
     expect(human.code).toBe(0);
@@ -167,7 +195,8 @@ describe('against the service', () => {
   test('studies show prints the study, its counts, its best trial and its space', async () => {
     const human = await cli(['studies', 'show', studyId]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain('trials:          3 (2 completed, 0 pending, 0 stale, 1 failed)');
+    expect(human.stdout).toContain('trials:          3 (2 completed, 0 pending, 0 stale, 1 failed, 0 stopped)');
+    expect(human.stdout).toMatch(/^algorithm:\s+gp\nearly stopping:\s+none\n/m);
     expect(human.stdout).toMatch(/best:\s+-0\.5 at trial 0/);
     expect(human.stdout).toMatch(/lr\s+float\s+0\.0001 … 1 \(log\)/);
     expect(human.stdout).toMatch(/opt\s+categorical\s+"adam", "sgd"/);

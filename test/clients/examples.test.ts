@@ -34,11 +34,24 @@ async function deleteStudyNamed(name: string): Promise<void> {
   for (const study of studies.filter((s) => s.name === name)) await client.deleteStudy(study.id);
 }
 
-test.skipIf(!python)('quickstart.py runs a complete loop and prints the best trial', async () => {
+test.skipIf(!python)('quickstart.py runs a complete loop, reporting every epoch so that ASHA stops some trials, and prints the best trial', async () => {
   await deleteStudyNamed('quickstart');
   const { stdout } = await run(systemPython, ['examples/python/quickstart.py'], { env: env(), timeout: 60_000 });
   const study = await studyNamed('quickstart');
-  expect(study.trialCounts).toMatchObject({ completed: 20, pending: 0, failed: 0 });
+  const counts = study.trialCounts;
+  expect(counts).toMatchObject({ pending: 0, failed: 0 });
+  expect(counts.completed + counts.stopped).toBe(20);
+  expect(counts.stopped).toBeGreaterThan(0);
+  for (const trial of await client.allTrials(study.id, 'stopped')) {
+    const { reports } = await client.getTrial(study.id, trial.id);
+    // Stopped at one of ASHA's rungs (minStep 2, η 3, maxStep 20), at the value reported there.
+    expect([2, 6, 18]).toContain(reports!.at(-1)!.step);
+    expect(reports!.at(-1)!.value).toBe(trial.value);
+    expect(stdout).toMatch(new RegExp(`^trial +${trial.number}  loss .*  stopped after epoch ${reports!.at(-1)!.step}$`, 'm'));
+  }
+  const epochs = 20 * counts.completed;
+  expect(stdout).toMatch(new RegExp(`^${counts.stopped} of 20 trials stopped early: \\d+ epochs trained of 400$`, 'm'));
+  expect(Number(/(\d+) epochs trained/.exec(stdout)![1])).toBeGreaterThan(epochs);
   const best = await client.best(study.id);
   expect(stdout).toContain(`study ${study.id}: best loss `);
   expect(stdout).toContain(`(trial ${best.number})\n`);
@@ -64,7 +77,8 @@ test.skipIf(!python)('quickstart.py prints the reason of a failed trial and goes
   await deleteStudyNamed('quickstart');
   const { stdout } = await run(systemPython, ['-c', QUICKSTART_WITH_A_FAILURE], { env: { ...env(), TRIALS: '3' }, timeout: 60_000 });
   const study = await studyNamed('quickstart');
-  expect(study.trialCounts).toMatchObject({ completed: 2, failed: 1, pending: 0 });
+  expect(study.trialCounts).toMatchObject({ failed: 1, pending: 0 });
+  expect(study.trialCounts.completed + study.trialCounts.stopped).toBe(2);
   expect(stdout).toMatch(/^trial {3}1 {2}failed: diverged at epoch 3 {2}\{'lr': /m);
   expect(stdout).toMatch(/^trial {3}2 {2}loss /m);
   expect(stdout).toContain(`study ${study.id}: best loss `);
@@ -95,17 +109,31 @@ test.skipIf(!python)('tune_pytorch.py gives workers beyond the GPU count the GPU
   expect((await run(systemPython, [pytorchCheck, 'devices'])).stdout).toBe('devices: ok\n');
 });
 
+test.skipIf(!python)("tune_pytorch.py's study with ASHA is valid, its training is a generator for tune, and a stopped trial counts as finished", async () => {
+  const { stdout } = await run(systemPython, [pytorchCheck, 'early-stopping', server.url, apiKey], { timeout: 60_000 });
+  expect(stdout).toBe('early-stopping: ok\n');
+}, 60_000);
+
 test.skipIf(!python)("tune_pytorch.py's workers outlive one that dies mid-trial, whose trial is reported failed", async () => {
   const { stdout } = await run(systemPython, [pytorchCheck, 'crash', server.url, apiKey], { timeout: 60_000 });
   expect(stdout).toBe('crash: ok\n');
 }, 60_000);
 
-test.skipIf(!jq)('examples/shell/loop.sh runs its curl + jq loop and prints the best', async () => {
+test.skipIf(!jq)('examples/shell/loop.sh runs its curl + jq loop, reports epoch 1 of each trial, obeys a stop, and prints the best', async () => {
   const { stdout } = await run('bash', ['examples/shell/loop.sh'], { env: { ...env(), TRIALS: '6' }, timeout: 60_000 });
   const study = await studyNamed('shell-loop');
-  expect(study.trialCounts).toMatchObject({ completed: 6, pending: 0 });
+  expect(study.trialCounts).toMatchObject({ pending: 0, failed: 0 });
+  expect(study.trialCounts.completed + study.trialCounts.stopped).toBe(6);
+  // With one report per trial, the second trial on is stopped unless it is the best so far at epoch 1.
+  expect(study.trialCounts.stopped).toBeGreaterThan(0);
   const trials = await client.allTrials(study.id);
-  for (const t of trials) expect(t.value).toBeCloseTo(((t.params.x as number) - 0.3) ** 2 + 0.5 * ((t.params.y as number) + 1) ** 2, 5);
+  for (const t of trials) {
+    const bowl = ((t.params.x as number) - 0.3) ** 2 + 0.5 * ((t.params.y as number) + 1) ** 2;
+    expect(t.value).toBeCloseTo(t.state === 'stopped' ? bowl + 0.5 : bowl, 5);
+    const { reports } = await client.getTrial(study.id, t.id);
+    expect(reports?.map((r) => r.step)).toEqual([1]);
+    if (t.state === 'stopped') expect(stdout).toMatch(new RegExp(`^trial ${t.number}  stopped after epoch 1, loss .*\\(rung 1 of bracket 0: `, 'm'));
+  }
   expect(stdout).toContain(`best loss ${(await client.best(study.id)).value}`);
 }, 60_000);
 

@@ -14,9 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-test.skipIf(!python)('the Python client passes its checks against a live server (retries, heartbeats, problems, tune)', async () => {
+test.skipIf(!python)('the Python client passes its checks against a live server (retries, heartbeats, problems, reports, tune with early stopping)', async () => {
   const { stdout } = await run(systemPython, ['test/clients/python/client_check.py', server!.url, apiKey], { timeout: 60_000 });
-  expect(stdout).toContain('7 checks passed');
+  expect(stdout).toContain('13 checks passed');
 }, 90_000);
 
 test.skipIf(!python)('the Python client module compiles on the standard library alone', async () => {

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { Posterior, PosteriorError, PosteriorUnreachableError, tune, type StudyCreate } from '../../clients/typescript/index.js';
+import { Posterior, PosteriorError, PosteriorUnreachableError, tune, type Objective, type StudyCreate, type Trial } from '../../clients/typescript/index.js';
 import { startLiveServer, type LiveServer } from './live-server.js';
 
 const apiKey = 'sdk-test-key';
@@ -33,6 +33,40 @@ function countingFetch(counts: Map<string, number>) {
     counts.set(key, (counts.get(key) ?? 0) + 1);
     return fetch(request);
   };
+}
+
+/**
+ * A proxy to the server that forwards the first request to a path ending in `suffix` (the
+ * server acts on it) and then loses the answer with a 502, as a load balancer might.
+ */
+async function lossyProxy(suffix: string): Promise<{ url: string; seen: { key: string | undefined; body: string }[]; close(): Promise<void> }> {
+  const seen: { key: string | undefined; body: string }[] = [];
+  let failed = false;
+  const proxy: Server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host') headers.set(name, value);
+    const upstream = await fetch(`${server.url}${req.url}`, {
+      method: req.method,
+      headers,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const text = await upstream.text();
+    if (req.url?.endsWith(suffix)) {
+      const key = req.headers['idempotency-key'];
+      seen.push({ key: typeof key === 'string' ? key : undefined, body: Buffer.concat(chunks).toString() });
+      if (!failed) {
+        failed = true;
+        res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
+        return;
+      }
+    }
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(text);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const { port } = proxy.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise<void>((resolve) => proxy.close(() => resolve())) };
 }
 
 describe('Posterior client', () => {
@@ -131,36 +165,11 @@ describe('tune()', () => {
   });
 
   test('a 5xx on suggest is retried with the same Idempotency-Key, so no extra trial is leased', async () => {
-    // A proxy that forwards the first suggest to the server (which leases the trial) and
-    // then loses the answer with a 502, as a load balancer might.
-    const keys: string[] = [];
-    let failed = false;
-    const proxy: Server = createServer(async (req, res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of req) chunks.push(chunk as Buffer);
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === 'string' && name !== 'host') headers.set(name, value);
-      const upstream = await fetch(`${server.url}${req.url}`, {
-        method: req.method,
-        headers,
-        ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-      });
-      const text = await upstream.text();
-      if (req.url?.endsWith('/suggest')) {
-        keys.push(String(req.headers['idempotency-key']));
-        if (!failed) {
-          failed = true;
-          res.writeHead(502, { 'content-type': 'text/plain' }).end('bad gateway');
-          return;
-        }
-      }
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' }).end(text);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxy = await lossyProxy('/suggest');
     try {
-      const { port } = proxy.address() as AddressInfo;
-      const viaProxy = new Posterior({ url: `http://127.0.0.1:${port}`, apiKey, backoffMs: 5 });
+      const viaProxy = new Posterior({ url: proxy.url, apiKey, backoffMs: 5 });
       const result = await tune({ client: viaProxy, study: space('tune-retry'), trials: 2, workerId: 'w7' }, (p) => p.x as number);
+      const keys = proxy.seen.map((r) => r.key);
       expect(keys).toHaveLength(3);
       expect(keys[0]).toMatch(/^w7-/);
       expect(keys[1]).toBe(keys[0]);
@@ -168,7 +177,7 @@ describe('tune()', () => {
       expect(result.trials.map((t) => t.number)).toEqual([0, 1]);
       expect((await client.getStudy(result.study.id)).trialCounts).toMatchObject({ completed: 2, pending: 0, total: 2 });
     } finally {
-      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      await proxy.close();
     }
   });
 
@@ -183,5 +192,152 @@ describe('tune()', () => {
     );
     expect(result.trials).toHaveLength(3);
     expect(result.best?.params).toEqual({ n: 3 });
+  });
+});
+
+const asha = { rule: 'asha', maxStep: 9, reductionFactor: 3, mode: 'aggressive' } as const;
+
+describe('report and early stopping', () => {
+  test('report resolves true when the trial should stop; the stopped trial keeps its value and takes no observation', async () => {
+    const study = await client.createStudy(space('report', { seed: 1, initialTrials: 10, earlyStopping: asha }));
+    const [a, b, c] = await client.suggest(study.id, { count: 3 });
+    // Rung 1 of the one aggressive bracket: with fewer than η values only the best so far goes on.
+    const decisions = [];
+    for (const [t, v] of [[a, 0.5], [b, 0.3], [c, 0.6]] as const) decisions.push(await client.report(study.id, t!.id, 1, v));
+    expect(decisions).toEqual([false, false, true]);
+    expect(await client.report(study.id, c!.id, 1, 0.6)).toBe(true); // a retry: the same decision
+    const stopped = await client.getTrial(study.id, c!.id);
+    expect(stopped).toMatchObject({ state: 'stopped', value: 0.6, reports: [{ step: 1, value: 0.6 }] });
+    await expect(client.observe(study.id, c!.id, 0.1)).rejects.toMatchObject({ status: 409, code: 'TRIAL_NOT_PENDING' });
+    await expect(client.report(study.id, a!.id, 2, Number.NaN)).rejects.toThrow(/finite/);
+    await expect(client.report(study.id, a!.id, 0, 1)).rejects.toMatchObject({ status: 422, code: 'VALIDATION_FAILED' });
+    expect((await client.getStudy(study.id)).trialCounts.stopped).toBe(1);
+  });
+
+  test('a report whose answer is lost is sent again and hears the same decision', async () => {
+    const proxy = await lossyProxy('/report');
+    try {
+      const viaProxy = new Posterior({ url: proxy.url, apiKey, backoffMs: 5 });
+      const study = await client.createStudy(space('report-retry', { initialTrials: 10, earlyStopping: asha }));
+      const [a, b] = await client.suggest(study.id, { count: 2 });
+      expect(await client.report(study.id, a!.id, 1, 0.1)).toBe(false);
+      // The server stops b, but the answer is lost; the retry hears the same decision.
+      expect(await viaProxy.report(study.id, b!.id, 1, 0.9)).toBe(true);
+      expect(proxy.seen).toHaveLength(2);
+      expect(proxy.seen[1]!.body).toBe(proxy.seen[0]!.body);
+      expect(await client.getTrial(study.id, b!.id)).toMatchObject({ state: 'stopped', reports: [{ step: 1, value: 0.9 }] });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  test('tune reports every epoch of an async generator, closes a stopped one where it yielded, and counts the stopped trials', async () => {
+    const trained = new Map<number, number>(); // x → epochs it ran
+    const closed: number[] = [];
+    const seen: Trial[] = [];
+    const result = await tune(
+      {
+        client,
+        study: {
+          name: 'tune-asha',
+          parameters: [{ name: 'x', type: 'float', low: -2, high: 2 }],
+          objective: { goal: 'minimize' },
+          options: { seed: 7, algorithm: 'random', earlyStopping: asha },
+        },
+        trials: 8,
+        onTrial: (t) => seen.push(t),
+      },
+      async function* (params) {
+        // Curves that fall with the epochs and end at (x - 0.3)²: the worse x, the higher.
+        const x = params.x as number;
+        try {
+          for (let epoch = 1; epoch <= 9; epoch++) {
+            trained.set(x, epoch);
+            await Promise.resolve(); // an epoch of training
+            yield [epoch, (x - 0.3) ** 2 + 1 / epoch];
+          }
+        } finally {
+          closed.push(x);
+        }
+      },
+    );
+    const { counts } = result;
+    expect(counts.stopped).toBeGreaterThanOrEqual(2);
+    expect(counts.completed).toBeGreaterThanOrEqual(1);
+    expect(counts).toMatchObject({ failed: 0 });
+    expect(counts.stopped + counts.completed).toBe(8);
+    expect(seen).toHaveLength(8);
+    expect([...closed].sort()).toEqual([...trained.keys()].sort());
+    for (const trial of result.trials) {
+      const x = trial.params.x as number;
+      const epochs = trained.get(x)!;
+      if (trial.state === 'stopped') {
+        // Stopped at a rung (1 or 3), right after the report there, with that report's value.
+        expect([1, 3]).toContain(epochs);
+        expect(trial.reports?.at(-1)).toMatchObject({ step: epochs, value: trial.value });
+      } else {
+        expect(epochs).toBe(9);
+        expect(trial.value).toBe((x - 0.3) ** 2 + 1 / 9);
+      }
+    }
+    expect((await client.getStudy(result.study.id)).trialCounts).toMatchObject({ stopped: counts.stopped, completed: counts.completed, pending: 0 });
+    expect(result.best?.state).toBe('completed');
+  });
+
+  test('tune fails a per-epoch objective that throws or reports nonsense, and observes the value a generator returns', async () => {
+    const study = await client.createStudy(space('tune-bad-reports', { algorithm: 'random' }));
+    const objectives: Objective[] = [
+      function* () {
+        yield [1, 0.5];
+        throw new Error('CUDA out of memory at epoch 2');
+      },
+      function* () {
+        yield [1, Number.NaN];
+      },
+      function* () {
+        yield [2, 0.5];
+        yield [1, 0.4];
+      },
+      // eslint-disable-next-line require-yield -- a generator that yields nothing
+      function* () {
+        return;
+      },
+    ];
+    const reasons = [];
+    for (const objective of objectives) {
+      const { trials } = await tune({ client, study: study.id, trials: 1 }, objective);
+      expect(trials[0]?.state).toBe('failed');
+      reasons.push(trials[0]?.failureReason);
+    }
+    expect(reasons[0]).toBe('CUDA out of memory at epoch 2');
+    expect(reasons[1]).toMatch(/NaN at step 1, not a finite number/);
+    expect(reasons[2]).toMatch(/step 1 after step 2/);
+    expect(reasons[3]).toMatch(/yielded no \[step, value\]/);
+    const { trials } = await tune({ client, study: study.id, trials: 1 }, function* () {
+      yield [1, 0.9];
+      return 0.25; // e.g. the value of the best checkpoint
+    });
+    expect(trials[0]).toMatchObject({ state: 'completed', value: 0.25 });
+  });
+
+  test('tune reports on a trial whose lease ran out by renewing it first', async () => {
+    const study = await client.createStudy(space('tune-stale', { leaseSeconds: 1, algorithm: 'random' }));
+    const { trials } = await tune({ client, study: study.id, trials: 1, heartbeatSeconds: 60 }, async function* () {
+      yield [1, 0.5];
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // the lease runs out, and no heartbeat comes
+      yield [2, 0.4];
+    });
+    expect(trials[0]).toMatchObject({ state: 'completed', value: 0.4 });
+  });
+
+  test('tune ends at maxTrials and waits out maxConcurrentTrials by its Retry-After', async () => {
+    const study = await client.createStudy(space('tune-limits', { algorithm: 'random', maxTrials: 3, maxConcurrentTrials: 1, leaseSeconds: 1 }));
+    await client.suggest(study.id); // held by a worker that vanishes: stale after 1 s, then no longer running
+    const started = Date.now();
+    const { trials } = await tune({ client, study: study.id, trials: 5 }, (p) => p.x as number);
+    // The first suggest is answered 429 CONCURRENCY_LIMIT with Retry-After: 1 (the lease).
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(trials).toHaveLength(2); // the study ends at maxTrials 3, the held trial included
+    expect((await client.getStudy(study.id)).trialCounts.total).toBe(3);
   });
 });

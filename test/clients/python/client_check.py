@@ -136,10 +136,138 @@ def tune_heartbeats_in_the_background_so_a_long_run_stays_pending():
     assert result.trials[0]["state"] == "completed"
 
 
-class _FlakyProxy(http.server.BaseHTTPRequestHandler):
-    """Forwards to the server, but loses the answer of the first suggest with a 502."""
+ASHA = {"rule": "asha", "maxStep": 9, "reductionFactor": 3, "mode": "aggressive"}
 
+
+@check
+def report_says_whether_to_stop_and_a_stopped_trial_takes_no_observation():
+    study = client.create_study("py-report", SPACE, options={"seed": 1, "initialTrials": 10, "earlyStopping": ASHA})
+    a, b, c = client.suggest(study["id"], count=3)
+    # Rung 1 of the one aggressive bracket: with fewer than eta values only the best so far goes on.
+    decisions = [client.report(study["id"], t["id"], 1, v) for t, v in [(a, 0.5), (b, 0.3), (c, 0.6)]]
+    assert decisions == [False, False, True], decisions
+    assert client.report(study["id"], c["id"], 1, 0.6) is True, "a retry gets the same decision"
+    stopped = client.get_trial(study["id"], c["id"])
+    assert stopped["state"] == "stopped" and stopped["value"] == 0.6, stopped
+    assert [(r["step"], r["value"]) for r in stopped["reports"]] == [(1, 0.6)], stopped
+    try:
+        client.observe(study["id"], c["id"], 0.1)
+        raise AssertionError("expected TRIAL_NOT_PENDING")
+    except PosteriorError as err:
+        assert (err.status, err.code) == (409, "TRIAL_NOT_PENDING"), err
+    try:
+        client.report(study["id"], a["id"], 2, float("nan"))
+        raise AssertionError("expected ValueError")
+    except ValueError as err:
+        assert "finite" in str(err)
+    assert client.get_study(study["id"])["trialCounts"]["stopped"] == 1
+
+
+@check
+def tune_reports_every_epoch_closes_a_stopped_objective_and_counts_the_stopped_trials():
+    trained = {}  # trial's x -> epochs it ran
+    closed = []
+
+    def objective(params):
+        # Curves that fall with the epochs and end at (x - 0.3)^2: the worse x, the higher.
+        try:
+            for epoch in range(1, 10):
+                trained[params["x"]] = epoch
+                yield epoch, (params["x"] - 0.3) ** 2 + 1.0 / epoch
+        finally:
+            closed.append(params["x"])
+
+    study = {"name": "py-tune-asha", "parameters": [{"name": "x", "type": "float", "low": -2, "high": 2}],
+             "objective": {"goal": "minimize"},
+             "options": {"seed": 7, "algorithm": "random", "earlyStopping": ASHA}}
+    seen = []
+    result = tune(client, study, objective, n_trials=8, on_trial=seen.append)
+    counts = result.counts
+    assert counts["stopped"] >= 2 and counts["completed"] >= 1 and counts["failed"] == 0, counts
+    assert counts["stopped"] + counts["completed"] == 8 and len(seen) == 8, counts
+    assert sorted(closed) == sorted(trained), "every objective is closed, the stopped ones too"
+    for trial in result.trials:
+        epochs = trained[trial["params"]["x"]]
+        if trial["state"] == "stopped":
+            # Stopped at a rung (1 or 3), right after the report there, with that report's value.
+            assert epochs in (1, 3) and trial["reports"][-1]["step"] == epochs, (epochs, trial)
+            assert trial["value"] == trial["reports"][-1]["value"], trial
+        else:
+            assert epochs == 9 and trial["value"] == (trial["params"]["x"] - 0.3) ** 2 + 1.0 / 9, (epochs, trial)
+    server_counts = client.get_study(result.study["id"])["trialCounts"]
+    assert (server_counts["stopped"], server_counts["completed"], server_counts["pending"]) == (
+        counts["stopped"], counts["completed"], 0), server_counts
+    assert result.best["state"] == "completed"
+    assert "stopped" in repr(result)
+
+
+@check
+def tune_fails_a_per_epoch_objective_that_raises_or_reports_nonsense():
+    def raising(params):
+        yield 1, 0.5
+        raise RuntimeError("CUDA out of memory at epoch 2")
+
+    def nan(params):
+        yield 1, float("nan")
+
+    def backwards(params):
+        yield 2, 0.5
+        yield 1, 0.4
+
+    def silent(params):
+        return
+        yield  # a generator that yields nothing
+
+    def returns_final(params):
+        yield 1, 0.9
+        return 0.25  # e.g. the value of the best checkpoint
+
+    study = client.create_study("py-tune-bad-reports", SPACE, options={"algorithm": "random"})
+    reasons = []
+    for objective in (raising, nan, backwards, silent):
+        result = tune(client, study["id"], objective, n_trials=1)
+        assert result.trials[0]["state"] == "failed", result.trials
+        reasons.append(result.trials[0]["failureReason"])
+    assert reasons[0] == "CUDA out of memory at epoch 2", reasons
+    assert "nan at step 1, not a finite number" in reasons[1], reasons
+    assert "step 1 after step 2" in reasons[2], reasons
+    assert "yielded no (step, value)" in reasons[3], reasons
+    done = tune(client, study["id"], returns_final, n_trials=1).trials[0]
+    assert done["state"] == "completed" and done["value"] == 0.25, done
+
+
+@check
+def tune_reports_on_a_trial_whose_lease_ran_out_by_renewing_it_first():
+    study = client.create_study("py-tune-stale", SPACE, options={"leaseSeconds": 1, "algorithm": "random"})
+
+    def slow(params):
+        yield 1, 0.5
+        time.sleep(1.5)  # the lease runs out, and no heartbeat comes in between
+        yield 2, 0.4
+
+    result = tune(client, study["id"], slow, n_trials=1, heartbeat_seconds=60)
+    assert result.trials[0]["state"] == "completed" and result.trials[0]["value"] == 0.4, result.trials
+
+
+@check
+def tune_ends_at_max_trials_and_waits_out_max_concurrent_trials():
+    study = client.create_study("py-tune-limits", SPACE, options={"algorithm": "random", "maxTrials": 3,
+                                                                  "maxConcurrentTrials": 1, "leaseSeconds": 1})
+    client.suggest(study["id"])  # held by a worker that vanishes: stale after 1 s, then no longer running
+    started = time.monotonic()
+    result = tune(client, study["id"], lambda p: p["x"], n_trials=5)
+    # The first suggest is answered 429 CONCURRENCY_LIMIT with Retry-After: 1 (the lease).
+    assert time.monotonic() - started >= 0.9
+    assert len(result.trials) == 2, "the study ends at maxTrials 3, the held trial included"
+    assert client.get_study(study["id"])["trialCounts"]["total"] == 3
+
+
+class _FlakyProxy(http.server.BaseHTTPRequestHandler):
+    """Forwards to the server, but loses the first answer to a path ending in ``lose`` with a 502."""
+
+    lose = "/suggest"
     keys = []
+    bodies = []
     failed = False
 
     def _forward(self):
@@ -152,8 +280,9 @@ class _FlakyProxy(http.server.BaseHTTPRequestHandler):
                 status, text, ctype = response.status, response.read(), response.headers.get("content-type")
         except urllib.error.HTTPError as err:
             status, text, ctype = err.code, err.read(), err.headers.get("content-type")
-        if self.path.endswith("/suggest"):
+        if self.path.endswith(_FlakyProxy.lose):
             _FlakyProxy.keys.append(self.headers.get("Idempotency-Key"))
+            _FlakyProxy.bodies.append(body)
             if not _FlakyProxy.failed:
                 _FlakyProxy.failed = True
                 status, text, ctype = 502, b"bad gateway", "text/plain"
@@ -183,6 +312,25 @@ def a_5xx_on_suggest_is_retried_with_the_same_idempotency_key():
         assert [t["number"] for t in result.trials] == [0, 1]
         counts = client.get_study(result.study["id"])["trialCounts"]
         assert counts["total"] == 2 and counts["pending"] == 0, counts
+    finally:
+        proxy.shutdown()
+
+
+@check
+def a_report_whose_answer_is_lost_is_sent_again_and_gets_the_same_decision():
+    _FlakyProxy.lose, _FlakyProxy.bodies, _FlakyProxy.failed = "/report", [], False
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FlakyProxy)
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    try:
+        via = Client("http://127.0.0.1:%d" % proxy.server_address[1], api_key=KEY, backoff=0.01)
+        study = client.create_study("py-report-retry", SPACE, options={"initialTrials": 10, "earlyStopping": ASHA})
+        a, b = client.suggest(study["id"], count=2)
+        assert client.report(study["id"], a["id"], 1, 0.1) is False
+        # The server stops b, but the answer is lost; the retry hears the same decision.
+        assert via.report(study["id"], b["id"], 1, 0.9) is True
+        assert len(_FlakyProxy.bodies) == 2 and _FlakyProxy.bodies[0] == _FlakyProxy.bodies[1], _FlakyProxy.bodies
+        trial = client.get_trial(study["id"], b["id"])
+        assert trial["state"] == "stopped" and len(trial["reports"]) == 1, trial
     finally:
         proxy.shutdown()
 

@@ -1,11 +1,13 @@
 """Checks examples/python/tune_pytorch.py and its worker_pool.py where there is no GPU and no
 PyTorch; run by test/clients/examples.test.ts.
 
-Usage: tune_pytorch_check.py validation | devices | crash URL API_KEY. Plain asserts, so it
+Usage: tune_pytorch_check.py validation | devices | crash URL API_KEY | early-stopping URL API_KEY. Plain asserts, so it
 runs on a bare /usr/bin/python3. `validation` imports the example over a stand-in for the
 parts of torch and torchvision that importing it and loading its data touch.
 """
 
+import inspect
+import multiprocessing
 import os
 import sys
 import time
@@ -16,7 +18,7 @@ sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
 sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
 
 from posterior import Client, tune  # noqa: E402
-from worker_pool import device_for, run_workers  # noqa: E402
+from worker_pool import TrackingClient, device_for, run_workers  # noqa: E402
 
 
 def install_torch_stand_in(n_images=50_000):
@@ -103,7 +105,38 @@ def crash(url, key):
     assert failed["failureReason"] == "worker 0 exited with code 3 before reporting this trial", failed
 
 
+def early_stopping(url, key):
+    """The example's study, with ASHA up to --epochs, is one the service takes; its training
+    is a generator for tune to report from; and a worker's client tells the parent that a
+    trial stopped by a report is finished, as it does for an observed one."""
+    install_torch_stand_in()
+    import tune_pytorch
+
+    assert inspect.isgeneratorfunction(tune_pytorch.train_and_validate)
+    spec = tune_pytorch.study(20)
+    client = Client(url, key)
+    created = client.create_study(spec["name"], spec["parameters"], goal=spec["objective"]["goal"],
+                                  objective_name=spec["objective"]["name"], options=spec["options"])
+    stopping = created["options"]["earlyStopping"]
+    assert stopping == {"rule": "asha", "minStep": 2, "maxStep": 20, "reductionFactor": 3, "mode": "standard"}, stopping
+    assert tune_pytorch.study(1)["options"]["earlyStopping"]["minStep"] == 1
+
+    receiver, sender = multiprocessing.Pipe(duplex=False)
+    tracking = TrackingClient(sender, url, key)
+    asha = {"rule": "asha", "maxStep": 9, "mode": "aggressive"}
+    study = client.create_study("pool-early-stopping", [{"name": "x", "type": "float", "low": 0, "high": 1}],
+                                options={"initialTrials": 10, "earlyStopping": asha})
+    a, b = tracking.suggest(study["id"], count=2)
+    assert tracking.report(study["id"], a["id"], 1, 0.1) is False
+    assert tracking.report(study["id"], b["id"], 1, 0.9) is True
+    events = []
+    while receiver.poll():
+        events.append(receiver.recv())
+    sid = study["id"]
+    assert events == [("leased", sid, a["id"]), ("leased", sid, b["id"]), ("reported", sid, b["id"])], events
+
+
 if __name__ == "__main__":
     check = sys.argv[1]
-    {"validation": validation, "devices": devices, "crash": crash}[check](*sys.argv[2:])
+    {"validation": validation, "devices": devices, "crash": crash, "early-stopping": early_stopping}[check](*sys.argv[2:])
     print("%s: ok" % check)
