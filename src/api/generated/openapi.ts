@@ -274,8 +274,8 @@ export interface paths {
         /**
          * Extend a running trial's lease by the study's `leaseSeconds`.
          * @description A pending trial gets a new `leaseExpiresAt`. A stale trial (its lease ran out)
-         *     becomes pending again: its worker is evidently still running. A completed or
-         *     failed trial answers `409 TRIAL_NOT_PENDING`.
+         *     becomes pending again: its worker is evidently still running. A completed, failed
+         *     or stopped trial answers `409 TRIAL_NOT_PENDING`.
          */
         post: operations["heartbeatTrial"];
         delete?: never;

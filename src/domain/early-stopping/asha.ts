@@ -71,8 +71,9 @@ export function rungToJudge(step: number, bracket: number, settings: AshaSetting
 /**
  * Whether a value goes on from its rung: it is promoted when it is at least as good as the
  * k-th best of all values recorded at the rung (its own included), k = max(1, ⌊m/η⌋) for m
- * values. So with fewer than η values only a value as good as the best so far goes on:
- * early in a study ASHA stops hard, as Optuna's SuccessiveHalvingPruner does.
+ * values. So until a rung holds 2η values only a value as good as the best so far goes on:
+ * early in a study ASHA stops hard, as Optuna's SuccessiveHalvingPruner does. A report that
+ * skips past a rung is judged there with its later value (it was never seen at the rung).
  *
  * @param value   the trial's value at the rung, in the study's units.
  * @param others  the values the other trials of its bracket recorded at this rung.
