@@ -11,6 +11,7 @@
  *          --budget B (full trainings' worth of steps, 40)
  *          --stopped-trials excluded|observed|rung[,…] (what the GP learns from a stopped
  *            trial, in the GP + ASHA row, one row per variant; stopped-trials.ts; default excluded, production)
+ *          --asha '{"minStep":3,"mode":"conservative"}' (the service rows' early stopping other than its defaults)
  *          --python P (/usr/bin/python3, with Debian's python3-optuna)
  *          --db-dir D (where each run's SQLite file lives; /dev/shm when there is one: the
  *            store syncs every report with synchronous = FULL, and on tmpfs that costs no disk
@@ -59,7 +60,10 @@ const ROWS: Record<RowKey, { label: string; service?: Omit<ServiceSettings, 'sto
 /** The rows --stopped-trials varies (issue 12's design question is asked of GP + ASHA). */
 const VARIED: RowKey[] = ['gp-asha'];
 
-interface Task { problem: string; row: RowKey; variant: StoppedTrialsVariant; workers: number; seed: number; budget: number; dbDir: string; python: string }
+interface Task {
+  problem: string; row: RowKey; variant: StoppedTrialsVariant; workers: number; seed: number; budget: number; dbDir: string; python: string;
+  earlyStopping?: ServiceSettings['earlyStopping'];
+}
 type TaskResult = Task & SimulationResult & { wallMs: number; stats: ServiceStats | null };
 
 async function runTask(task: Task): Promise<TaskResult> {
@@ -72,7 +76,7 @@ async function runTask(task: Task): Promise<TaskResult> {
     const result = await simulateWorkers(optuna.tuner, problem, task.seed, task.workers, budget).finally(() => optuna.close());
     return { ...task, ...result, wallMs: performance.now() - t0, stats: null };
   }
-  const run = serviceTuner(problem, { ...service, stoppedTrials: task.variant }, task.seed, task.dbDir);
+  const run = serviceTuner(problem, { ...service, stoppedTrials: task.variant, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}) }, task.seed, task.dbDir);
   try {
     const result = await simulateWorkers(run.tuner, problem, task.seed, task.workers, budget);
     return { ...task, ...result, wallMs: performance.now() - t0, stats: run.stats };
@@ -110,6 +114,8 @@ async function main(): Promise<void> {
   const variants = list<StoppedTrialsVariant>('stopped-trials', ['excluded'], STOPPED_TRIALS_VARIANTS);
   const workerCounts = (flag('workers') ?? '1,8').split(',').map(Number);
   const python = flag('python') ?? '/usr/bin/python3';
+  // --asha '{"minStep":3,"mode":"conservative"}': the service rows' early stopping other than its defaults.
+  const earlyStopping = flag('asha') === undefined ? undefined : (JSON.parse(flag('asha')!) as ServiceSettings['earlyStopping']);
   const dbDir = flag('db-dir') ?? (existsSync('/dev/shm') ? '/dev/shm' : tmpdir());
   if (rows.includes('optuna') && spawnSync(python, ['-c', 'import optuna'], { stdio: 'ignore' }).status !== 0) {
     throw new Error(`${python} cannot import optuna: apt-get install -y python3-optuna, or pass --python, or leave out --rows optuna`);
@@ -119,7 +125,9 @@ async function main(): Promise<void> {
   const tasks: Task[] = [];
   for (const problem of problems) {
     for (const workers of workerCounts) {
-      for (const { row, variant } of shown) for (let seed = 0; seed < seeds; seed++) tasks.push({ problem, row, variant, workers, seed, budget, dbDir, python });
+      for (const { row, variant } of shown) {
+        for (let seed = 0; seed < seeds; seed++) tasks.push({ problem, row, variant, workers, seed, budget, dbDir, python, ...(earlyStopping ? { earlyStopping } : {}) });
+      }
     }
   }
   // The GP rows with early stopping fit the most trials: start them first so both processes finish together.

@@ -35,6 +35,8 @@ export type ServiceSettings = {
   algorithm: Algorithm;
   rule: 'none' | 'asha' | 'median';
   stoppedTrials: StoppedTrialsVariant;
+  /** Early-stopping settings other than the service's defaults (minStep, reductionFactor, mode). */
+  earlyStopping?: Omit<EarlyStoppingDraft, 'rule' | 'maxStep'>;
 };
 
 /** What the service did besides its answers: GP engine calls, their time, and fallbacks. */
@@ -64,7 +66,7 @@ export function serviceTuner(problem: CurveProblem, settings: ServiceSettings, s
   const suggester = new StoppedTrialsSuggester(new StudySuggester(gp), settings.stoppedTrials, (studyId) => store.studyReports(studyId));
   const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), limits: DEFAULT_LIMITS };
 
-  const earlyStopping: EarlyStoppingDraft = settings.rule === 'none' ? { rule: 'none' } : { rule: settings.rule, maxStep: problem.maxStep };
+  const earlyStopping: EarlyStoppingDraft = settings.rule === 'none' ? { rule: 'none' } : { rule: settings.rule, maxStep: problem.maxStep, ...settings.earlyStopping };
   const { study } = createStudy(deps, {
     name: `${problem.name}-${seed}`,
     parameters: problem.space,

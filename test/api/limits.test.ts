@@ -149,6 +149,31 @@ describe('cancellation', () => {
   });
 });
 
+describe('fair scheduling', () => {
+  test('a light study is served in its usual turn while two wide stateless suggests hold the engine', async () => {
+    pool = createEnginePool({ threads: 2 });
+    h = startHarness({ engine: pool.run, limits: { engineDeadlineMs: 3000 } });
+    const light = (await h.request.post('/v1/studies').send({ name: 'light', parameters: floats(3), objective: minimize, options: { initialTrials: 3 } })).body.id;
+    for (const t of (await h.request.post(`/v1/studies/${light}/suggest`).send({ count: 3 })).body.trials) {
+      await h.request.post(`/v1/studies/${light}/observe`).send({ trialId: t.id, value: t.params.x0 });
+    }
+    const order: string[] = [];
+    const wide = { parameters: wideSpace, objective: minimize, observations: wideObservations, count: 8, initialTrials: 5 };
+    const stateless = [0, 1].map((i) => h!.request.post('/v1/suggest').send(wide).then((r) => order.push(`stateless ${i}: ${r.status}`)));
+    await new Promise((r) => setTimeout(r, 200));
+    // Five GP rounds of the light study, each a suggest and an observe, while both wide calls run or wait.
+    for (let round = 0; round < 5; round++) {
+      const { body } = await h.request.post(`/v1/studies/${light}/suggest`).send({});
+      expect(body.trials[0].source).toBe('gp-logei');
+      await h.request.post(`/v1/studies/${light}/observe`).send({ trialId: body.trials[0].id, value: body.trials[0].params.x0 });
+    }
+    order.push('light done');
+    await Promise.all(stateless);
+    expect(order[0]).toBe('light done');
+    expect(order.slice(1).sort()).toEqual(['stateless 0: 200', 'stateless 1: 200']);
+  }, 60_000);
+});
+
 describe('the stateless lane', () => {
   test('answers 429 ENGINE_BUSY with Retry-After when its queue is full, while studies are still served', async () => {
     pool = createEnginePool({ threads: 1, statelessQueue: 0 });
