@@ -2,7 +2,7 @@
  * Fairness benchmark (issue 10): how long a light study's suggestions take alone, and
  * beside heavy neighbours that keep the engine busy.
  *
- *   npm run bench:fairness -- [--seconds 60] [--deadline-ms 5000]
+ *   npm run bench:fairness -- [--seconds 60] [--deadline-ms 5000] [--env ENGINE_EXPRESS_THREAD=0] [--scenarios alone,stateless,heavy]
  *
  * The light study (6 floats, 30 observations to start) is driven by one worker: suggest,
  * "train" 50 ms, observe, again. Each scenario runs for --seconds on a fresh server:
@@ -22,7 +22,17 @@ import { parseArgs } from 'node:util';
 import { startBenchServer } from './server-process.js';
 import { quantile } from './statistics.js';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string', default: '60' }, 'deadline-ms': { type: 'string', default: '5000' } } });
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '60' },
+    'deadline-ms': { type: 'string', default: '5000' },
+    /** Server settings, KEY=VALUE, repeatable. */
+    env: { type: 'string', multiple: true, default: [] },
+    scenarios: { type: 'string', default: 'alone,stateless,heavy' },
+  },
+});
+const SERVER_ENV = Object.fromEntries(args.env!.map((kv) => kv.split('=', 2) as [string, string]));
+const SCENARIOS = new Set(args.scenarios!.split(','));
 const SECONDS = Number(args.seconds);
 const DEADLINE_MS = args['deadline-ms']!;
 
@@ -101,7 +111,7 @@ type Row = { scenario: string; latencies: number[]; errors: number; neighbours: 
 
 async function scenario(name: string, neighbours: (url: string, until: number) => Promise<string>[]): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-fairness-'));
-  const server = await startBenchServer({ databaseFile: join(dir, 'fairness.db'), env: { ENGINE_DEADLINE_MS: DEADLINE_MS } });
+  const server = await startBenchServer({ databaseFile: join(dir, 'fairness.db'), env: { ENGINE_DEADLINE_MS: DEADLINE_MS, ...SERVER_ENV } });
   try {
     const light = await createStudy(server.url, 'light', 6, 30);
     const heavy = name === '2 heavy studies' ? await Promise.all([createStudy(server.url, 'heavy-a', 12, 1000), createStudy(server.url, 'heavy-b', 12, 1000)]) : [];
@@ -118,16 +128,19 @@ async function scenario(name: string, neighbours: (url: string, until: number) =
 }
 
 const rows: Row[] = [];
-rows.push(await scenario('alone', () => []));
-rows.push(
-  await scenario('2 stateless', (url, until) =>
-    [0, 1].map((i) => sleep(i * 200).then(() => statelessLoop(url, until)).then((r) => `${r.done} wide calls, ${r.busy} × 429 (${r.errors} errors)`)),
-  ),
-);
-rows.push(await scenario('2 heavy studies', () => []));
+if (SCENARIOS.has('alone')) rows.push(await scenario('alone', () => []));
+if (SCENARIOS.has('stateless')) {
+  rows.push(
+    await scenario('2 stateless', (url, until) =>
+      [0, 1].map((i) => sleep(i * 200).then(() => statelessLoop(url, until)).then((r) => `${r.done} wide calls, ${r.busy} × 429 (${r.errors} errors)`)),
+    ),
+  );
+}
+if (SCENARIOS.has('heavy')) rows.push(await scenario('2 heavy studies', () => []));
 
-const alone = quantile(rows[0]!.latencies, 0.99);
-console.log(`\nLight study's suggest latency, ${SECONDS} s per scenario, ENGINE_DEADLINE_MS=${DEADLINE_MS}; ${cpus().length} × ${cpus()[0]?.model.trim()}, Node.js ${process.version}\n`);
+const alone = rows[0]!.scenario === 'alone' ? quantile(rows[0]!.latencies, 0.99) : NaN;
+const settings = Object.entries({ ENGINE_DEADLINE_MS: DEADLINE_MS, ...SERVER_ENV }).map(([k, v]) => `${k}=${v}`).join(' ');
+console.log(`\nLight study's suggest latency, ${SECONDS} s per scenario, ${settings}; ${cpus().length} × ${cpus()[0]?.model.trim()}, Node.js ${process.version}\n`);
 console.log('| neighbours | suggests | p50 ms | p95 ms | p99 ms | p99 / alone | errors | neighbour work |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of rows) {

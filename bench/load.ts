@@ -20,12 +20,11 @@
  * Prints a markdown table: requests per second, p50/p95/p99 per endpoint, errors and
  * duplicate points (both must be 0).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import { startBenchServer } from './server-process.js';
 import { quantile } from './statistics.js';
 
 const { values: args } = parseArgs({
@@ -49,42 +48,6 @@ const HEAVY = Number(args.heavy);
 
 /** A smooth synthetic objective on [0,1]^d (a shifted sphere with a ripple), min 0 at 0.3·1. */
 const objective = (x: number[]) => x.reduce((s, v, i) => s + (v - 0.3) ** 2 + 0.05 * (1 - Math.cos(8 * Math.PI * (v - 0.3))) * (i % 2), 0);
-
-async function startServer(dbDir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(dbDir, 'load.db')}`, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  // Never leave the server running when this script is stopped early.
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      kill();
-      process.exit(130);
-    });
-  }
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      try {
-        const entry = JSON.parse(line) as { msg?: string; port?: number; level?: number };
-        if (entry.msg === 'listening') resolve(`http://127.0.0.1:${entry.port}`);
-        else if ((entry.level ?? 0) >= 40) console.error(line);
-      } catch {
-        /* not JSON */
-      }
-    });
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 const latencies = new Map<string, number[]>();
 let errors = 0;
@@ -114,7 +77,7 @@ async function call(endpoint: string, url: string, method: string, body?: unknow
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-load-'));
-  const server = await startServer(dir);
+  const server = await startBenchServer({ databaseFile: join(dir, 'load.db'), from: 'source' });
   const studyIds: string[] = [];
   for (let s = 0; s < STUDIES; s++) {
     const study = await call('POST /v1/studies', `${server.url}/v1/studies`, 'POST', {
@@ -223,6 +186,7 @@ async function main() {
   console.log(`\nsuggest + observe: ${(total / elapsed).toFixed(1)} requests/s${REPORT_STEPS > 0 ? `; reports: ${(reports / elapsed).toFixed(1)}/s` : ''}; trials: ${trials}; errors: ${errors}; duplicate points: ${duplicates}`);
   console.log(`best value per study: ${best.map((b) => b.toFixed(4)).join(', ')}`);
   if (errorSamples.length > 0) console.log(`first errors:\n  ${errorSamples.join('\n  ')}`);
+  if (server.log.errorLines.length > 0) console.log(`server error lines:\n  ${server.log.errorLines.join('\n  ')}`);
   if (errors > 0 || duplicates > 0) process.exitCode = 1;
 }
 

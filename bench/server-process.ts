@@ -11,8 +11,8 @@ export type BenchServer = {
   url: string;
   pid: number;
   child: ChildProcess;
-  /** Every log line of level warn (40) or above, as printed. */
-  warnings: string[];
+  /** Log lines by level, counted as they come (the request logs are part of what is measured). */
+  log: { warn: number; error: number; fatal: number; /** The first error and fatal lines. */ errorLines: string[] };
   stop(): Promise<void>;
 };
 
@@ -32,21 +32,27 @@ export async function startBenchServer(options: { databaseFile: string; from?: '
       process.exit(130);
     });
   }
-  const warnings: string[] = [];
+  const log = { warn: 0, error: 0, fatal: 0, errorLines: [] as string[] };
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
+      // Cheap checks first: this sees one line per request.
       if (line.includes('"msg":"listening"')) resolve(`http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`);
-      else if (/"level":(4|5|6)0/.test(line)) warnings.push(line);
+      const level = /"level":(\d+)/.exec(line)?.[1];
+      if (level === '40') log.warn++;
+      else if (level === '50' || level === '60') {
+        log[level === '50' ? 'error' : 'fatal']++;
+        if (log.errorLines.length < 5) log.errorLines.push(line.slice(0, 400));
+      }
     });
   });
   return {
     url,
     pid: child.pid!,
     child,
-    warnings,
+    log,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

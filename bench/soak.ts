@@ -24,13 +24,12 @@
  * run) against the end and the maximum, requests by endpoint, errors. Exits 1 on any 5xx or
  * unexpected answer, or RSS growth above 10% after the warm-up.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { startBenchServer, type BenchServer } from './server-process.js';
 import { quantile } from './statistics.js';
 
 const { values: args } = parseArgs({
@@ -65,43 +64,12 @@ const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length
 // ---------------------------------------------------------------------------------------------
 // The server process
 
-type Server = { url: string; child: ChildProcess; pid: number; dbFile: string; logCounts: Record<string, number>; logErrors: string[] };
+type Server = BenchServer & { dbFile: string };
 
 async function startServer(dir: string): Promise<Server> {
   const dbFile = join(dir, 'soak.db');
-  // LOG_LEVEL info, as in production: the request logs are part of what is soaked.
-  const child = spawn(process.execPath, [serverJs], {
-    cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${dbFile}`, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const kill = () => child.kill('SIGKILL');
-  process.once('exit', kill);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      kill();
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
-  }
-  const logCounts: Record<string, number> = { warn: 0, error: 0, fatal: 0 };
-  const logErrors: string[] = [];
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      // Cheap checks first: this sees one line per request.
-      if (line.includes('"msg":"listening"')) resolve(`http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}`);
-      const level = /"level":(\d+)/.exec(line)?.[1];
-      if (level === '40' || level === '50' || level === '60') {
-        const name = level === '40' ? 'warn' : level === '50' ? 'error' : 'fatal';
-        logCounts[name]!++;
-        if (name !== 'warn' && logErrors.length < 5) logErrors.push(line.slice(0, 400));
-      }
-    });
-  });
-  return { url, child, pid: child.pid!, dbFile, logCounts, logErrors };
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return { ...(await startBenchServer({ databaseFile: dbFile })), dbFile };
 }
 
 function rssMb(pid: number): number {
@@ -481,14 +449,14 @@ async function main(): Promise<void> {
   console.log(`database + WAL: ${warm.at(-1)!.dbMb.toFixed(2)} MB at the end of the warm-up, ${samples.at(-1)!.dbMb.toFixed(2)} MB at the end`);
   console.log(`studies: ${studiesCreated} created, ${studiesDeleted} deleted, ${studiesLeft} left; trials leased: ${trialsLeased}`);
   console.log(`requests: ${requests} in ${elapsed.toFixed(0)} s (${(requests / elapsed).toFixed(1)}/s); 5xx: ${serverErrors}; unexpected answers: ${unexpected}`);
-  console.log(`server log: ${server.logCounts.warn} warn, ${server.logCounts.error} error, ${server.logCounts.fatal} fatal lines; exit code after SIGTERM: ${exitCode}\n`);
+  console.log(`server log: ${server.log.warn} warn, ${server.log.error} error, ${server.log.fatal} fatal lines; exit code after SIGTERM: ${exitCode}\n`);
   console.log('| endpoint | requests | p50 ms | p99 ms | unexpected |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const [endpoint, xs] of [...latencies.entries()].sort((a, b) => b[1].length - a[1].length)) {
     console.log(`| ${endpoint} | ${xs.length} | ${quantile(xs, 0.5).toFixed(1)} | ${quantile(xs, 0.99).toFixed(1)} | ${unexpectedBy.get(endpoint) ?? 0} |`);
   }
   if (unexpectedSamples.length > 0) console.log(`\nfirst unexpected answers:\n  ${unexpectedSamples.join('\n  ')}`);
-  if (server.logErrors.length > 0) console.log(`\nfirst server error lines:\n  ${server.logErrors.join('\n  ')}`);
+  if (server.log.errorLines.length > 0) console.log(`\nfirst server error lines:\n  ${server.log.errorLines.join('\n  ')}`);
 
   const failures = [
     ...(serverErrors > 0 ? [`${serverErrors} answers were 5xx`] : []),
