@@ -86,7 +86,9 @@ export function createApp(options: AppOptions): Express {
   // Only the methods whose operations take a body read one: the contract declares no body
   // for GET and DELETE, so one sent there is ignored rather than answered with an undocumented 400.
   const json = express.json({ limit: MAX_BODY_BYTES, strict: false });
-  app.use((req, res, next) => (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? json(req, res, next) : next()));
+  app.use((req, res, next) =>
+    req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? json(req, res, (err?: unknown) => afterBodyRead(req, err, next)) : next(),
+  );
   app.use(metaRouter(metrics));
   app.use(
     OpenApiValidator.middleware({
@@ -106,4 +108,22 @@ export function createApp(options: AppOptions): Express {
   });
   app.use(problemHandler(logger));
   return app;
+}
+
+/**
+ * A body refused before it was read (413 by its Content-Length, 415 by its Content-Encoding)
+ * is read to its end and dropped before the problem is sent. Answering at once and closing
+ * while the client still sends resets the connection, and the client may see EPIPE or
+ * ECONNRESET instead of the answer. The request timeout bounds how long this takes.
+ */
+function afterBodyRead(req: express.Request, err: unknown, next: (err?: unknown) => void): void {
+  if (err === undefined || req.complete || req.destroyed) return next(err);
+  const done = () => {
+    req.off('end', done);
+    req.off('close', done);
+    next(err);
+  };
+  req.on('end', done);
+  req.on('close', done);
+  req.resume();
 }

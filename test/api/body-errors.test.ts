@@ -71,3 +71,53 @@ describe('a client that goes away while sending its body', () => {
     expect(metrics.text).not.toMatch(/posterior_http_request_duration_seconds_count\{[^}]*status="5\d\d"/);
   });
 });
+
+describe('a body refused before it is read', () => {
+  let server: Server;
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  // The fuzz suite found it (transport, FUZZ_SEED=20261201): answering 415 and closing while the
+  // client still sent its body reset the connection, and the client saw EPIPE, not the answer.
+  test.each([
+    ['an unsupported Content-Encoding', { 'content-encoding': 'gzip, gzip' }, 415],
+    ['an oversized body', {}, 413],
+  ])('with %s, the server reads the rest of the body before it answers and closes, so the client gets the problem', async (_, headers, status) => {
+    h = startHarness();
+    server = createHttpServer(h.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const chunk = Buffer.alloc(256 * 1024, 0x20);
+    const chunks = 12;
+    const events: string[] = [];
+    await new Promise<void>((resolve) => {
+      const req = httpRequest({
+        port,
+        host: '127.0.0.1',
+        method: 'POST',
+        path: '/v1/studies',
+        headers: { 'content-type': 'application/json', 'content-length': chunk.length * chunks, ...headers },
+      });
+      req.on('error', (err) => {
+        events.push(`error ${err.message}`);
+        resolve();
+      });
+      req.on('response', (res) => {
+        events.push(`status ${res.statusCode}`);
+        res.resume();
+        res.on('end', () => setTimeout(resolve, 50));
+      });
+      let sent = 0;
+      const next = () => {
+        sent++;
+        if (sent < chunks) return void req.write(chunk, () => setTimeout(next, 20));
+        events.push('last chunk sent');
+        req.end(chunk);
+      };
+      next();
+    });
+    expect(events).toEqual(['last chunk sent', `status ${status}`]);
+  });
+});
