@@ -56,5 +56,7 @@ export function machineTool(what: string, command: string, args: string[]): bool
 export const hasSklearn = () => machineTool('/usr/bin/python3 with scikit-learn', systemPython, ['-c', 'import sklearn']);
 export const hasPython = () => machineTool('/usr/bin/python3', systemPython, ['--version']);
 export const hasJq = () => machineTool('jq', 'jq', ['--version']);
+/** Debian's mypy, which checks the Python client's type hints. */
+export const hasMypy = () => machineTool('mypy', 'mypy', ['--version']);
 /** Debian's python3-venv: venv with ensurepip, which Debian ships apart from the interpreter. */
 export const hasVenv = () => machineTool('python3-venv (venv with ensurepip)', systemPython, ['-c', 'import ensurepip, venv']);

@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { repositoryRoot } from '../support/server-process.js';
-import { hasPython, pythonSourceEnv, startLiveServer, systemPython, type LiveServer } from './live-server.js';
+import { hasMypy, hasPython, pythonSourceEnv, startLiveServer, systemPython, type LiveServer } from './live-server.js';
 
 const run = promisify(execFile);
 const python = hasPython();
+const mypy = hasMypy();
 const apiKey = 'py-test-key';
 let server: LiveServer | undefined;
 
@@ -27,3 +28,10 @@ test.skipIf(!python)('the Python client package imports on the standard library 
   const { stdout } = await run(systemPython, ['-I', '-c', 'import sys; sys.path.insert(0, "clients/python"); import posterior_client; print(posterior_client.__all__)']);
   expect(stdout).toContain("'tune'");
 });
+
+test.skipIf(!mypy)('the Python client and its build backend type-check under mypy --strict for Python 3.9', async () => {
+  // --cache-dir /dev/null: mypy writes no cache into the source tree.
+  const args = ['--strict', '--python-version', '3.9', '--cache-dir', '/dev/null', 'posterior_client', '_build_backend/backend.py'];
+  const { stdout } = await run('mypy', args, { cwd: join(repositoryRoot, 'clients', 'python'), timeout: 60_000 });
+  expect(stdout).toMatch(/^Success: no issues found in 4 source files/);
+}, 60_000);

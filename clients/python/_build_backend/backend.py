@@ -22,7 +22,7 @@ import re
 import tarfile
 import time
 import zipfile
-from typing import Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PACKAGE = "posterior_client"
@@ -30,6 +30,8 @@ PACKAGE = "posterior_client"
 SDIST_EXTRA = ["pyproject.toml", "README.md", "_build_backend/backend.py"]
 
 Project = Dict[str, Union[str, List[str]]]
+#: What a frontend may pass to a hook (PEP 517 config_settings); this backend takes none.
+ConfigSettings = Optional[Dict[str, Any]]
 
 
 # pyproject.toml
@@ -200,19 +202,19 @@ def _write_wheel(directory: str, project: Project, files: List[Tuple[str, bytes]
 
 # PEP 517 and PEP 660 hooks
 
-def get_requires_for_build_wheel(config_settings: Optional[dict] = None) -> List[str]:
+def get_requires_for_build_wheel(config_settings: ConfigSettings = None) -> List[str]:
     return []
 
 
-def get_requires_for_build_sdist(config_settings: Optional[dict] = None) -> List[str]:
+def get_requires_for_build_sdist(config_settings: ConfigSettings = None) -> List[str]:
     return []
 
 
-def get_requires_for_build_editable(config_settings: Optional[dict] = None) -> List[str]:
+def get_requires_for_build_editable(config_settings: ConfigSettings = None) -> List[str]:
     return []
 
 
-def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: Optional[dict] = None) -> str:
+def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: ConfigSettings = None) -> str:
     project = _project()
     for path, data in _metadata_files(project):
         os.makedirs(os.path.join(metadata_directory, os.path.dirname(path)), exist_ok=True)
@@ -224,18 +226,18 @@ def prepare_metadata_for_build_wheel(metadata_directory: str, config_settings: O
 prepare_metadata_for_build_editable = prepare_metadata_for_build_wheel
 
 
-def build_wheel(wheel_directory: str, config_settings: Optional[dict] = None, metadata_directory: Optional[str] = None) -> str:
+def build_wheel(wheel_directory: str, config_settings: ConfigSettings = None, metadata_directory: Optional[str] = None) -> str:
     return _write_wheel(wheel_directory, _project(), list(_package_files()))
 
 
-def build_editable(wheel_directory: str, config_settings: Optional[dict] = None, metadata_directory: Optional[str] = None) -> str:
+def build_editable(wheel_directory: str, config_settings: ConfigSettings = None, metadata_directory: Optional[str] = None) -> str:
     """A wheel whose one file, a .pth, puts this folder on sys.path: edits take effect at once."""
     project = _project()
     pth = (ROOT + "\n").encode("utf-8")
     return _write_wheel(wheel_directory, project, [("__editable__.%s.pth" % _dist_name(project), pth)])
 
 
-def build_sdist(sdist_directory: str, config_settings: Optional[dict] = None) -> str:
+def build_sdist(sdist_directory: str, config_settings: ConfigSettings = None) -> str:
     project = _project()
     base = "%s-%s" % (_dist_name(project), project["version"])
     files = [("PKG-INFO", _core_metadata(project).encode("utf-8"))]

@@ -26,7 +26,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, cast
 
 Params = Dict[str, Any]
 Trial = Dict[str, Any]
@@ -97,13 +97,13 @@ class Client:
         body: Dict[str, Any] = {"name": name, "parameters": parameters, "objective": objective}
         if options:
             body["options"] = options
-        return self._request("POST", "/v1/studies", body)
+        return self._object("POST", "/v1/studies", body)
 
     def get_study(self, study_id: str) -> Study:
-        return self._request("GET", "/v1/studies/%s" % _q(study_id))
+        return self._object("GET", "/v1/studies/%s" % _q(study_id))
 
     def list_studies(self, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
-        return self._request("GET", "/v1/studies", query={"limit": limit, "cursor": cursor})
+        return self._object("GET", "/v1/studies", query={"limit": limit, "cursor": cursor})
 
     def delete_study(self, study_id: str) -> None:
         self._request("DELETE", "/v1/studies/%s" % _q(study_id))
@@ -113,29 +113,29 @@ class Client:
     def suggest(self, study_id: str, count: int = 1, idempotency_key: Optional[str] = None) -> List[Trial]:
         """Leases ``count`` new pending trials; every retry sends the same idempotency key."""
         key = idempotency_key or str(uuid.uuid4())
-        body = self._request(
+        body = self._object(
             "POST", "/v1/studies/%s/suggest" % _q(study_id), {"count": count}, headers={"Idempotency-Key": key}
         )
-        return body["trials"]
+        return cast(List[Trial], body["trials"])
 
     def observe(self, study_id: str, trial_id: str, value: float) -> Trial:
-        return self._request("POST", "/v1/studies/%s/observe" % _q(study_id), {"trialId": trial_id, "value": value})
+        return self._object("POST", "/v1/studies/%s/observe" % _q(study_id), {"trialId": trial_id, "value": value})
 
     def fail(self, study_id: str, trial_id: str, reason: Optional[str] = None) -> Trial:
         """Reports a crashed run: it is left out of the model and its point is not suggested again."""
         body: Dict[str, Any] = {"trialId": trial_id, "failed": True}
         if reason is not None:
             body["reason"] = reason[:2000]
-        return self._request("POST", "/v1/studies/%s/observe" % _q(study_id), body)
+        return self._object("POST", "/v1/studies/%s/observe" % _q(study_id), body)
 
     def observe_external(self, study_id: str, params: Params, value: float) -> Trial:
         """Records a result measured outside the service (warm start) as a new completed trial."""
-        return self._request(
+        return self._object(
             "POST", "/v1/studies/%s/observe" % _q(study_id), {"params": params, "value": value}, retry=_REFUSED_ONLY
         )
 
     def heartbeat(self, study_id: str, trial_id: str) -> Trial:
-        return self._request("POST", "/v1/studies/%s/trials/%s/heartbeat" % (_q(study_id), _q(trial_id)))
+        return self._object("POST", "/v1/studies/%s/trials/%s/heartbeat" % (_q(study_id), _q(trial_id)))
 
     def report(self, study_id: str, trial_id: str, step: int, value: float) -> bool:
         """Reports a running trial's ``value`` after ``step`` training units (epochs, say);
@@ -151,16 +151,17 @@ class Client:
         value = float(value)
         if not math.isfinite(value):
             raise ValueError("value must be a finite number, got %r" % value)
-        answer = self._request(
+        answer = self._object(
             "POST", "/v1/studies/%s/trials/%s/report" % (_q(study_id), _q(trial_id)), {"step": step, "value": value}
         )
-        return answer["decision"] == "stop"
+        decision: str = answer["decision"]
+        return decision == "stop"
 
     def get_trial(self, study_id: str, trial_id: str) -> Trial:
-        return self._request("GET", "/v1/studies/%s/trials/%s" % (_q(study_id), _q(trial_id)))
+        return self._object("GET", "/v1/studies/%s/trials/%s" % (_q(study_id), _q(trial_id)))
 
     def best(self, study_id: str) -> Trial:
-        return self._request("GET", "/v1/studies/%s/best" % _q(study_id))
+        return self._object("GET", "/v1/studies/%s/best" % _q(study_id))
 
     def trials(self, study_id: str, state: Optional[str] = None) -> List[Trial]:
         """Every trial of the study by number (all pages), optionally only those in one state."""
@@ -184,6 +185,10 @@ class Client:
         )
 
     # transport
+
+    def _object(self, method: str, path: str, body: Any = None, **options: Any) -> Dict[str, Any]:
+        """A request whose answer is a JSON object, as every operation's is but the CSV export."""
+        return cast(Dict[str, Any], self._request(method, path, body, **options))
 
     def _request(
         self,

@@ -173,9 +173,10 @@ def _run(client: Client, study_id: str, trial: Trial, objective: Objective) -> T
         return "failed", _message(err)
     if inspect.isgenerator(result):
         return _run_reporting(client, study_id, trial["id"], result)
-    if not _finite(result):
-        return "failed", "the objective returned %r, not a finite number" % (result,)
-    return "value", float(result)
+    value: Any = result  # a number of any kind that float() takes (numpy's, torch's)
+    if not _finite(value):
+        return "failed", "the objective returned %r, not a finite number" % (value,)
+    return "value", float(value)
 
 
 def _run_reporting(client: Client, study_id: str, trial_id: str, reports: Generator[Any, None, Any]) -> Tuple[str, Any]:
