@@ -98,7 +98,7 @@ export function updateStudy(deps: Deps, studyId: string, patch: StudyPatch): Stu
   return deps.store.transaction(() => {
     const study = requireStudy(deps, studyId);
     const counts = deps.store.trialCounts(studyId, deps.clock.now());
-    if (patch.state !== undefined && patch.state !== study.state) {
+    if (patch.state !== undefined) {
       const reached = studyState({ ...study, state: 'active' }, counts) === 'completed';
       if (reached && patch.state !== 'completed') {
         throw new ProblemError(
@@ -107,7 +107,7 @@ export function updateStudy(deps: Deps, studyId: string, patch: StudyPatch): Stu
           [{ pointer: '#/state', detail: `a study that reached its maxTrials cannot be made ${patch.state}` }],
         );
       }
-      deps.store.setStudyState(studyId, patch.state);
+      if (patch.state !== study.state) deps.store.setStudyState(studyId, patch.state);
     }
     return withCounts(deps, { ...study, state: patch.state ?? study.state });
   });
