@@ -44,6 +44,17 @@ describe('PATCH /v1/studies/{id}', () => {
     expect((await suggest(id)).status).toBe(200);
   });
 
+  test('a paused study still answers the retry of a suggest it answered before (same Idempotency-Key)', async () => {
+    h = startHarness();
+    const id = await study();
+    const first = await h.request.post(`/v1/studies/${id}/suggest`).set('Idempotency-Key', 'w1').send({});
+    await patch(id, { state: 'paused' });
+    const retry = await h.request.post(`/v1/studies/${id}/suggest`).set('Idempotency-Key', 'w1').send({});
+    expect(retry.status).toBe(200);
+    expect(retry.body.trials).toEqual(first.body.trials);
+    expectProblem(await h.request.post(`/v1/studies/${id}/suggest`).set('Idempotency-Key', 'w2').send({}), 409, 'STUDY_PAUSED');
+  });
+
   test('a paused study takes queued trials, and hands them out once resumed', async () => {
     h = startHarness();
     const id = await study();
