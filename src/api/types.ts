@@ -12,5 +12,7 @@ export type TrialBody = Schemas['Trial'];
 export type SuggestBody = Schemas['SuggestRequest'];
 export type ObserveBody = Schemas['ObserveRequest'];
 export type ReportBody = Schemas['ReportRequest'];
+export type StudyPatchBody = Schemas['StudyPatch'];
+export type TrialEnqueueBody = Schemas['TrialEnqueue'];
 export type ProblemBody = Schemas['Problem'];
 export type TrialStateWire = Schemas['TrialState'];

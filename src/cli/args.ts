@@ -33,6 +33,11 @@ export const commandOptions = {
   observe: { failed: { type: 'boolean' }, reason: { type: 'string' } },
   report: {},
   best: {},
+  pause: {},
+  resume: {},
+  complete: {},
+  trials: { state: { type: 'string' } },
+  watch: { interval: { type: 'string' }, last: { type: 'string' }, once: { type: 'boolean' } },
   export: { format: { type: 'string' }, output: { type: 'string', short: 'o' } },
   backup: { to: { type: 'string' }, database: { type: 'string' }, force: { type: 'boolean' } },
 } as const;
@@ -116,6 +121,16 @@ Commands:
   report <studyId> <trialId> <step> <value>               report a running trial's value at a step (epoch);
                                                           prints the decision (continue or stop) and why
   best <studyId>                                          the best completed trial
+  pause <studyId>                                         stop suggesting; running trials still report and finish
+  resume <studyId>                                        make a paused (or completed) study active again
+  complete <studyId>                                      end the study: suggest answers STUDY_COMPLETE
+  trials list <studyId> [--state STATE]                   the study's trials; STATE is queued, pending,
+                                                          completed, failed, stale or stopped
+  watch <studyId> [--interval S] [--last N] [--once]      a live view: trials by state, the best so far and
+                                                          its sparkline, the last N results (default 5),
+                                                          redrawn every S seconds (default 2) until Ctrl-C;
+                                                          --once prints one view and exits; colours unless
+                                                          NO_COLOR is set or the output is not a terminal
   export <studyId> [--format csv|json] [-o FILE]          every trial, as CSV (default) or JSON
   backup --to FILE [--database sqlite:PATH] [--force]     copy the database file, also while the server runs;
                                                           --force replaces FILE; the database defaults to

@@ -12,6 +12,9 @@ import { ApiError, connect, UnreachableError } from './client.js';
 import { formatProblem, type Out } from './output.js';
 import { serveCommand } from './serve.js';
 import { studiesCommand } from './studies.js';
+import { studyControlCommand } from './study-control.js';
+import { trialsCommand } from './trial-list.js';
+import { watchCommand } from './watch.js';
 import { bestCommand, exportCommand, observeCommand, reportCommand, suggestCommand } from './trials.js';
 
 const exitCodes = { ok: 0, api: 1, usage: 2, unavailable: 3 } as const;
@@ -60,6 +63,17 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out):
       case 'export':
         await exportCommand(api, line, out);
         break;
+      case 'pause':
+      case 'resume':
+      case 'complete':
+        await studyControlCommand(api, command, line, out);
+        break;
+      case 'trials':
+        await trialsCommand(api, line, out);
+        break;
+      case 'watch':
+        await watch(api, line, out);
+        break;
       case undefined:
         throw new UsageError('a command is needed');
       default:
@@ -85,6 +99,21 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out):
       return exitCodes.unavailable;
     }
     throw e;
+  }
+}
+
+/** `watch` until Ctrl-C (or SIGTERM), which ends it with exit code 0. */
+async function watch(api: ReturnType<typeof connect>, line: ReturnType<typeof parseCommandLine>, out: Out): Promise<void> {
+  const stop = new AbortController();
+  const interrupt = () => stop.abort();
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    // NOTE: NO_COLOR set to anything but the empty string turns colours off (no-color.org).
+    await watchCommand(api, line, { ...out, isTTY: process.stdout.isTTY === true, color: !process.env.NO_COLOR }, stop.signal);
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
   }
 }
 

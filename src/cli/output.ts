@@ -25,13 +25,21 @@ export function formatValue(value: unknown): string {
   return String(value);
 }
 
-/** One row per trial, one column per parameter. */
-export function trialTable(out: Out, trials: Trial[]): void {
+/** One row per trial, one column per parameter; with `source`, where each point came from too. */
+export function trialTable(out: Out, trials: Trial[], options: { source?: boolean } = {}): void {
   const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+  const source = options.source === true;
   table(
     out,
-    ['#', 'TRIAL', 'STATE', 'VALUE', ...names],
-    trials.map((t) => [String(t.number), t.id, t.state, formatValue(t.value), ...names.map((n) => formatValue(t.params[n]))]),
+    ['#', 'TRIAL', 'STATE', ...(source ? ['SOURCE'] : []), 'VALUE', ...names],
+    trials.map((t) => [
+      String(t.number),
+      t.id,
+      t.state,
+      ...(source ? [t.source] : []),
+      formatValue(t.value),
+      ...names.map((n) => formatValue(t.params[n])),
+    ]),
   );
 }
 

@@ -41,10 +41,11 @@ async function list(api: Api, line: CommandLine, out: Out): Promise<void> {
   if (studies.length === 0) return out.write('no studies yet: create one with `posterior studies create --file space.json`\n');
   table(
     out,
-    ['ID', 'NAME', 'GOAL', 'PARAMS', 'COMPLETED', 'PENDING', 'FAILED', 'TOTAL', 'CREATED'],
+    ['ID', 'NAME', 'STATE', 'GOAL', 'PARAMS', 'COMPLETED', 'PENDING', 'FAILED', 'TOTAL', 'CREATED'],
     studies.map((s) => [
       s.id,
       s.name,
+      s.state,
       `${s.objective.goal} ${s.objective.name}`,
       String(s.parameters.length),
       String(s.trialCounts.completed),
@@ -64,6 +65,7 @@ async function show(api: Api, studyId: string, line: CommandLine, out: Out): Pro
   fields(out, [
     ['id', study.id],
     ['name', study.name],
+    ['state', study.state],
     ['objective', `${study.objective.goal} ${study.objective.name}`],
     ['seed', String(study.options.seed)],
     ['initial trials', String(study.options.initialTrials)],
@@ -72,7 +74,7 @@ async function show(api: Api, studyId: string, line: CommandLine, out: Out): Pro
     ['early stopping', earlyStopping(study.options.earlyStopping)],
     ...(study.options.maxTrials !== undefined ? [['max trials', String(study.options.maxTrials)] as [string, string]] : []),
     ...(study.options.maxConcurrentTrials !== undefined ? [['max running', String(study.options.maxConcurrentTrials)] as [string, string]] : []),
-    ['trials', `${c.total} (${c.completed} completed, ${c.pending} pending, ${c.stale} stale, ${c.failed} failed, ${c.stopped} stopped)`],
+    ['trials', `${c.total} (${c.completed} completed, ${c.pending} pending, ${c.queued} queued, ${c.stale} stale, ${c.failed} failed, ${c.stopped} stopped)`],
     ['best', best ? `${formatValue(best.value)} at trial ${best.number} (${best.id}) ${JSON.stringify(best.params)}` : 'none yet'],
     ['created', study.createdAt],
   ]);

@@ -4,8 +4,10 @@
  * | scope   | allows                                                                        |
  * | ------- | ----------------------------------------------------------------------------- |
  * | `read`  | every GET under `/v1`                                                         |
- * | `write` | suggest, observe and heartbeat on a study, and the stateless `POST /v1/suggest` |
- * | `admin` | creating and deleting studies, and everything `read` and `write` allow        |
+ * | `write` | suggest, observe, heartbeat and report on a study, queuing and deleting queued |
+ * |         | trials, and the stateless `POST /v1/suggest`                                   |
+ * | `admin` | creating, pausing, resuming, completing and deleting studies, and everything   |
+ * |         | `read` and `write` allow                                                       |
  *
  * `read` and `write` are independent of each other: a training worker's key is typically
  * `["read", "write"]`. A key with a `studyPrefix` reaches only the studies whose name
@@ -36,8 +38,11 @@ export const operationScopes = {
   observe: 'write',
   heartbeatTrial: 'write',
   reportTrial: 'write',
+  enqueueTrial: 'write',
+  deleteTrial: 'write',
   suggestStateless: 'write',
   createStudy: 'admin',
+  updateStudy: 'admin',
   deleteStudy: 'admin',
 } as const satisfies Record<string, Scope>;
 

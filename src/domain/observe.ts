@@ -6,7 +6,7 @@ import { ProblemError } from './errors.js';
 import { newId } from './ids.js';
 import { requireStudy } from './study-lifecycle.js';
 import { requireTrial } from './trial-queries.js';
-import { encodingOf } from './study.js';
+import { encodingOf, type Study } from './study.js';
 import { effectiveState, newTrial, type Trial } from './trial.js';
 
 export type Observation =
@@ -40,6 +40,9 @@ function updatePending(
     const trial = requireTrial(deps, studyId, observation.trialId);
     const now = clock.now();
     const state = effectiveState(trial, now);
+    if (state === 'queued') {
+      throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} is queued: no worker has it yet, a suggest hands it out first`);
+    }
     if (state === 'stopped') {
       throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was stopped early at its value ${trial.value}; a stopped trial takes no observation`);
     }
@@ -75,17 +78,25 @@ function updatePending(
   });
 }
 
-function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number }): Trial {
-  const { store, clock } = deps;
-  const study = requireStudy(deps, studyId);
-  const encoding = encodingOf(study);
-  const errors = validateParams(encoding, observation.params).map((e) => ({
+/**
+ * `params` checked against the study's space (422 INVALID_PARAMS with a pointer under
+ * `#/params` for each bad field), in the space's order so that stored params read the same
+ * whoever wrote them.
+ */
+export function paramsInSpace(study: Study, params: Params): Params {
+  const errors = validateParams(encodingOf(study), params).map((e) => ({
     pointer: `#/params${e.pointer}`,
     detail: e.message,
   }));
   if (errors.length > 0) throw new ProblemError('INVALID_PARAMS', errors[0]?.detail, errors);
-  // Reorder to the space's order, so that stored params read the same whoever wrote them.
-  const params: Params = Object.fromEntries(study.parameters.map((p) => [p.name, observation.params[p.name] as Params[string]]));
+  return Object.fromEntries(study.parameters.map((p) => [p.name, params[p.name] as Params[string]]));
+}
+
+function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number }): Trial {
+  const { store, clock } = deps;
+  const study = requireStudy(deps, studyId);
+  const encoding = encodingOf(study);
+  const params = paramsInSpace(study, observation.params);
   return store.transaction(() => {
     requireStudy(deps, studyId);
     const now = clock.now();

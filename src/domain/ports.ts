@@ -4,7 +4,7 @@
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
-import type { Study } from './study.js';
+import type { Study, StudyState } from './study.js';
 import type { ModelState } from './suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from './trial.js';
 
@@ -26,8 +26,13 @@ export interface Store {
   insertStudy(study: Study): void;
   findStudy(id: string): Study | undefined;
   findStudyByName(name: string): Study | undefined;
-  /** Studies in creation order; with `namePrefix`, only those whose name starts with it (pages count those only). */
-  listStudies(cursor: string | undefined, limit: number, namePrefix?: string): Page<Study>;
+  /**
+   * Studies in creation order; with `namePrefix`, only those whose name starts with it, with
+   * `state` only those in that state as readers see it (`studyState`); pages count those only.
+   */
+  listStudies(cursor: string | undefined, limit: number, filter?: { namePrefix?: string; state?: StudyState }): Page<Study>;
+  /** Stores the state a user set. */
+  setStudyState(id: string, state: StudyState): void;
   /** Deletes the study and, by cascade, its trials; false when it did not exist. */
   deleteStudy(id: string): boolean;
 
@@ -43,6 +48,12 @@ export interface Store {
   /** The next free trial number of the study. */
   nextTrialNumber(studyId: string): number;
   insertTrial(trial: Trial): void;
+  /** Hands a queued trial out: pending, leased until `leaseExpiresAt`; false when it is no longer queued (or gone). */
+  claimQueuedTrial(trialId: string, leaseExpiresAt: number): boolean;
+  /** Deletes the trial if it is queued; false otherwise (another state, or gone). */
+  deleteQueuedTrial(studyId: string, trialId: string): boolean;
+  /** The first trial of the study, by number, whose point has this canonical key. */
+  trialWithParamsKey(studyId: string, key: string): Trial | undefined;
   /** Writes the mutable fields (state, value, failureReason, completedAt, leaseExpiresAt). */
   updateTrial(trial: Trial): void;
   /** The best completed trial by goal, the earliest on ties. */

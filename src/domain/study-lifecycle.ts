@@ -1,4 +1,4 @@
-/** Use cases on studies: create (idempotent by name), read, list, delete. */
+/** Use cases on studies: create (idempotent by name), read, list, change state, delete. */
 import { requireStudyName, type Principal } from './access.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
@@ -13,8 +13,10 @@ import {
   normalizeEarlyStopping,
   normalizeParameters,
   sameDefinition,
+  studyState,
   type Study,
   type StudyDraft,
+  type StudyState,
 } from './study.js';
 import { studyOptionErrors } from './study-options-rules.js';
 import type { TrialCounts } from './trial.js';
@@ -71,10 +73,44 @@ export function getStudy(deps: Deps, studyId: string): StudyView {
   return withCounts(deps, requireStudy(deps, studyId));
 }
 
-/** One page of the studies the caller reaches: all of them, or those under its key's prefix. */
-export function listStudies(deps: Deps, cursor: string | undefined, limit: number, caller?: Principal): Page<StudyView> {
-  const page = deps.store.listStudies(cursor, limit, caller?.studyPrefix);
+/**
+ * One page of the studies the caller reaches: all of them, or those under its key's prefix;
+ * with `state`, only those in that state.
+ */
+export function listStudies(deps: Deps, cursor: string | undefined, limit: number, caller?: Principal, state?: StudyState): Page<StudyView> {
+  const page = deps.store.listStudies(cursor, limit, {
+    ...(caller?.studyPrefix !== undefined ? { namePrefix: caller.studyPrefix } : {}),
+    ...(state !== undefined ? { state } : {}),
+  });
   return { items: page.items.map((s) => withCounts(deps, s)), nextCursor: page.nextCursor };
+}
+
+/** What `PATCH /v1/studies/{studyId}` may change. */
+export type StudyPatch = { state?: StudyState };
+
+/**
+ * Changes what a user may set on a study. `paused` stops suggestions and `active` resumes
+ * them; `completed` ends the study, and a study completed by a user may be made active
+ * again. A study that reached its `maxTrials` stays completed: making it active or paused
+ * is 409 STUDY_COMPLETE, since no suggest could be served anyway.
+ */
+export function updateStudy(deps: Deps, studyId: string, patch: StudyPatch): StudyView {
+  return deps.store.transaction(() => {
+    const study = requireStudy(deps, studyId);
+    const counts = deps.store.trialCounts(studyId, deps.clock.now());
+    if (patch.state !== undefined) {
+      const reached = studyState({ ...study, state: 'active' }, counts) === 'completed';
+      if (reached && patch.state !== 'completed') {
+        throw new ProblemError(
+          'STUDY_COMPLETE',
+          `the study has ${counts.total} trials, its maxTrials (${study.options.maxTrials}); it stays completed`,
+          [{ pointer: '#/state', detail: `a study that reached its maxTrials cannot be made ${patch.state}` }],
+        );
+      }
+      if (patch.state !== study.state) deps.store.setStudyState(studyId, patch.state);
+    }
+    return withCounts(deps, { ...study, state: patch.state ?? study.state });
+  });
 }
 
 export function deleteStudy(deps: Deps, studyId: string): void {
@@ -89,6 +125,8 @@ export function requireStudy(deps: Deps, studyId: string): Study {
   return study;
 }
 
+/** The study as readers see it: its trial counts, and its state derived from them. */
 function withCounts(deps: Deps, study: Study): StudyView {
-  return { ...study, trialCounts: deps.store.trialCounts(study.id, deps.clock.now()) };
+  const trialCounts = deps.store.trialCounts(study.id, deps.clock.now());
+  return { ...study, state: studyState(study, trialCounts), trialCounts };
 }

@@ -35,15 +35,34 @@ export type StudyOptions = {
 /** Early stopping as a client states it: every field but `rule` optional. */
 export type EarlyStoppingDraft = { rule: EarlyStopping['rule']; maxStep?: number; minStep?: number; reductionFactor?: number; mode?: AshaMode };
 
+/**
+ * `active`: suggests; `paused`: suggest is refused (409 STUDY_PAUSED) while observe, report
+ * and heartbeat go on, so running trials finish; `completed`: no more trials, set by a user or
+ * reached (`maxTrials` trials and none queued; see `studyState`).
+ */
+export type StudyState = 'active' | 'paused' | 'completed';
+
 export type Study = {
   id: string;
   name: string;
   parameters: ParamSpec[];
   objective: Objective;
   options: StudyOptions;
-  state: 'active';
+  /** The state a user set (PATCH); what readers see is `studyState`. */
+  state: StudyState;
   createdAt: number;
 };
+
+/**
+ * The state readers see: the one a user set, except that an active study that has its
+ * `maxTrials` trials, none of them still queued, is `completed` (derived at each read, as a
+ * trial's `stale` is, so no job has to write it).
+ */
+export function studyState(study: Pick<Study, 'state' | 'options'>, counts: { total: number; queued: number }): StudyState {
+  if (study.state !== 'active') return study.state;
+  const { maxTrials } = study.options;
+  return maxTrials !== undefined && counts.total >= maxTrials && counts.queued === 0 ? 'completed' : 'active';
+}
 
 export type StudyDraft = {
   name: string;

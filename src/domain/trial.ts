@@ -1,16 +1,17 @@
 /**
  * Trials: one evaluation of the objective at one point of the search space.
  *
- * Stored states are `pending`, `completed`, `failed` and `stopped` (early stopping ended it;
- * it keeps its last reported value). `stale` is derived, never
+ * Stored states are `queued` (a configuration a person asked for, waiting for a suggest to
+ * hand it out; it holds no lease), `pending`, `completed`, `failed` and `stopped` (early
+ * stopping ended it; it keeps its last reported value). `stale` is derived, never
  * stored: a pending trial whose lease has run out at the time of the read. Deriving it
  * keeps the service free of background jobs and always right after a restart.
  */
 import type { Params } from '../bo/search-space.js';
 
-export type StoredTrialState = 'pending' | 'completed' | 'failed' | 'stopped';
+export type StoredTrialState = 'queued' | 'pending' | 'completed' | 'failed' | 'stopped';
 export type TrialState = StoredTrialState | 'stale';
-export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external' | 'sobol' | 'grid';
+export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external' | 'sobol' | 'grid' | 'queued';
 
 export type Trial = {
   id: string;
@@ -32,7 +33,7 @@ export type Trial = {
   acquisition: number | null;
 };
 
-export type TrialCounts = { pending: number; completed: number; failed: number; stale: number; stopped: number; total: number };
+export type TrialCounts = { queued: number; pending: number; completed: number; failed: number; stale: number; stopped: number; total: number };
 
 /** The state a reader sees at time `now` (epoch ms). */
 export function effectiveState(trial: Pick<Trial, 'state' | 'leaseExpiresAt'>, now: number): TrialState {

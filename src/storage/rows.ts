@@ -1,6 +1,6 @@
 /** Mapping between SQLite rows and domain entities; the only place that knows the columns. */
 import type { ParamSpec, Params } from '../bo/search-space.js';
-import { DEFAULT_ALGORITHM, NO_EARLY_STOPPING, type Study } from '../domain/study.js';
+import { DEFAULT_ALGORITHM, NO_EARLY_STOPPING, type Study, type StudyState } from '../domain/study.js';
 import type { Trial } from '../domain/trial.js';
 
 export type StudyRow = {
@@ -10,7 +10,7 @@ export type StudyRow = {
   parameters: string;
   objective: string;
   options: string;
-  state: 'active';
+  state: StudyState;
   created_at: number;
 };
 

@@ -4,7 +4,7 @@
  */
 import { ProblemError } from '../domain/errors.js';
 import type { IdempotencyRecord, Page, Store } from '../domain/ports.js';
-import type { Study } from '../domain/study.js';
+import type { Study, StudyState } from '../domain/study.js';
 import type { ModelState } from '../domain/suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from '../domain/trial.js';
 import type { SqliteDatabase } from './database.js';
@@ -16,8 +16,19 @@ const TRIAL_COLUMNS = `t.id, s.id AS study_id, t.number, t.params, t.params_key,
   t.prediction_std, t.acquisition`;
 const TRIALS_OF_STUDY = `FROM trials t JOIN studies s ON s.seq = t.study_seq WHERE s.id = @studyId`;
 
+/**
+ * SQL for a study's state as readers see it: domain/study.ts `studyState`, which a test keeps
+ * equal to this (an active study with its maxTrials trials, none queued, is completed).
+ */
+const STUDY_STATE = `CASE WHEN s.state != 'active' THEN s.state
+  WHEN json_extract(s.options, '$.maxTrials') IS NOT NULL
+    AND (SELECT COUNT(*) FROM trials t WHERE t.study_seq = s.seq) >= json_extract(s.options, '$.maxTrials')
+    AND NOT EXISTS (SELECT 1 FROM trials t WHERE t.study_seq = s.seq AND t.state = 'queued') THEN 'completed'
+  ELSE 'active' END`;
+
 /** SQL for "the trial's effective state is @state at @now" (stale is derived, see domain/trial.ts). */
 const STATE_FILTER: Record<TrialState, string> = {
+  queued: `t.state = 'queued'`,
   pending: `t.state = 'pending' AND (t.lease_expires_at IS NULL OR t.lease_expires_at > @now)`,
   stale: `t.state = 'pending' AND t.lease_expires_at <= @now`,
   completed: `t.state = 'completed'`,
@@ -36,12 +47,10 @@ export class SqliteStore implements Store {
         VALUES (@id, @name, @parameters, @objective, @options, @state, @created_at)`),
       studyById: p('SELECT * FROM studies WHERE id = ?'),
       studyByName: p('SELECT * FROM studies WHERE name = ?'),
-      listStudies: p('SELECT * FROM studies WHERE seq > ? ORDER BY seq LIMIT ?'),
-      // substr and length count characters, as startsWith does on a well-formed string; no LIKE escaping to get wrong.
-      listStudiesByPrefix: p('SELECT * FROM studies WHERE seq > @after AND substr(name, 1, length(@prefix)) = @prefix ORDER BY seq LIMIT @limit'),
+      setStudyState: p('UPDATE studies SET state = @state WHERE id = @id'),
       deleteStudy: p('DELETE FROM studies WHERE id = ?'),
       counts: p(`SELECT
-          SUM(${STATE_FILTER.pending}) AS pending, SUM(${STATE_FILTER.stale}) AS stale,
+          SUM(${STATE_FILTER.queued}) AS queued, SUM(${STATE_FILTER.pending}) AS pending, SUM(${STATE_FILTER.stale}) AS stale,
           SUM(${STATE_FILTER.completed}) AS completed, SUM(${STATE_FILTER.failed}) AS failed,
           SUM(${STATE_FILTER.stopped}) AS stopped, COUNT(*) AS total ${TRIALS_OF_STUDY}`),
       allTrials: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} ORDER BY t.number`),
@@ -53,6 +62,10 @@ export class SqliteStore implements Store {
         VALUES (@id, (SELECT seq FROM studies WHERE id = @studyId), @number, @params, @paramsKey, @state, @value,
           @failureReason, @source, @createdAt, @completedAt, @leaseExpiresAt, @predictionMean, @predictionStd,
           @acquisition)`),
+      claimQueued: p(`UPDATE trials SET state = 'pending', lease_expires_at = @leaseExpiresAt WHERE id = @id AND state = 'queued'`),
+      deleteQueued: p(`DELETE FROM trials WHERE id = @trialId AND state = 'queued'
+        AND study_seq = (SELECT seq FROM studies WHERE id = @studyId)`),
+      trialByParamsKey: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.params_key = @key ORDER BY t.number LIMIT 1`),
       updateTrial: p(`UPDATE trials SET state = @state, value = @value, failure_reason = @failureReason,
           completed_at = @completedAt, lease_expires_at = @leaseExpiresAt WHERE id = @id`),
       bestMin: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.state = 'completed' ORDER BY t.value ASC, t.number LIMIT 1`),
@@ -77,7 +90,7 @@ export class SqliteStore implements Store {
       model: p('SELECT model FROM studies WHERE id = ?'),
       saveModel: p('UPDATE studies SET model = ? WHERE id = ?'),
       totals: p(`SELECT
-          COALESCE(SUM(${STATE_FILTER.pending}), 0) AS pending, COALESCE(SUM(${STATE_FILTER.stale}), 0) AS stale,
+          COALESCE(SUM(${STATE_FILTER.queued}), 0) AS queued, COALESCE(SUM(${STATE_FILTER.pending}), 0) AS pending, COALESCE(SUM(${STATE_FILTER.stale}), 0) AS stale,
           COALESCE(SUM(${STATE_FILTER.completed}), 0) AS completed, COALESCE(SUM(${STATE_FILTER.failed}), 0) AS failed,
           COALESCE(SUM(${STATE_FILTER.stopped}), 0) AS stopped, (SELECT COUNT(*) FROM studies) AS studies
         FROM trials t`),
@@ -112,16 +125,21 @@ export class SqliteStore implements Store {
     return row && studyFromRow(row);
   }
 
-  listStudies(cursor: string | undefined, limit: number, namePrefix?: string): Page<Study> {
+  listStudies(cursor: string | undefined, limit: number, filter: { namePrefix?: string; state?: StudyState } = {}): Page<Study> {
     const after = parseCursor(cursor);
-    const rows = (
-      namePrefix === undefined
-        ? this.stmt.listStudies.all(after, limit + 1)
-        : this.stmt.listStudiesByPrefix.all({ after, prefix: namePrefix, limit: limit + 1 })
-    ) as StudyRow[];
+    // substr and length count characters, as startsWith does on a well-formed string; no LIKE escaping to get wrong.
+    const prefix = filter.namePrefix === undefined ? '' : 'AND substr(s.name, 1, length(@prefix)) = @prefix';
+    const state = filter.state === undefined ? '' : `AND ${STUDY_STATE} = @state`;
+    const rows = this.db
+      .prepare(`SELECT s.* FROM studies s WHERE s.seq > @after ${prefix} ${state} ORDER BY s.seq LIMIT @limit`)
+      .all({ after, limit: limit + 1, ...(filter.namePrefix !== undefined ? { prefix: filter.namePrefix } : {}), ...(filter.state ? { state: filter.state } : {}) }) as StudyRow[];
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return { items: page.map(studyFromRow), nextCursor: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  setStudyState(id: string, state: StudyState): void {
+    this.stmt.setStudyState.run({ id, state });
   }
 
   deleteStudy(id: string): boolean {
@@ -131,6 +149,7 @@ export class SqliteStore implements Store {
   trialCounts(studyId: string, now: number): TrialCounts {
     const row = this.stmt.counts.get({ studyId, now }) as Record<keyof TrialCounts, number | null>;
     return {
+      queued: row.queued ?? 0,
       pending: row.pending ?? 0,
       completed: row.completed ?? 0,
       failed: row.failed ?? 0,
@@ -182,6 +201,19 @@ export class SqliteStore implements Store {
       predictionMean: prediction?.mean ?? null,
       predictionStd: prediction?.std ?? null,
     });
+  }
+
+  claimQueuedTrial(trialId: string, leaseExpiresAt: number): boolean {
+    return this.stmt.claimQueued.run({ id: trialId, leaseExpiresAt }).changes > 0;
+  }
+
+  deleteQueuedTrial(studyId: string, trialId: string): boolean {
+    return this.stmt.deleteQueued.run({ studyId, trialId }).changes > 0;
+  }
+
+  trialWithParamsKey(studyId: string, key: string): Trial | undefined {
+    const row = this.stmt.trialByParamsKey.get({ studyId, key }) as TrialRow | undefined;
+    return row && trialFromRow(row);
   }
 
   updateTrial(trial: Trial): void {

@@ -37,7 +37,7 @@ describe('GET /metrics', () => {
     expect(families.get('posterior_engine_call_duration_seconds')?.type).toBe('HISTOGRAM');
     expect(families.get('posterior_suggestion_fallbacks_total')?.type).toBe('COUNTER');
     const trials = Object.fromEntries(families.get('posterior_trials')!.metrics.map((m) => [m.labels?.state, Number(m.value)]));
-    expect(trials).toEqual({ pending: 0, stale: 1, completed: 1, failed: 1, stopped: 0 });
+    expect(trials).toEqual({ queued: 0, pending: 0, stale: 1, completed: 1, failed: 1, stopped: 0 });
     expect(families.get('posterior_studies')?.metrics[0]?.value).toBe('1');
     expect(families.has('posterior_process_cpu_seconds_total')).toBe(true);
   });

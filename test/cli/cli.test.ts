@@ -60,7 +60,7 @@ describe('usage', () => {
   test('--help prints the commands and exits 0', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'report <studyId> <trialId> <step> <value>', 'best', 'export', 'backup --to FILE']) {
+    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'report <studyId> <trialId> <step> <value>', 'best', 'export', 'backup --to FILE', 'pause <studyId>', 'resume <studyId>', 'complete <studyId>', 'trials list <studyId> [--state STATE]', 'watch <studyId>']) {
       expect(run.stdout).toContain(command);
     }
   });
@@ -126,8 +126,8 @@ describe('against the service', () => {
     const human = await cli(['studies', 'list']);
     expect(human.code).toBe(0);
     const [header, ...rows] = human.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^ID\s+NAME\s+GOAL\s+PARAMS\s+COMPLETED\s+PENDING\s+FAILED\s+TOTAL\s+CREATED$/);
-    expect(rows.some((r) => r.startsWith(studyId) && r.includes('cli-study') && r.includes('minimize loss'))).toBe(true);
+    expect(header).toMatch(/^ID\s+NAME\s+STATE\s+GOAL\s+PARAMS\s+COMPLETED\s+PENDING\s+FAILED\s+TOTAL\s+CREATED$/);
+    expect(rows.some((r) => r.startsWith(studyId) && r.includes('cli-study') && / active /.test(r) && r.includes('minimize loss'))).toBe(true);
     const machine = await cli(['studies', 'list', '--json']);
     expect(parsed(machine).studies.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['cli-study', 'cli-piped']));
   });
@@ -182,7 +182,7 @@ describe('against the service', () => {
     expect(after).toMatchObject({ code: 1, stderr: expect.stringContaining('TRIAL_NOT_PENDING (409)') });
     const shown = await cli(['studies', 'show', asha]);
     expect(shown.stdout).toContain('early stopping:  asha (maxStep 9, minStep 1, reductionFactor 3, mode aggressive)');
-    expect(shown.stdout).toContain('trials:          2 (0 completed, 1 pending, 0 stale, 0 failed, 1 stopped)');
+    expect(shown.stdout).toContain('trials:          2 (0 completed, 1 pending, 0 queued, 0 stale, 0 failed, 1 stopped)');
   });
 
   test('best prints the best trial with its parameters', async () => {
@@ -195,8 +195,9 @@ describe('against the service', () => {
   test('studies show prints the study, its counts, its best trial and its space', async () => {
     const human = await cli(['studies', 'show', studyId]);
     expect(human.code).toBe(0);
-    expect(human.stdout).toContain('trials:          3 (2 completed, 0 pending, 0 stale, 1 failed, 0 stopped)');
+    expect(human.stdout).toContain('trials:          3 (2 completed, 0 pending, 0 queued, 0 stale, 1 failed, 0 stopped)');
     expect(human.stdout).toMatch(/^algorithm:\s+gp\nearly stopping:\s+none\n/m);
+    expect(human.stdout).toMatch(/^state:\s+active\n/m);
     expect(human.stdout).toMatch(/best:\s+-0\.5 at trial 0/);
     expect(human.stdout).toMatch(/lr\s+float\s+0\.0001 … 1 \(log\)/);
     expect(human.stdout).toMatch(/opt\s+categorical\s+"adam", "sgd"/);

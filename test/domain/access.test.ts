@@ -24,7 +24,7 @@ describe('scopes', () => {
     expect(SCOPES.map((s) => grants(key(...held), s))).toEqual(expected);
   });
 
-  test('every GET needs read, the study writes and the stateless suggest need write, create and delete need admin', () => {
+  test('every GET needs read, the study writes and the stateless suggest need write, create, update and delete need admin', () => {
     expect(operationScopes).toEqual({
       listStudies: 'read',
       getStudy: 'read',
@@ -36,8 +36,11 @@ describe('scopes', () => {
       observe: 'write',
       heartbeatTrial: 'write',
       reportTrial: 'write',
+      enqueueTrial: 'write',
+      deleteTrial: 'write',
       suggestStateless: 'write',
       createStudy: 'admin',
+      updateStudy: 'admin',
       deleteStudy: 'admin',
     });
   });

@@ -85,3 +85,30 @@ test('0004 keeps every trial of a database made before it, and then allows a sto
   db.prepare(`DELETE FROM studies WHERE id = 'st_1'`).run();
   expect(db.prepare('SELECT COUNT(*) AS n FROM trial_reports').get()).toEqual({ n: 0 });
 });
+
+test('0006 keeps every study, trial and report of a database made before it, and then allows queued trials and paused studies', () => {
+  const all = readMigrations();
+  applyMigrations(db, all.filter((m) => m.version < 6));
+  db.prepare(`INSERT INTO studies (id, name, parameters, objective, options, created_at) VALUES ('st_1', 'old', '[]', '{}', '{}', 1)`).run();
+  const insert = db.prepare(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, source, created_at, lease_expires_at)
+    VALUES (?, 1, ?, '{}', ?, ?, ?, 'initial', 1, ?)`);
+  insert.run('tr_a', 0, 'a', 'completed', 0.5, null);
+  insert.run('tr_b', 1, 'b', 'stopped', 0.9, null);
+  insert.run('tr_c', 2, 'c', 'pending', null, 99);
+  db.prepare(`INSERT INTO trial_reports (trial_id, study_seq, step, value, at, decision, reason, rung) VALUES ('tr_b', 1, 1, 0.9, 2, 'stop', 'r', 1)`).run();
+  const trials = db.prepare('SELECT * FROM trials ORDER BY number').all();
+  const reports = db.prepare('SELECT * FROM trial_reports').all();
+  const { state: _state, ...study } = db.prepare('SELECT * FROM studies').get() as Record<string, unknown>;
+  applyMigrations(db, all);
+  expect(db.prepare('SELECT * FROM trials ORDER BY number').all()).toEqual(trials);
+  expect(db.prepare('SELECT * FROM trial_reports').all()).toEqual(reports);
+  expect(db.prepare('SELECT * FROM studies').get()).toEqual({ ...study, state: 'active' });
+  db.prepare(`UPDATE studies SET state = 'paused'`).run();
+  expect(() => db.prepare(`UPDATE studies SET state = 'stopped'`).run()).toThrow(/CHECK/);
+  insert.run('tr_d', 3, 'd', 'queued', null, null);
+  expect(() => insert.run('tr_e', 4, 'e', 'queued', null, 5)).toThrow(/CHECK/);
+  expect(db.pragma('foreign_key_check')).toEqual([]);
+  db.prepare(`DELETE FROM studies WHERE id = 'st_1'`).run();
+  expect(db.prepare('SELECT COUNT(*) AS n FROM trial_reports').get()).toEqual({ n: 0 });
+  expect(db.prepare('SELECT COUNT(*) AS n FROM trials').get()).toEqual({ n: 0 });
+});

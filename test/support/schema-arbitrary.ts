@@ -1,7 +1,7 @@
 /**
  * JSON Schema → fast-check arbitrary, for the subset openapi.yaml uses: `type` (one or a
  * list), `enum`, `const`, `oneOf` (with or without a `discriminator`), `properties`,
- * `required`, `additionalProperties` (false or a schema), `items`, `minItems`,
+ * `required`, `additionalProperties` (false or a schema), `minProperties`, `items`, `minItems`,
  * `maxItems`, `minimum`, `maximum`, `minLength`, `maxLength` and local `$ref`s. Every
  * value it generates is valid against the schema; a keyword outside that subset throws,
  * so a contract that grows past it is noticed instead of silently fuzzed less.
@@ -23,6 +23,7 @@ export type Schema = {
   properties?: Record<string, Schema>;
   required?: string[];
   additionalProperties?: boolean | Schema;
+  minProperties?: number;
   items?: Schema;
   minItems?: number;
   maxItems?: number;
@@ -36,7 +37,7 @@ export type Schema = {
 const ANNOTATIONS = new Set(['description', 'default', 'examples', 'title']);
 const KEYWORDS = new Set([
   '$ref', 'type', 'enum', 'const', 'oneOf', 'discriminator', 'properties', 'required', 'additionalProperties',
-  'items', 'minItems', 'maxItems', 'minimum', 'maximum', 'minLength', 'maxLength',
+  'minProperties', 'items', 'minItems', 'maxItems', 'minimum', 'maximum', 'minLength', 'maxLength',
 ]);
 
 export type SchemaArbitraryOptions = {
@@ -125,24 +126,30 @@ export function schemaArbitrary(schema: Schema, options: SchemaArbitraryOptions)
         return fc.array(build(s.items, `${where}/items`), { minLength, maxLength: Math.max(minLength, Math.min(s.maxItems ?? maxItems, maxItems)) });
       }
       case 'object': {
-        const properties = s.properties ?? {};
-        const record = fc.record(
-          Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, build(v, `${where}/properties/${k}`)])),
-          { requiredKeys: s.required ?? [] },
-        );
-        const extra = s.additionalProperties;
-        if (extra === undefined || typeof extra === 'boolean') return record.map((r) => objectFromEntries(Object.entries(r)));
-        const extraEntries = fc.uniqueArray(fc.tuple(interestingString(0, maxStringLength), build(extra, `${where}/additionalProperties`)), {
-          maxLength: maxExtraKeys,
-          selector: ([k]) => k,
-        });
-        return fc
-          .tuple(record, extraEntries)
-          .map(([r, entries]) => objectFromEntries([...entries.filter(([k]) => !(k in properties)), ...Object.entries(r)]));
+        // An object of too few keys is drawn again (a PATCH body of optional fields: at least one).
+        const minProperties = s.minProperties ?? 0;
+        return object(s, where).filter((o) => Object.keys(o as object).length >= minProperties);
       }
       default:
         throw new Error(`type '${type}' at ${where} is not supported`);
     }
+  };
+
+  const object = (s: Schema, where: string): fc.Arbitrary<unknown> => {
+    const properties = s.properties ?? {};
+    const record = fc.record(
+      Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, build(v, `${where}/properties/${k}`)])),
+      { requiredKeys: s.required ?? [] },
+    );
+    const extra = s.additionalProperties;
+    if (extra === undefined || typeof extra === 'boolean') return record.map((r) => objectFromEntries(Object.entries(r)));
+    const extraEntries = fc.uniqueArray(fc.tuple(interestingString(0, maxStringLength), build(extra, `${where}/additionalProperties`)), {
+      maxLength: maxExtraKeys,
+      selector: ([k]) => k,
+    });
+    return fc
+      .tuple(record, extraEntries)
+      .map(([r, entries]) => objectFromEntries([...entries.filter(([k]) => !(k in properties)), ...Object.entries(r)]));
   };
 
   return build(schema, '#');

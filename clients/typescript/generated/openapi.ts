@@ -105,7 +105,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List studies, oldest first. */
+        /** List studies, oldest first, optionally only those in one state. */
         get: operations["listStudies"];
         put?: never;
         /**
@@ -162,7 +162,15 @@ export interface paths {
         delete: operations["deleteStudy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Pause, resume or complete a study.
+         * @description `state: paused` stops suggestions (`409 STUDY_PAUSED`) while observe, report and
+         *     heartbeat go on, so running trials finish; `active` resumes; `completed` ends the
+         *     study (`409 STUDY_COMPLETE` on suggest). A study a user completed may be made active
+         *     again. A study that reached its `maxTrials` stays completed: making it active or
+         *     paused is `409 STUDY_COMPLETE`. Setting the state it already has changes nothing.
+         */
+        patch: operations["updateStudy"];
         trace?: never;
     };
     "/v1/studies/{studyId}/suggest": {
@@ -178,7 +186,10 @@ export interface paths {
         put?: never;
         /**
          * Lease new trials to evaluate.
-         * @description Returns `count` new pending trials, each leased for the study's `leaseSeconds`.
+         * @description Returns `count` pending trials, each leased for the study's `leaseSeconds`. Queued
+         *     trials (`POST /v1/studies/{studyId}/trials`) are handed out first, oldest first, with
+         *     `source: queued`; the engine proposes the rest, taking the queued ones as running.
+         *     A paused study answers `409 STUDY_PAUSED`; a completed one `409 STUDY_COMPLETE`.
          *     Send `Idempotency-Key` to make a retry safe: the same key on the same study returns
          *     the same trials and never creates new ones. A suggestion never repeats the
          *     parameters of any trial of the study (pending, stale, completed or failed); when a
@@ -232,7 +243,18 @@ export interface paths {
         /** List a study's trials by number, optionally only those in one state. */
         get: operations["listTrials"];
         put?: never;
-        post?: never;
+        /**
+         * Queue a configuration to be tried; the next suggest hands it out first.
+         * @description The trial is `queued`: it holds no lease and takes no observation until a suggest
+         *     hands it out (oldest first, with `source: queued`); until then it may be deleted.
+         *     `params` must fit the search space (`422 INVALID_PARAMS` with a pointer to the
+         *     field). Queuing the parameters of a trial that is still queued returns that trial
+         *     with `200`; those of any other trial are `409 DUPLICATE_PARAMS`, as a study never
+         *     tries a point twice. A queued trial counts towards `maxTrials`: a study that has
+         *     them all, or that was marked completed, answers `409 STUDY_COMPLETE`. A paused
+         *     study takes queued trials; they wait until it is active again.
+         */
+        post: operations["enqueueTrial"];
         delete?: never;
         options?: never;
         head?: never;
@@ -253,7 +275,11 @@ export interface paths {
         get: operations["getTrial"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a queued trial.
+         * @description Only a queued trial can be deleted; any other answers `409 TRIAL_NOT_QUEUED`.
+         */
+        delete: operations["deleteTrial"];
         options?: never;
         head?: never;
         patch?: never;
@@ -575,16 +601,29 @@ export interface components {
                 maxTrials?: number;
                 maxConcurrentTrials?: number;
             };
-            /**
-             * @description Always `active` in this version.
-             * @enum {string}
-             */
-            state: "active";
+            state: components["schemas"]["StudyState"];
             /** Format: date-time */
             createdAt: string;
             trialCounts: components["schemas"]["TrialCounts"];
         };
+        /**
+         * @description `active`: suggests. `paused`: suggest answers `409 STUDY_PAUSED`; observe, report and
+         *     heartbeat go on, so running trials finish. `completed`: set by a user, or reached
+         *     (the study has its `maxTrials` trials, none of them queued); suggest answers
+         *     `409 STUDY_COMPLETE`.
+         * @enum {string}
+         */
+        StudyState: "active" | "paused" | "completed";
+        StudyPatch: {
+            state?: components["schemas"]["StudyState"];
+        };
+        TrialEnqueue: {
+            params: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
+        };
         TrialCounts: {
+            queued: number;
             pending: number;
             completed: number;
             failed: number;
@@ -593,17 +632,18 @@ export interface components {
             total: number;
         };
         /**
-         * @description `pending`: leased to a worker; `completed`: has a value; `failed`: the run crashed;
+         * @description `queued`: a configuration a person asked for, waiting for a suggest to hand it out;
+         *     `pending`: leased to a worker; `completed`: has a value; `failed`: the run crashed;
          *     `stale`: pending, but its lease ran out without a heartbeat; `stopped`: early stopping
          *     ended it, and it keeps its last reported value and its curve.
          * @enum {string}
          */
-        TrialState: "pending" | "completed" | "failed" | "stale" | "stopped";
+        TrialState: "queued" | "pending" | "completed" | "failed" | "stale" | "stopped";
         /**
          * @description Where the parameters came from.
          * @enum {string}
          */
-        TrialSource: "initial" | "random" | "gp-logei" | "random-fallback" | "external" | "sobol" | "grid";
+        TrialSource: "initial" | "random" | "gp-logei" | "random-fallback" | "external" | "sobol" | "grid" | "queued";
         Trial: {
             id: string;
             /** @description 0-based position of the trial in its study. */
@@ -925,6 +965,7 @@ export interface operations {
     listStudies: {
         parameters: {
             query?: {
+                state?: components["schemas"]["StudyState"];
                 /** @description Page size. */
                 limit?: components["parameters"]["Limit"];
                 /** @description The `nextCursor` of the previous page. */
@@ -1083,6 +1124,41 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    updateStudy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StudyPatch"];
+            };
+        };
+        responses: {
+            /** @description The study as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Study"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     suggestTrials: {
         parameters: {
             query?: never;
@@ -1205,6 +1281,51 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    enqueueTrial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrialEnqueue"];
+            };
+        };
+        responses: {
+            /** @description A trial with these parameters was already queued; it is returned unchanged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trial"];
+                };
+            };
+            /** @description Queued. */
+            201: {
+                headers: {
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trial"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getTrial: {
         parameters: {
             query?: never;
@@ -1229,6 +1350,33 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    deleteTrial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+                trialId: components["parameters"]["TrialId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -1,10 +1,11 @@
 /** Routes for `/v1/studies`: thin handlers, validated input → one use case → response. */
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
-import { createStudy, deleteStudy, getStudy, listStudies } from '../../domain/study-lifecycle.js';
+import { createStudy, deleteStudy, getStudy, listStudies, updateStudy } from '../../domain/study-lifecycle.js';
+import type { StudyState } from '../../domain/study.js';
 import { principalOf } from '../auth.js';
 import { studyBody } from '../presenters.js';
-import type { StudyCreateBody } from '../types.js';
+import type { StudyCreateBody, StudyPatchBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
 
 export function studiesRouter(deps: Deps): Router {
@@ -18,12 +19,17 @@ export function studiesRouter(deps: Deps): Router {
   });
 
   router.get('/v1/studies', (req, res) => {
-    const page = listStudies(deps, queryString(req, 'cursor'), queryLimit(req), principalOf(req));
+    const state = queryString(req, 'state') as StudyState | undefined;
+    const page = listStudies(deps, queryString(req, 'cursor'), queryLimit(req), principalOf(req), state);
     res.json({ studies: page.items.map(studyBody), nextCursor: page.nextCursor });
   });
 
   router.get('/v1/studies/:studyId', (req, res) => {
     res.json(studyBody(getStudy(deps, req.params.studyId)));
+  });
+
+  router.patch('/v1/studies/:studyId', (req, res) => {
+    res.json(studyBody(updateStudy(deps, req.params.studyId, req.body as StudyPatchBody)));
   });
 
   router.delete('/v1/studies/:studyId', (req, res) => {

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
 import { observe } from '../../domain/observe.js';
+import { deleteQueuedTrial, enqueueTrial } from '../../domain/queued-trials.js';
 import { reportTrial } from '../../domain/report.js';
 import { prepareNext, suggest } from '../../domain/suggest/suggest.js';
 import type { TrialState } from '../../domain/trial.js';
@@ -9,7 +10,7 @@ import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trial-q
 import { clientSignal } from '../client-signal.js';
 import type { Metrics } from '../metrics.js';
 import { trialBody } from '../presenters.js';
-import type { ObserveBody, ReportBody, SuggestBody } from '../types.js';
+import type { ObserveBody, ReportBody, SuggestBody, TrialEnqueueBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
 
 export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggestion' | 'countReport'>): Router {
@@ -45,6 +46,17 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
     });
     const t = now();
     res.json({ trials: page.items.map((trial) => trialBody(trial, t)), nextCursor: page.nextCursor });
+  });
+
+  router.post('/v1/studies/:studyId/trials', (req, res) => {
+    const { trial, created } = enqueueTrial(deps, req.params.studyId, req.body as TrialEnqueueBody);
+    if (created) res.status(201).location(`/v1/studies/${req.params.studyId}/trials/${trial.id}`);
+    res.json(trialBody(trial, now()));
+  });
+
+  router.delete('/v1/studies/:studyId/trials/:trialId', (req, res) => {
+    deleteQueuedTrial(deps, req.params.studyId, req.params.trialId);
+    res.status(204).end();
   });
 
   router.get('/v1/studies/:studyId/trials/:trialId', (req, res) => {

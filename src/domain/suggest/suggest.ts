@@ -16,16 +16,20 @@ import { assertWithinLimits, countLimitErrors } from '../limits.js';
 import type { Outcome } from '../keyed-mutex.js';
 import { snapshotFingerprint } from './prepared-suggestions.js';
 import { requireStudy } from '../study-lifecycle.js';
-import type { SuggestionRequest, SuggestionResult } from './suggester.js';
-import { encodingOf } from '../study.js';
+import type { ModelState, Suggestion, SuggestionRequest, SuggestionResult } from './suggester.js';
+import { encodingOf, type Study } from '../study.js';
 import { effectiveState, newTrial, type Trial } from '../trial.js';
 
 /** Answers that mean the study ran out of room: a batch is then served one request at a time. */
 const RUNS_OUT = new Set<ErrorCode>(['SEARCH_SPACE_EXHAUSTED', 'STUDY_COMPLETE', 'CONCURRENCY_LIMIT']);
 
-/** Running and all trials of a snapshot at `now`. */
-function countsOf(trials: Trial[], now: number): { total: number; pending: number } {
-  return { total: trials.length, pending: trials.filter((t) => effectiveState(t, now) === 'pending').length };
+/** Running, queued and all trials of a snapshot at `now`. */
+function countsOf(trials: Trial[], now: number): { total: number; pending: number; queued: number } {
+  return {
+    total: trials.length,
+    pending: trials.filter((t) => effectiveState(t, now) === 'pending').length,
+    queued: trials.filter((t) => t.state === 'queued').length,
+  };
 }
 
 /** Fresh snapshots tried before giving up; each retry means another request won a race. */
@@ -120,13 +124,17 @@ async function serveBatch(deps: Deps, inputs: SuggestInput[]): Promise<Outcome<T
   });
 }
 
+/** One point a suggest hands out: a queued trial, or a new suggestion. */
+type Point = { queued: Trial; suggestion?: undefined } | { queued?: undefined; suggestion: Suggestion };
+
 /**
  * One suggester call and one transaction for every input; the trials of each input, in
- * order. A lost race (another server process took a point or an idempotency key) starts
- * over from a fresh snapshot, replaying the keys that are now recorded.
+ * order. Queued trials go first, oldest first; the suggester proposes the rest, seeing the
+ * queued ones handed out as pending. A lost race (another server process took a point, a
+ * queued trial or an idempotency key) starts over from a fresh snapshot, replaying the keys
+ * that are now recorded.
  */
 async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][]> {
-  const { store, clock } = deps;
   const studyId = (inputs[0] as SuggestInput).studyId;
   const result: (Trial[] | null)[] = inputs.map(() => null);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -135,68 +143,117 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
     if (todo.length === 0) return result as Trial[][];
 
     const study = requireStudy(deps, studyId);
-    const total = todo.reduce((n, { input }) => n + input.count, 0);
-    const model = store.studyModel(study.id);
-    const signal = whenAllAborted(todo.map(({ input }) => input.signal));
-    const request: SuggestionRequest = {
-      study,
-      trials: store.allTrials(study.id),
-      firstNumber: store.nextTrialNumber(study.id),
-      count: total,
-      now: clock.now(),
-      ...(model ? { model } : {}),
-      ...(signal ? { signal } : {}),
-    };
-    assertCapacity(study, countsOf(request.trials, request.now), total);
-    const prepared = total === 1 ? deps.prepared.take(study.id, snapshotFingerprint(request.trials, request.now)) : undefined;
-    const proposal: SuggestionResult = prepared ?? (await deps.suggester.suggest(request));
+    const { points, model } = await proposePoints(deps, study, todo.map(({ input }) => input));
     // A client that left while its points were computed gets none leased: they go back to the pool.
     let offset = 0;
-    const wanted = todo.map(({ input, i }) => ({ input, i, points: proposal.suggestions.slice(offset, (offset += input.count)) }));
+    const wanted = todo.map(({ input, i }) => ({ input, i, points: points.slice(offset, (offset += input.count)) }));
     for (const w of wanted) if (w.input.signal?.aborted) result[w.i] = [];
     const kept = wanted.filter((w) => !w.input.signal?.aborted);
-    const suggestions = kept.flatMap((w) => w.points);
-    const encoding = encodingOf(study);
-
-    const written = store.transaction((): boolean => {
-      requireStudy(deps, study.id);
-      assertCapacity(study, store.trialCounts(study.id, clock.now()), suggestions.length);
-      const keys = suggestions.map((s) => paramsKey(encoding, s.params));
-      if (store.takenParamsKeys(study.id, keys).length > 0) return false;
-      if (kept.some(({ input }) => input.idempotencyKey !== undefined && store.findIdempotencyKey(study.id, input.idempotencyKey))) {
-        return false;
-      }
-      const now = clock.now();
-      let number = store.nextTrialNumber(study.id);
-      const trials = suggestions.map((s, i) =>
-        newTrial({
-          id: newId('tr'),
-          studyId: study.id,
-          number: number++,
-          params: s.params,
-          paramsKey: keys[i] as string,
-          source: s.source,
-          createdAt: now,
-          leaseExpiresAt: now + study.options.leaseSeconds * 1000,
-          prediction: s.prediction ?? null,
-          acquisition: s.acquisition ?? null,
-        }),
-      );
-      for (const trial of trials) store.insertTrial(trial);
-      if (proposal.model) store.saveStudyModel(study.id, proposal.model);
-      let at = 0;
-      for (const { input, i } of kept) {
-        const mine = trials.slice(at, (at += input.count));
-        if (input.idempotencyKey !== undefined) {
-          store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash: requestHash(input), trialIds: mine.map((t) => t.id) }, now);
-        }
-        result[i] = mine;
-      }
-      return true;
-    });
-    if (written) return result as Trial[][];
+    const written = writeLease(deps, study, kept, model);
+    if (written) {
+      kept.forEach(({ i }, k) => (result[i] = written[k] as Trial[]));
+      return result as Trial[][];
+    }
   }
   throw new Error(`suggest: ${MAX_ATTEMPTS} snapshots in a row lost the race to concurrent requests`);
+}
+
+/** The points for `inputs` from a fresh snapshot: queued trials first, then the suggester's. */
+async function proposePoints(deps: Deps, study: Study, inputs: SuggestInput[]): Promise<{ points: Point[]; model?: ModelState }> {
+  const { store, clock } = deps;
+  const total = inputs.reduce((n, input) => n + input.count, 0);
+  const now = clock.now();
+  const trials = store.allTrials(study.id);
+  const queued = trials.filter((t) => t.state === 'queued').slice(0, total);
+  const created = total - queued.length;
+  assertCapacity(study, countsOf(trials, now), { leased: total, created });
+  const points: Point[] = queued.map((t) => ({ queued: t }));
+  if (created === 0) return { points };
+
+  // NOTE: the suggester sees the queued trials handed out here as pending, so that the GP
+  // conditions on them as on any running trial and the design does not repeat them (decision 0025).
+  const handing = new Set(queued.map((t) => t.id));
+  const lease = now + study.options.leaseSeconds * 1000;
+  const snapshot = trials.map((t) => (handing.has(t.id) ? { ...t, state: 'pending' as const, leaseExpiresAt: lease } : t));
+  const model = store.studyModel(study.id);
+  const signal = whenAllAborted(inputs.map((input) => input.signal));
+  const request: SuggestionRequest = {
+    study,
+    trials: snapshot,
+    firstNumber: store.nextTrialNumber(study.id),
+    count: created,
+    now,
+    ...(model ? { model } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  const prepared = created === 1 && queued.length === 0 ? deps.prepared.take(study.id, snapshotFingerprint(trials, now)) : undefined;
+  const proposal: SuggestionResult = prepared ?? (await deps.suggester.suggest(request));
+  points.push(...proposal.suggestions.map((suggestion) => ({ suggestion })));
+  return { points, ...(proposal.model ? { model: proposal.model } : {}) };
+}
+
+/**
+ * The one short transaction of a suggest: claims the queued trials, inserts the new ones,
+ * stores the model and the idempotency keys. The trials of each input, or null when another
+ * request took one of the points, queued trials or keys first.
+ */
+function writeLease(
+  deps: Deps,
+  study: Study,
+  kept: { input: SuggestInput; points: Point[] }[],
+  model: ModelState | undefined,
+): Trial[][] | null {
+  const { store, clock } = deps;
+  const points = kept.flatMap((w) => w.points);
+  const fresh = points.flatMap((p) => (p.suggestion ? [p.suggestion] : []));
+  const encoding = encodingOf(study);
+  return store.transaction((): Trial[][] | null => {
+    // Read again: the study may have been paused or completed while its points were computed.
+    const current = requireStudy(deps, study.id);
+    const now = clock.now();
+    assertCapacity(current, store.trialCounts(study.id, now), { leased: points.length, created: fresh.length });
+    const keys = fresh.map((s) => paramsKey(encoding, s.params));
+    if (store.takenParamsKeys(study.id, keys).length > 0) return null;
+    if (kept.some(({ input }) => input.idempotencyKey !== undefined && store.findIdempotencyKey(study.id, input.idempotencyKey))) {
+      return null;
+    }
+    const leaseExpiresAt = now + study.options.leaseSeconds * 1000;
+    let number = store.nextTrialNumber(study.id);
+    let k = 0;
+    const trials: Trial[] = [];
+    for (const p of points) {
+      if (p.queued) {
+        // Another process handed it out, or a user deleted it, since the snapshot.
+        if (!store.claimQueuedTrial(p.queued.id, leaseExpiresAt)) return null;
+        trials.push({ ...p.queued, state: 'pending', leaseExpiresAt });
+        continue;
+      }
+      const s = p.suggestion;
+      const trial = newTrial({
+        id: newId('tr'),
+        studyId: study.id,
+        number: number++,
+        params: s.params,
+        paramsKey: keys[k++] as string,
+        source: s.source,
+        createdAt: now,
+        leaseExpiresAt,
+        prediction: s.prediction ?? null,
+        acquisition: s.acquisition ?? null,
+      });
+      store.insertTrial(trial);
+      trials.push(trial);
+    }
+    if (model) store.saveStudyModel(study.id, model);
+    let at = 0;
+    return kept.map(({ input }) => {
+      const mine = trials.slice(at, (at += input.count));
+      if (input.idempotencyKey !== undefined) {
+        store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash: requestHash(input), trialIds: mine.map((t) => t.id) }, now);
+      }
+      return mine;
+    });
+  });
 }
 
 function reusedKey(key: string): ProblemError {
@@ -235,7 +292,8 @@ export function prepareNext(deps: Deps, studyId: string): Promise<void> {
       if (!study) return;
       const now = deps.clock.now();
       const trials = deps.store.allTrials(studyId);
-      if (trials.some((t) => effectiveState(t, now) === 'pending')) return;
+      // A queued trial is handed out before any computed point, so there is nothing to prepare.
+      if (trials.some((t) => t.state === 'queued' || effectiveState(t, now) === 'pending')) return;
       const model = deps.store.studyModel(studyId);
       const result = await deps.suggester.suggest({
         study,

@@ -61,9 +61,11 @@ export async function createFixture(target: LiveTarget, serial: number): Promise
     if (answer.kind !== 'response' || answer.status >= 300) {
       throw new Error(`fixture set-up failed: ${method} ${path} → ${answer.kind === 'response' ? `${answer.status} ${answer.text}` : answer.kind}`);
     }
-    return JSON.parse(answer.text) as { id: string; trials: { id: string }[] };
+    return JSON.parse(answer.text) as { id: string; state: string; trials: { id: string }[] };
   };
   const study = await call('POST', '/v1/studies', { name: `fixture-${serial}`, parameters: FIXTURE_SPACE, objective: { goal: 'minimize' }, options: { seed: 1 } });
+  // Another suite on the same server may have made this fixture and paused or completed it.
+  if (study.state !== 'active') await call('PATCH', `/v1/studies/${study.id}`, { state: 'active' });
   const { trials } = await call('POST', `/v1/studies/${study.id}/suggest`, { count: 3 });
   const [completed, failed, pending] = trials.map((t) => t.id) as [string, string, string];
   await call('POST', `/v1/studies/${study.id}/observe`, { trialId: completed, value: 0.5 });

@@ -1,8 +1,8 @@
 /**
  * Runs generated requests against the live server through the oracle, keeping the
  * fixture study as the legend describes it: made on first use and after a restart, and
- * made again after a 2xx that may have changed its three trials (observe, heartbeat,
- * delete) or after a few suggestions. A new fixture costs four writes, about 50 ms, so
+ * made again after a 2xx that may have changed its three trials or its state (observe,
+ * heartbeat, PATCH, delete) or after a few suggestions. A new fixture costs four writes, about 50 ms, so
  * it is not remade after every write.
  */
 import type { LiveTarget } from './live-target.js';
@@ -12,8 +12,8 @@ import type { Spec } from './spec-operations.js';
 
 export type CaseResult = { failures: Failure[]; transcript: string[] };
 
-/** Operations whose 2xx may change the fixture's trials or remove the study. */
-const CHANGES_FIXTURE = new Set(['observe', 'heartbeatTrial', 'deleteStudy']);
+/** Operations whose 2xx may change the fixture's trials or state, or remove the study (a paused study suggests no more). */
+const CHANGES_FIXTURE = new Set(['observe', 'heartbeatTrial', 'deleteStudy', 'updateStudy']);
 /**
  * Problem codes that say "this request is malformed": a request valid against openapi.yaml
  * must not get them. One that does means the server and the contract disagree, or the
