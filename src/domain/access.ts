@@ -4,8 +4,9 @@
  * | scope   | allows                                                                        |
  * | ------- | ----------------------------------------------------------------------------- |
  * | `read`  | every GET under `/v1`                                                         |
- * | `write` | suggest, observe and heartbeat on a study, and the stateless `POST /v1/suggest` |
- * | `admin` | creating and deleting studies, and everything `read` and `write` allow        |
+ * | `write` | suggest, observe, report, heartbeat, import and a trial's metadata on a study, |
+ * |         | and the stateless `POST /v1/suggest`                                          |
+ * | `admin` | creating, changing and deleting studies, and everything `read` and `write` allow |
  *
  * `read` and `write` are independent of each other: a training worker's key is typically
  * `["read", "write"]`. A key with a `studyPrefix` reaches only the studies whose name
@@ -36,8 +37,11 @@ export const operationScopes = {
   observe: 'write',
   heartbeatTrial: 'write',
   reportTrial: 'write',
+  importTrials: 'write',
+  updateTrial: 'write',
   suggestStateless: 'write',
   createStudy: 'admin',
+  updateStudy: 'admin',
   deleteStudy: 'admin',
 } as const satisfies Record<string, Scope>;
 

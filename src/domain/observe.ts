@@ -3,16 +3,19 @@ import { paramsKey, validateParams } from '../bo/encoding.js';
 import type { Params } from '../bo/search-space.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
+import { applyMetadata, sameMetadata, type MetadataPatch } from './metadata.js';
 import { newId } from './ids.js';
 import { requireStudy } from './study-lifecycle.js';
 import { requireTrial } from './trial-queries.js';
 import { encodingOf } from './study.js';
 import { effectiveState, newTrial, type Trial } from './trial.js';
 
-export type Observation =
+/** `metadata`, when sent, is merged into the trial's (domain/metadata.ts), also on a repeated observation. */
+export type Observation = (
   | { trialId: string; value: number }
   | { trialId: string; failed: true; reason?: string }
-  | { params: Params; value: number };
+  | { params: Params; value: number }
+) & { metadata?: MetadataPatch };
 
 /**
  * The trial as it is after the observation, whether a new trial was created, and whether
@@ -32,7 +35,7 @@ export function observe(deps: Deps, studyId: string, observation: Observation): 
 function updatePending(
   deps: Deps,
   studyId: string,
-  observation: { trialId: string; value: number } | { trialId: string; failed: true; reason?: string },
+  observation: ({ trialId: string; value: number } | { trialId: string; failed: true; reason?: string }) & { metadata?: MetadataPatch },
 ): { trial: Trial; changed: boolean } {
   const { store, clock } = deps;
   return store.transaction(() => {
@@ -44,8 +47,17 @@ function updatePending(
       throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was stopped early at its value ${trial.value}; a stopped trial takes no observation`);
     }
 
+    // NOTE: a repeated observation merges its metadata again, which changes nothing the
+    // second time; `changed` is about the model's data only (metadata never reaches it).
+    const metadata = applyMetadata(trial.metadata, observation.metadata);
+    const sameAgain = (): { trial: Trial; changed: boolean } => {
+      if (metadata === trial.metadata || sameMetadata(metadata, trial.metadata)) return { trial, changed: false };
+      const annotated = { ...trial, metadata };
+      store.updateTrial(annotated);
+      return { trial: annotated, changed: false };
+    };
     if ('failed' in observation) {
-      if (state === 'failed') return { trial, changed: false };
+      if (state === 'failed') return sameAgain();
       if (state === 'completed') {
         throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} is already completed with value ${trial.value}`);
       }
@@ -55,13 +67,14 @@ function updatePending(
         failureReason: observation.reason ?? null,
         completedAt: now,
         leaseExpiresAt: null,
+        metadata,
       };
       store.updateTrial(failed);
       return { trial: failed, changed: true };
     }
 
     if (state === 'completed') {
-      if (trial.value === observation.value) return { trial, changed: false };
+      if (trial.value === observation.value) return sameAgain();
       throw new ProblemError(
         'TRIAL_VALUE_CONFLICT',
         `trial ${trial.id} was completed with value ${trial.value}, not ${observation.value}`,
@@ -69,13 +82,13 @@ function updatePending(
       );
     }
     if (state === 'failed') throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was reported failed`);
-    const completed: Trial = { ...trial, state: 'completed', value: observation.value, completedAt: now, leaseExpiresAt: null };
+    const completed: Trial = { ...trial, state: 'completed', value: observation.value, completedAt: now, leaseExpiresAt: null, metadata };
     store.updateTrial(completed);
     return { trial: completed, changed: true };
   });
 }
 
-function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number }): Trial {
+function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number; metadata?: MetadataPatch }): Trial {
   const { store, clock } = deps;
   const study = requireStudy(deps, studyId);
   const encoding = encodingOf(study);
@@ -84,6 +97,7 @@ function recordExternal(deps: Deps, studyId: string, observation: { params: Para
     detail: e.message,
   }));
   if (errors.length > 0) throw new ProblemError('INVALID_PARAMS', errors[0]?.detail, errors);
+  const metadata = applyMetadata({}, observation.metadata);
   // Reorder to the space's order, so that stored params read the same whoever wrote them.
   const params: Params = Object.fromEntries(study.parameters.map((p) => [p.name, observation.params[p.name] as Params[string]]));
   return store.transaction(() => {
@@ -100,6 +114,7 @@ function recordExternal(deps: Deps, studyId: string, observation: { params: Para
       state: 'completed',
       value: observation.value,
       completedAt: now,
+      metadata,
     });
     store.insertTrial(trial);
     return trial;

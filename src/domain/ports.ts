@@ -4,6 +4,7 @@
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
+import type { Metadata } from './metadata.js';
 import type { Study } from './study.js';
 import type { ModelState } from './suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from './trial.js';
@@ -28,6 +29,7 @@ export interface Store {
   findStudyByName(name: string): Study | undefined;
   /** Studies in creation order; with `namePrefix`, only those whose name starts with it (pages count those only). */
   listStudies(cursor: string | undefined, limit: number, namePrefix?: string): Page<Study>;
+  updateStudyMetadata(studyId: string, metadata: Metadata): void;
   /** Deletes the study and, by cascade, its trials; false when it did not exist. */
   deleteStudy(id: string): boolean;
 
@@ -43,7 +45,7 @@ export interface Store {
   /** The next free trial number of the study. */
   nextTrialNumber(studyId: string): number;
   insertTrial(trial: Trial): void;
-  /** Writes the mutable fields (state, value, failureReason, completedAt, leaseExpiresAt). */
+  /** Writes the mutable fields (state, value, failureReason, completedAt, leaseExpiresAt, metadata). */
   updateTrial(trial: Trial): void;
   /** The best completed trial by goal, the earliest on ties. */
   bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined;

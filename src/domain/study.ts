@@ -4,6 +4,7 @@
  */
 import { createEncoding, type Encoding } from '../bo/encoding.js';
 import type { Goal, ParamSpec } from '../bo/search-space.js';
+import type { Metadata, MetadataPatch } from './metadata.js';
 
 export type Objective = { name: string; goal: Goal };
 
@@ -43,6 +44,8 @@ export type Study = {
   options: StudyOptions;
   state: 'active';
   createdAt: number;
+  /** The user's own; never seen by a suggester (domain/metadata.ts). */
+  metadata: Metadata;
 };
 
 export type StudyDraft = {
@@ -50,6 +53,7 @@ export type StudyDraft = {
   parameters: ParamSpec[];
   objective: { name?: string; goal: Goal };
   options?: Partial<Omit<StudyOptions, 'earlyStopping'>> & { earlyStopping?: EarlyStoppingDraft };
+  metadata?: MetadataPatch;
 };
 
 export const DEFAULT_LEASE_SECONDS = 3600;

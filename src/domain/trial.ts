@@ -7,10 +7,11 @@
  * keeps the service free of background jobs and always right after a restart.
  */
 import type { Params } from '../bo/search-space.js';
+import type { Metadata } from './metadata.js';
 
 export type StoredTrialState = 'pending' | 'completed' | 'failed' | 'stopped';
 export type TrialState = StoredTrialState | 'stale';
-export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external' | 'sobol' | 'grid';
+export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external' | 'sobol' | 'grid' | 'imported';
 
 export type Trial = {
   id: string;
@@ -30,6 +31,8 @@ export type Trial = {
   prediction: { mean: number; std: number } | null;
   /** log EI at `params` when it was suggested. */
   acquisition: number | null;
+  /** The user's own; never seen by a suggester (domain/metadata.ts). */
+  metadata: Metadata;
 };
 
 export type TrialCounts = { pending: number; completed: number; failed: number; stale: number; stopped: number; total: number };
@@ -47,7 +50,7 @@ export function isBetter(a: number, b: number, goal: 'minimize' | 'maximize'): b
 
 /** The fields of a new trial that have no default. */
 export type NewTrial = Pick<Trial, 'id' | 'studyId' | 'number' | 'params' | 'paramsKey' | 'source' | 'createdAt'> &
-  Partial<Pick<Trial, 'state' | 'value' | 'failureReason' | 'completedAt' | 'leaseExpiresAt' | 'prediction' | 'acquisition'>>;
+  Partial<Pick<Trial, 'state' | 'value' | 'failureReason' | 'completedAt' | 'leaseExpiresAt' | 'prediction' | 'acquisition' | 'metadata'>>;
 
 /** The one place a Trial is assembled: pending, with nothing observed, unless told otherwise. */
 export function newTrial(fields: NewTrial): Trial {
@@ -59,6 +62,7 @@ export function newTrial(fields: NewTrial): Trial {
     leaseExpiresAt: null,
     prediction: null,
     acquisition: null,
+    metadata: {},
     ...fields,
   };
 }

@@ -1,10 +1,11 @@
 /** Routes for `/v1/studies`: thin handlers, validated input → one use case → response. */
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
-import { createStudy, deleteStudy, getStudy, listStudies } from '../../domain/study-lifecycle.js';
+import type { MetadataPatch } from '../../domain/metadata.js';
+import { createStudy, deleteStudy, getStudy, listStudies, updateStudyMetadata } from '../../domain/study-lifecycle.js';
 import { principalOf } from '../auth.js';
 import { studyBody } from '../presenters.js';
-import type { StudyCreateBody } from '../types.js';
+import type { StudyCreateBody, StudyUpdateBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
 
 export function studiesRouter(deps: Deps): Router {
@@ -12,7 +13,7 @@ export function studiesRouter(deps: Deps): Router {
 
   router.post('/v1/studies', (req, res) => {
     const body = req.body as StudyCreateBody;
-    const { study, created } = createStudy(deps, body, principalOf(req));
+    const { study, created } = createStudy(deps, { ...body, metadata: body.metadata as MetadataPatch | undefined }, principalOf(req));
     if (created) res.status(201).location(`/v1/studies/${study.id}`);
     res.json(studyBody(study));
   });
@@ -24,6 +25,12 @@ export function studiesRouter(deps: Deps): Router {
 
   router.get('/v1/studies/:studyId', (req, res) => {
     res.json(studyBody(getStudy(deps, req.params.studyId)));
+  });
+
+  router.patch('/v1/studies/:studyId', (req, res) => {
+    const body = req.body as StudyUpdateBody;
+    const study = body.metadata === undefined ? getStudy(deps, req.params.studyId) : updateStudyMetadata(deps, req.params.studyId, body.metadata as MetadataPatch);
+    res.json(studyBody(study));
   });
 
   router.delete('/v1/studies/:studyId', (req, res) => {

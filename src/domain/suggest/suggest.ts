@@ -199,7 +199,8 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
   throw new Error(`suggest: ${MAX_ATTEMPTS} snapshots in a row lost the race to concurrent requests`);
 }
 
-function reusedKey(key: string): ProblemError {
+/** The key was first used with another body (on this study, by any operation that takes keys). */
+export function reusedKey(key: string): ProblemError {
   return new ProblemError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key '${key}' was first used with a different request body`, [
     { header: 'Idempotency-Key', detail: 'reused with a different body' },
   ]);

@@ -1,0 +1,122 @@
+/**
+ * The import use case: results obtained elsewhere (another tool, an earlier study, a
+ * spreadsheet) recorded as finished trials of a study, `source: "imported"`, all or none.
+ *
+ * Every row is checked before anything is written, and every bad row is named with its
+ * index and field; then one transaction writes them all, so a reader sees none or all of
+ * them. With an `Idempotency-Key`, a retry with the same body answers the same trials and
+ * writes nothing; another body under the same key is `409 IDEMPOTENCY_KEY_REUSED`.
+ *
+ * Imported trials are observations like any other: the model conditions on the completed
+ * ones and never suggests a failed one's point again.
+ */
+import { createHash } from 'node:crypto';
+import { paramsKey, validateParams } from '../bo/encoding.js';
+import type { Params } from '../bo/search-space.js';
+import type { Deps } from './deps.js';
+import { ProblemError, type ErrorCode, type FieldError } from './errors.js';
+import { newId } from './ids.js';
+import { assertWithinLimits } from './limits.js';
+import { mergedMetadata, metadataSizeErrors, type MetadataPatch } from './metadata.js';
+import { requireStudy } from './study-lifecycle.js';
+import { encodingOf, type Study } from './study.js';
+import { reusedKey } from './suggest/suggest.js';
+import { newTrial, type Trial } from './trial.js';
+
+/** One row as the contract takes it (`ImportTrial` in openapi.yaml). */
+export type ImportRow = {
+  params: Params;
+  value?: number;
+  failed?: boolean;
+  reason?: string;
+  metadata?: MetadataPatch;
+  /** ISO 8601; default: `completedAt`. */
+  createdAt?: string;
+  /** ISO 8601; default: the time of the import. */
+  completedAt?: string;
+};
+
+export type ImportInput = { studyId: string; trials: ImportRow[]; idempotencyKey?: string };
+
+/** A row's error, with the code that names its kind (the problem's own code when all rows agree). */
+type RowError = FieldError & { code: ErrorCode };
+
+export function importTrials(deps: Deps, input: ImportInput): { trials: Trial[]; created: boolean } {
+  const { store, clock, limits } = deps;
+  assertWithinLimits(
+    input.trials.length > limits.importTrials
+      ? [{ pointer: '#/trials', detail: `at most ${limits.importTrials} trials per import (LIMIT_IMPORT_TRIALS), got ${input.trials.length}` }]
+      : [],
+  );
+  const study = requireStudy(deps, input.studyId);
+  const now = clock.now();
+  const errors: RowError[] = [];
+  const drafts = input.trials.map((row, i) => draftOf(study, row, i, now, errors));
+  if (errors.length > 0) {
+    const codes = new Set(errors.map((e) => e.code));
+    const code = codes.size === 1 ? errors[0]!.code : 'VALIDATION_FAILED';
+    const rows = new Set(errors.map((e) => e.pointer?.split('/')[2]));
+    throw new ProblemError(code, `${rows.size} of ${input.trials.length} rows are invalid; nothing was imported. First: ${errors[0]!.pointer} ${errors[0]!.detail}`, errors);
+  }
+  const hash = `import:${createHash('sha256').update(JSON.stringify(input.trials)).digest('hex')}`;
+  return store.transaction(() => {
+    requireStudy(deps, input.studyId);
+    const key = input.idempotencyKey;
+    const record = key === undefined ? undefined : store.findIdempotencyKey(input.studyId, key);
+    if (record) {
+      if (record.requestHash !== hash) throw reusedKey(key!);
+      const byId = new Map(store.findTrialsByIds(input.studyId, record.trialIds).map((t) => [t.id, t]));
+      return { trials: record.trialIds.map((id) => byId.get(id)).filter((t): t is Trial => t !== undefined), created: false };
+    }
+    let number = store.nextTrialNumber(input.studyId);
+    const trials = drafts.map((draft) => newTrial({ ...draft!, id: newId('tr'), studyId: input.studyId, number: number++, source: 'imported' }));
+    for (const trial of trials) store.insertTrial(trial);
+    if (key !== undefined) store.insertIdempotencyKey(input.studyId, key, { requestHash: hash, trialIds: trials.map((t) => t.id) }, clock.now());
+    return { trials, created: true };
+  });
+}
+
+type Draft = Pick<Trial, 'params' | 'paramsKey' | 'state' | 'value' | 'failureReason' | 'createdAt' | 'completedAt' | 'metadata'>;
+
+/** The row as a trial's fields, or undefined after pushing its errors (pointers under `#/trials/i`). */
+function draftOf(study: Study, row: ImportRow, i: number, now: number, errors: RowError[]): Draft | undefined {
+  const at = `#/trials/${i}`;
+  const before = errors.length;
+  const encoding = encodingOf(study);
+  for (const e of validateParams(encoding, row.params)) errors.push({ code: 'INVALID_PARAMS', pointer: `${at}/params${e.pointer}`, detail: e.message });
+
+  const failed = row.failed === true;
+  if (row.value !== undefined && failed) {
+    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/failed`, detail: 'a row with a value is a completed trial; leave out failed' });
+  } else if (row.value === undefined && !failed) {
+    errors.push({ code: 'VALIDATION_FAILED', pointer: at, detail: 'needs value (a completed trial) or failed: true' });
+  } else if (row.value !== undefined && !Number.isFinite(row.value)) {
+    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/value`, detail: 'must be a finite number' });
+  }
+  if (row.reason !== undefined && !failed) errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/reason`, detail: 'only a failed row has a reason' });
+
+  const metadata = mergedMetadata({}, row.metadata);
+  for (const e of metadataSizeErrors(metadata, `${at}/metadata`)) errors.push({ code: 'METADATA_TOO_LARGE', ...e });
+
+  const completedAt = row.completedAt === undefined ? now : Date.parse(row.completedAt);
+  const createdAt = row.createdAt === undefined ? completedAt : Date.parse(row.createdAt);
+  if (Number.isNaN(completedAt)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/completedAt`, detail: 'must be an ISO 8601 date-time' });
+  if (Number.isNaN(createdAt)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/createdAt`, detail: 'must be an ISO 8601 date-time' });
+  else if (createdAt > completedAt) {
+    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/createdAt`, detail: `is after completedAt (${new Date(completedAt).toISOString()})` });
+  }
+  if (errors.length > before) return undefined;
+
+  // Reorder to the space's order, so that stored params read the same whoever wrote them.
+  const params: Params = Object.fromEntries(study.parameters.map((p) => [p.name, row.params[p.name] as Params[string]]));
+  return {
+    params,
+    paramsKey: paramsKey(encoding, params),
+    state: failed ? 'failed' : 'completed',
+    value: failed ? null : row.value!,
+    failureReason: failed ? (row.reason ?? null) : null,
+    createdAt,
+    completedAt,
+    metadata,
+  };
+}
