@@ -34,6 +34,7 @@ export const commandOptions = {
   report: {},
   best: {},
   export: { format: { type: 'string' }, output: { type: 'string', short: 'o' } },
+  import: { file: { type: 'string' }, format: { type: 'string' }, 'idempotency-key': { type: 'string' } },
   backup: { to: { type: 'string' }, database: { type: 'string' }, force: { type: 'boolean' } },
 } as const;
 
@@ -117,6 +118,9 @@ Commands:
                                                           prints the decision (continue or stop) and why
   best <studyId>                                          the best completed trial
   export <studyId> [--format csv|json] [-o FILE]          every trial, as CSV (default) or JSON
+  import <studyId> --file FILE [--format csv|json]        record the completed and failed trials of an export
+         [--idempotency-key K]                            (CSV or JSON, by the file's extension) in one request;
+                                                          - reads stdin
   backup --to FILE [--database sqlite:PATH] [--force]     copy the database file, also while the server runs;
                                                           --force replaces FILE; the database defaults to
                                                           $DATABASE_URL, then sqlite:./data/posterior.db
