@@ -34,7 +34,8 @@ export async function importCommand(api: Api, line: CommandLine, out: Out, stdin
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const format = formatOf(line.options.format, file, text);
-  const rows = format === 'json' ? jsonRows(text, file) : csvRows(text, file, answer(await api.typed.GET('/v1/studies/{studyId}', { params: { path: { studyId: studyId! } } })));
+  const table = format === 'csv' ? csvTable(text, file) : undefined;
+  const rows = table ? csvRows(table, file, answer(await api.typed.GET('/v1/studies/{studyId}', { params: { path: { studyId: studyId! } } }))) : jsonRows(text, file);
   const key = line.options['idempotency-key'];
   const result = await api.typed.POST('/v1/studies/{studyId}/trials:import', {
     params: { path: { studyId: studyId! }, ...(typeof key === 'string' ? { header: { 'Idempotency-Key': key } } : {}) },
@@ -95,8 +96,8 @@ function fromExported(t: ExportedTrial): ImportTrial | undefined {
   };
 }
 
-/** The columns of the CSV export: `state`, `value`, `failureReason`, `createdAt`, `completedAt`, `params.<name>`, `metadata`. */
-function csvRows(text: string, file: string, study: Study): Rows {
+/** The records of the CSV, checked for the header the export writes. */
+function csvTable(text: string, file: string): { header: string[]; body: string[][] } {
   let records: string[][];
   try {
     records = csvRecords(text);
@@ -105,6 +106,11 @@ function csvRows(text: string, file: string, study: Study): Rows {
   }
   const [header, ...body] = records;
   if (!header || !header.includes('state')) throw new UsageError(`${file} has no header with a state column, as \`posterior export\` writes`);
+  return { header, body };
+}
+
+/** The columns of the CSV export: `state`, `value`, `failureReason`, `createdAt`, `completedAt`, `params.<name>`, `metadata`. */
+function csvRows({ header, body }: { header: string[]; body: string[][] }, file: string, study: Study): Rows {
   const column = new Map(header.map((name, i) => [name, i]));
   const rows: Rows = { trials: [], origins: [], skipped: 0 };
   body.forEach((record, r) => {
