@@ -3,7 +3,7 @@
  * checkpoint path, a git commit). It is stored, returned, exported and imported, and
  * never reaches a suggester: nothing in `domain/suggest/` or `bo/` reads it.
  *
- * Every write is a shallow merge (decision 0024): the keys sent replace those keys, the
+ * NOTE: every write is a shallow merge (decision 0024): the keys sent replace those keys, the
  * others stay, and a key sent as `null` is removed (RFC 7396 at the top level). So a worker
  * can add `checkpoint` at each report without knowing what the launcher set at suggest
  * time, and a retry of the same write changes nothing.
