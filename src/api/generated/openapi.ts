@@ -618,7 +618,7 @@ export interface components {
             /** @description Not part of the definition; creating an existing study returns it with its metadata unchanged. */
             metadata?: components["schemas"]["MetadataPatch"];
         };
-        /** @description What `PATCH` changes on a study; at least one field. */
+        /** @description What `PATCH` changes on a study; a field left out stays as it is. */
         StudyUpdate: {
             metadata?: components["schemas"]["MetadataPatch"];
         };
