@@ -19,8 +19,10 @@ const metadataBytes = Number(flag('metadata') ?? 100);
 const repeats = Number(flag('repeats') ?? 3);
 const from = flag('from') === 'dist' ? 'dist' : 'source';
 
+type Spec = { name: string; type: string; low?: number; high?: number; log?: boolean; values?: number[]; choices?: string[] };
+
 /** Ten parameters: six floats (two on a log scale), two ints, an ordinal and a categorical. */
-const parameters = [
+const parameters: Spec[] = [
   ...Array.from({ length: 6 }, (_, i) => ({ name: `x${i}`, type: 'float', low: i < 2 ? 1e-5 : -5, high: i < 2 ? 1 : 5, log: i < 2 })),
   { name: 'layers', type: 'int', low: 1, high: 12 },
   { name: 'width', type: 'int', low: 16, high: 1024 },

@@ -24,7 +24,7 @@ describe('scopes', () => {
     expect(SCOPES.map((s) => grants(key(...held), s))).toEqual(expected);
   });
 
-  test('every GET needs read, the study writes and the stateless suggest need write, create and delete need admin', () => {
+  test('every GET needs read, the study writes (a trial\'s metadata and an import too) and the stateless suggest need write, create, change and delete need admin', () => {
     expect(operationScopes).toEqual({
       listStudies: 'read',
       getStudy: 'read',
@@ -36,8 +36,11 @@ describe('scopes', () => {
       observe: 'write',
       heartbeatTrial: 'write',
       reportTrial: 'write',
+      importTrials: 'write',
+      updateTrial: 'write',
       suggestStateless: 'write',
       createStudy: 'admin',
+      updateStudy: 'admin',
       deleteStudy: 'admin',
     });
   });
