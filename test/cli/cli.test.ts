@@ -60,7 +60,7 @@ describe('usage', () => {
   test('--help prints the commands and exits 0', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'report <studyId> <trialId> <step> <value>', 'best', 'export', 'backup --to FILE']) {
+    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'report <studyId> <trialId> <step> <value>', 'best', 'export', 'import <studyId> --file FILE', 'backup --to FILE']) {
       expect(run.stdout).toContain(command);
     }
   });
