@@ -118,7 +118,7 @@ Commands:
                                                           prints the decision (continue or stop) and why
   best <studyId>                                          the best completed trial
   export <studyId> [--format csv|json] [-o FILE]          every trial, as CSV (default) or JSON
-  import <studyId> --file FILE [--format csv|json]        record the completed and failed trials of an export
+  import <studyId> --file FILE [--format csv|json]        record the completed, failed and stopped trials of an export
          [--idempotency-key K]                            (CSV or JSON, by the file's extension) in one request;
                                                           - reads stdin
   backup --to FILE [--database sqlite:PATH] [--force]     copy the database file, also while the server runs;

@@ -2,9 +2,9 @@
  * `posterior import <studyId> --file results.csv|json`: the rows of an export (CSV or JSON,
  * as `posterior export` writes them) recorded as trials of a study, in one request.
  *
- * Completed and failed trials are imported with their params, value or failure reason,
- * metadata and times; pending, stale and stopped ones carry no final result and are
- * skipped (and counted). The study's space says how to read a CSV cell: a number for a
+ * Completed, failed and stopped trials are imported with their params, value or failure
+ * reason, metadata, times and (from JSON) reports; pending and stale ones carry no result
+ * yet and are skipped (and counted). The study's space says how to read a CSV cell: a number for a
  * float, int or ordinal, the choice whose CSV text it is for a categorical.
  */
 import { readFile } from 'node:fs/promises';
@@ -44,9 +44,10 @@ export async function importCommand(api: Api, line: CommandLine, out: Out, stdin
   if (!result.response.ok) throw withOrigins(new ApiError(result.response.status, answerProblem(result.error)), rows.origins);
   const { trials } = answer(result);
   if (line.global.json) return json(out, { trials, skipped: rows.skipped });
-  const failed = trials.filter((t) => t.state === 'failed').length;
-  out.write(`imported ${trials.length} trials into ${studyId} (${trials.length - failed} completed, ${failed} failed)`);
-  out.write(rows.skipped > 0 ? `; skipped ${rows.skipped} without a final result (pending, stale or stopped)\n` : '\n');
+  const count = (state: string) => trials.filter((t) => t.state === state).length;
+  const stopped = count('stopped');
+  out.write(`imported ${trials.length} trials into ${studyId} (${count('completed')} completed, ${count('failed')} failed${stopped > 0 ? `, ${stopped} stopped` : ''})`);
+  out.write(rows.skipped > 0 ? `; skipped ${rows.skipped} without a result yet (pending or stale)\n` : '\n');
 }
 
 function formatOf(option: string | boolean | undefined, file: string, text: string): 'csv' | 'json' {
@@ -59,7 +60,7 @@ function formatOf(option: string | boolean | undefined, file: string, text: stri
   return /^\s*[[{]/.test(text) ? 'json' : 'csv';
 }
 
-type ExportedTrial = ImportTrial & { state?: string; failureReason?: string };
+type ExportedTrial = Omit<ImportTrial, 'reports'> & { state?: string; failureReason?: string; reports?: ImportTrial['reports'] };
 
 /** An export (`{study, trials}`), `{trials}`, or a bare array of rows. */
 function jsonRows(text: string, file: string): Rows {
@@ -83,13 +84,15 @@ function jsonRows(text: string, file: string): Rows {
   return rows;
 }
 
-/** The import fields of an exported trial; undefined for one without a final result. */
+/** The import fields of an exported trial; undefined for one without a result yet. */
 function fromExported(t: ExportedTrial): ImportTrial | undefined {
   if (t.state === undefined) return t;
-  if (t.state !== 'completed' && t.state !== 'failed') return undefined;
+  if (t.state !== 'completed' && t.state !== 'failed' && t.state !== 'stopped') return undefined;
   return {
     params: t.params,
-    ...(t.state === 'completed' ? { value: t.value! } : { failed: true as const, ...(t.failureReason !== undefined ? { reason: t.failureReason } : {}) }),
+    ...(t.state === 'failed' ? { failed: true as const, ...(t.failureReason !== undefined ? { reason: t.failureReason } : {}) } : { value: t.value! }),
+    ...(t.state === 'stopped' ? { stopped: true as const } : {}),
+    ...(t.reports !== undefined && t.reports.length > 0 ? { reports: t.reports } : {}),
     ...(t.metadata !== undefined && Object.keys(t.metadata).length > 0 ? { metadata: t.metadata } : {}),
     ...(t.createdAt !== undefined ? { createdAt: t.createdAt } : {}),
     ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
@@ -120,7 +123,7 @@ function csvRows({ header, body }: { header: string[]; body: string[][] }, file:
     };
     const where = `row ${r + 1} of ${file}`;
     const state = cell('state');
-    if (state !== 'completed' && state !== 'failed') {
+    if (state !== 'completed' && state !== 'failed' && state !== 'stopped') {
       rows.skipped++;
       return;
     }
@@ -130,7 +133,8 @@ function csvRows({ header, body }: { header: string[]; body: string[][] }, file:
     const metadata = metadataOf(cell('metadata'), where);
     rows.trials.push({
       params,
-      ...(state === 'completed' ? { value: numberOrText(cell('value')) as number } : { failed: true as const, ...(reason !== '' ? { reason } : {}) }),
+      ...(state === 'failed' ? { failed: true as const, ...(reason !== '' ? { reason } : {}) } : { value: numberOrText(cell('value')) as number }),
+      ...(state === 'stopped' ? { stopped: true as const } : {}),
       ...(metadata !== undefined ? { metadata } : {}),
       ...(cell('createdAt') !== '' ? { createdAt: cell('createdAt') } : {}),
       ...(cell('completedAt') !== '' ? { completedAt: cell('completedAt') } : {}),

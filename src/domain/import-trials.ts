@@ -21,7 +21,7 @@ import { mergedMetadata, metadataSizeErrors, type MetadataPatch } from './metada
 import { requireStudy } from './study-lifecycle.js';
 import { encodingOf, type Study } from './study.js';
 import { reusedKey } from './suggest/suggest.js';
-import { newTrial, type Trial } from './trial.js';
+import { newTrial, type Trial, type TrialReport } from './trial.js';
 
 /** One row as the contract takes it (`ImportTrial` in openapi.yaml). */
 export type ImportRow = {
@@ -29,6 +29,8 @@ export type ImportRow = {
   value?: number;
   failed?: boolean;
   reason?: string;
+  stopped?: boolean;
+  reports?: { step: number; value: number; at?: string }[];
   metadata?: MetadataPatch;
   /** ISO 8601; default: `completedAt`. */
   createdAt?: string;
@@ -51,7 +53,7 @@ export function importTrials(deps: Deps, input: ImportInput): { trials: Trial[];
   const study = requireStudy(deps, input.studyId);
   const now = clock.now();
   const errors: RowError[] = [];
-  const drafts = input.trials.map((row, i) => draftOf(study, row, i, now, errors));
+  const drafts = input.trials.map((row, i) => draftOf(study, row, i, now, errors)).filter((d): d is Draft => d !== undefined);
   if (errors.length > 0) {
     const codes = new Set(errors.map((e) => e.code));
     const code = codes.size === 1 ? errors[0]!.code : 'VALIDATION_FAILED';
@@ -71,14 +73,18 @@ export function importTrials(deps: Deps, input: ImportInput): { trials: Trial[];
       return { trials: record.trialIds.map((id) => byId.get(id)).filter((t): t is Trial => t !== undefined), created: false };
     }
     let number = store.nextTrialNumber(input.studyId);
-    const trials = drafts.map((draft) => newTrial({ ...draft!, id: newId('tr'), studyId: input.studyId, number: number++, source: 'imported' }));
-    for (const trial of trials) store.insertTrial(trial);
+    const trials = drafts.map(({ reports, ...draft }) => {
+      const trial = newTrial({ ...draft, id: newId('tr'), studyId: input.studyId, number: number++, source: 'imported' });
+      store.insertTrial(trial);
+      for (const report of reports) store.insertTrialReport(input.studyId, trial.id, report);
+      return trial;
+    });
     if (key !== undefined) store.insertIdempotencyKey(input.studyId, key, { requestHash: hash, trialIds: trials.map((t) => t.id) }, clock.now());
     return { trials, created: true };
   });
 }
 
-type Draft = Pick<Trial, 'params' | 'paramsKey' | 'state' | 'value' | 'failureReason' | 'createdAt' | 'completedAt' | 'metadata'>;
+type Draft = Pick<Trial, 'params' | 'paramsKey' | 'state' | 'value' | 'failureReason' | 'createdAt' | 'completedAt' | 'metadata'> & { reports: TrialReport[] };
 
 /** The row as a trial's fields, or undefined after pushing its errors (pointers under `#/trials/i`). */
 function draftOf(study: Study, row: ImportRow, i: number, now: number, errors: RowError[]): Draft | undefined {
@@ -88,14 +94,13 @@ function draftOf(study: Study, row: ImportRow, i: number, now: number, errors: R
   for (const e of validateParams(encoding, row.params)) errors.push({ code: 'INVALID_PARAMS', pointer: `${at}/params${e.pointer}`, detail: e.message });
 
   const failed = row.failed === true;
-  if (row.value !== undefined && failed) {
-    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/failed`, detail: 'a row with a value is a completed trial; leave out failed' });
-  } else if (row.value === undefined && !failed) {
-    errors.push({ code: 'VALIDATION_FAILED', pointer: at, detail: 'needs value (a completed trial) or failed: true' });
-  } else if (row.value !== undefined && !Number.isFinite(row.value)) {
-    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/value`, detail: 'must be a finite number' });
-  }
-  if (row.reason !== undefined && !failed) errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/reason`, detail: 'only a failed row has a reason' });
+  const stopped = row.stopped === true;
+  const invalid = (field: string, detail: string) => errors.push({ code: 'VALIDATION_FAILED', pointer: field === '' ? at : `${at}/${field}`, detail });
+  if (row.value !== undefined && failed) invalid('failed', 'a row with a value is a completed or stopped trial; leave out failed');
+  else if (stopped && failed) invalid('stopped', 'a failed trial has no value to stop at; leave out stopped');
+  else if (row.value === undefined && !failed) invalid('', `needs value (a ${stopped ? 'stopped' : 'completed'} trial) or failed: true`);
+  else if (row.value !== undefined && !Number.isFinite(row.value)) invalid('value', 'must be a finite number');
+  if (row.reason !== undefined && !failed) invalid('reason', 'only a failed row has a reason');
 
   const metadata = mergedMetadata({}, row.metadata);
   for (const e of metadataSizeErrors(metadata, `${at}/metadata`)) errors.push({ code: 'METADATA_TOO_LARGE', ...e });
@@ -107,6 +112,7 @@ function draftOf(study: Study, row: ImportRow, i: number, now: number, errors: R
   else if (createdAt > completedAt) {
     errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/createdAt`, detail: `is after completedAt (${new Date(completedAt).toISOString()})` });
   }
+  const reports = reportsOf(row, at, Number.isNaN(completedAt) ? now : completedAt, stopped, errors);
   if (errors.length > before) return undefined;
 
   // Reorder to the space's order, so that stored params read the same whoever wrote them.
@@ -114,11 +120,34 @@ function draftOf(study: Study, row: ImportRow, i: number, now: number, errors: R
   return {
     params,
     paramsKey: paramsKey(encoding, params),
-    state: failed ? 'failed' : 'completed',
+    state: failed ? 'failed' : stopped ? 'stopped' : 'completed',
     value: failed ? null : row.value!,
     failureReason: failed ? (row.reason ?? null) : null,
     createdAt,
     completedAt,
     metadata,
+    reports,
   };
+}
+
+/**
+ * The row's reports as stored: steps strictly increasing, values finite, each `continue`
+ * but a stopped trial's last (`stop`), reason `imported`, in no ASHA rung.
+ */
+function reportsOf(row: ImportRow, at: string, completedAt: number, stopped: boolean, errors: RowError[]): TrialReport[] {
+  const list = row.reports ?? [];
+  const out: TrialReport[] = [];
+  list.forEach((r, k) => {
+    const where = `${at}/reports/${k}`;
+    const time = r.at === undefined ? completedAt : Date.parse(r.at);
+    if (k > 0 && r.step <= list[k - 1]!.step) errors.push({ code: 'VALIDATION_FAILED', pointer: `${where}/step`, detail: `steps must go up; the report before is at step ${list[k - 1]!.step}` });
+    if (!Number.isFinite(r.value)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${where}/value`, detail: 'must be a finite number' });
+    if (Number.isNaN(time)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${where}/at`, detail: 'must be an ISO 8601 date-time' });
+    const last = k === list.length - 1;
+    out.push({ step: r.step, value: r.value, at: time, decision: stopped && last ? 'stop' : 'continue', reason: 'imported', rung: null });
+  });
+  if (stopped && list.length > 0 && list[list.length - 1]!.value !== row.value) {
+    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/value`, detail: `a stopped trial's value is its last report's (${list[list.length - 1]!.value})` });
+  }
+  return out;
 }

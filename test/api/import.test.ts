@@ -87,6 +87,51 @@ describe('a valid import', () => {
   });
 });
 
+describe('curves and stopped trials', () => {
+  test('a stopped row keeps its value and its reports (the last one stop), stays out of the model, and its point is never suggested again', async () => {
+    const { calls, engine } = recordingEngine();
+    await start({ engine });
+    const stoppedPoint = { lr: 0.05, layers: 8, batch: 128, optimizer: 'sgd' };
+    const res = await importRows([
+      ...Array.from({ length: 11 }, (_, i) => row(i)),
+      { params: stoppedPoint, value: 2.5, stopped: true, reports: [{ step: 1, value: 3, at: '2025-01-01T00:00:00Z' }, { step: 3, value: 2.5 }], completedAt: '2025-01-01T01:00:00Z' },
+    ]);
+    expect(res.status).toBe(201);
+    const stopped = res.body.trials[11];
+    expect(stopped).toMatchObject({ state: 'stopped', value: 2.5, source: 'imported' });
+    const one = await h.request.get(url(`/trials/${stopped.id}`));
+    expect(one.body.reports).toEqual([{ step: 1, value: 3, at: '2025-01-01T00:00:00.000Z' }, { step: 3, value: 2.5, at: '2025-01-01T01:00:00.000Z' }]);
+    expect(h.store.trialReports(studyId, stopped.id).map((r) => [r.decision, r.reason, r.rung])).toEqual([['continue', 'imported', null], ['stop', 'imported', null]]);
+    expect((await h.request.get(url())).body.trialCounts).toMatchObject({ completed: 11, stopped: 1 });
+    await h.request.post(url('/suggest')).send({}).expect(200);
+    expect(calls[0]!.observations).toHaveLength(11);
+    expect(JSON.stringify(calls[0])).toContain('"lr":0.05');
+  });
+
+  test('the median rule compares a new trial with the imported curves', async () => {
+    h = startHarness();
+    studyId = (await h.request.post('/v1/studies').send(studyBody({ options: { seed: 7, earlyStopping: { rule: 'median', maxStep: 10 } } }))).body.id;
+    const curve = (i: number) => ({ ...row(i), value: 0.2, reports: [{ step: 1, value: 0.3 }, { step: 2, value: 0.2 }] });
+    expect((await importRows([curve(0), curve(1), curve(2)])).status).toBe(201);
+    const trial = (await h.request.post(url('/suggest')).send({})).body.trials[0];
+    const report = await h.request.post(url(`/trials/${trial.id}/report`)).send({ step: 2, value: 5 });
+    expect(report.body).toMatchObject({ decision: 'stop', reason: expect.stringContaining('the median of 3 other trials') });
+  });
+
+  test('reports out of order, a stopped value that is not the last report\'s, and stopped with failed are named', async () => {
+    await start();
+    const res = await importRows([
+      { ...row(0), reports: [{ step: 2, value: 1 }, { step: 2, value: 1 }] },
+      { ...row(1), value: 1, stopped: true, reports: [{ step: 1, value: 2 }] },
+      { params: row(2).params, failed: true, stopped: true },
+    ]);
+    expectProblem(res, 422, 'VALIDATION_FAILED');
+    expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['#/trials/0/reports/1/step', '#/trials/1/value', '#/trials/2/stopped']);
+    expect(await total()).toBe(0);
+    expect(h.db.prepare('SELECT COUNT(*) AS n FROM trial_reports').get()).toEqual({ n: 0 });
+  });
+});
+
 describe('bad rows: 422, every one named, nothing written', () => {
   test('one bad row among good ones: INVALID_PARAMS with its index and field, and no trial is written', async () => {
     await start();

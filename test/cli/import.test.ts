@@ -49,11 +49,12 @@ const space = [
   { name: 'batch', type: 'ordinal', values: [16, 32, 64] },
   { name: 'tool', type: 'categorical', choices: ['=1+2', "'q", 'a,b', -3, true, 'plain'] },
 ];
-const create = async (name: string) => (await call('POST', '/v1/studies', { name, parameters: space, objective: { goal: 'minimize' } })).id as string;
+const create = async (name: string, options?: object) =>
+  (await call('POST', '/v1/studies', { name, parameters: space, objective: { goal: 'minimize' }, ...(options ? { options } : {}) })).id as string;
 
-/** A study with completed, failed and pending trials, values and metadata that are hard to write as text. */
+/** A study with completed, failed, stopped and pending trials, reports, and values and metadata that are hard to write as text. */
 async function sourceStudy(): Promise<string> {
-  const id = await create('source');
+  const id = await create('source', { earlyStopping: { rule: 'asha', maxStep: 9, mode: 'aggressive' } });
   const observations = [
     { params: { lr: 1e-6, layers: -3, batch: 16, tool: '=1+2' }, value: -0.5, metadata: { note: 'a, "quoted"\nline', unicode: 'élan ✓' } },
     { params: { lr: 0.1 + 0.2 - 0.2, layers: 0, batch: 32, tool: "'q" }, value: 0.1 + 0.2, metadata: { nested: { list: [1, 'two', null, false] } } },
@@ -65,7 +66,16 @@ async function sourceStudy(): Promise<string> {
   const { trials } = await call('POST', `/v1/studies/${id}/suggest`, { count: 2 });
   await call('POST', `/v1/studies/${id}/observe`, { trialId: trials[0].id, failed: true, reason: "=cmd|' /C calc'!A0", metadata: { host: 'gpu-1' } });
   await call('POST', `/v1/studies/${id}/observe`, { trialId: trials[1].id, failed: true });
-  await call('POST', `/v1/studies/${id}/suggest`, {}); // pending: no result, not imported
+  // Three trials with curves: one completes, one fails, one is stopped by ASHA at rung 1.
+  const [a, b, c] = (await call('POST', `/v1/studies/${id}/suggest`, { count: 3 })).trials as { id: string }[];
+  const report = (t: { id: string }, step: number, value: number) => call('POST', `/v1/studies/${id}/trials/${t.id}/report`, { step, value });
+  expect((await report(a!, 1, 0.5)).decision).toBe('continue');
+  expect((await report(b!, 1, 0.4)).decision).toBe('continue');
+  expect((await report(c!, 1, 1.35)).decision).toBe('stop');
+  await report(a!, 2, 0.45);
+  await call('POST', `/v1/studies/${id}/observe`, { trialId: a!.id, value: 0.3 });
+  await call('POST', `/v1/studies/${id}/observe`, { trialId: b!.id, failed: true, reason: 'NaN loss' });
+  await call('POST', `/v1/studies/${id}/suggest`, {}); // pending: no result yet, not imported
   return id;
 }
 
@@ -76,8 +86,10 @@ const comparableCsv = (text: string) => {
   const state = header!.indexOf('state');
   return [header!, ...rows.filter((r) => r[state] === 'completed' || r[state] === 'failed')].map((r) => keep.map((i) => r[i]));
 };
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- id and source are left out of the comparison
-const comparableJson = (text: string) => (JSON.parse(text).trials as Record<string, unknown>[]).filter((t) => t.state !== 'pending').map(({ id, source, ...rest }) => rest);
+/** The trials without what is the importing study's own (id, source), nor pending ones; without their reports when the import came from CSV, which has none. */
+const comparableJson = (text: string, withReports: boolean) =>
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- left out of the comparison
+  (JSON.parse(text).trials as Record<string, unknown>[]).filter((t) => t.state !== 'pending').map(({ id, source, reports, ...rest }) => (withReports && reports ? { ...rest, reports } : rest));
 
 test('export → import → export round-trips exactly, as CSV and as JSON', async () => {
   const source = await sourceStudy();
@@ -89,18 +101,20 @@ test('export → import → export round-trips exactly, as CSV and as JSON', asy
     const target = await create(`from-${format}`);
     const run = await cli(['import', target, '--file', files[format]]);
     expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout).toBe(`imported 7 trials into ${target} (5 completed, 2 failed); skipped 1 without a final result (pending, stale or stopped)\n`);
+    expect(run.stdout).toBe(`imported 10 trials into ${target} (6 completed, 3 failed, 1 stopped); skipped 1 without a result yet (pending or stale)\n`);
     const again = { csv: join(dir, `${format}-again.csv`), json: join(dir, `${format}-again.json`) };
     await cli(['export', target, '--format', 'csv', '-o', again.csv]);
     await cli(['export', target, '--format', 'json', '-o', again.json]);
     expect(comparableCsv(readFileSync(again.csv, 'utf8'))).toEqual(comparableCsv(readFileSync(files.csv, 'utf8')));
-    expect(comparableJson(readFileSync(again.json, 'utf8'))).toEqual(comparableJson(readFileSync(files.json, 'utf8')));
+    expect(comparableJson(readFileSync(again.json, 'utf8'), format === 'json')).toEqual(comparableJson(readFileSync(files.json, 'utf8'), format === 'json'));
     const sources = (JSON.parse(readFileSync(again.json, 'utf8')).trials as { source: string }[]).map((t) => t.source);
     expect(new Set(sources)).toEqual(new Set(['imported']));
   }
   // Not a vacuous comparison: the file holds the tricky cells.
   const exported = readFileSync(files.csv, 'utf8');
-  for (const cell of ["'=1+2", "''q", '"a,b"', "'=cmd|' /C calc'!A0", '-1e+300', '0.30000000000000004']) expect(exported).toContain(cell);
+  for (const cell of ["'=1+2", "''q", '"a,b"', "'=cmd|' /C calc'!A0", '-1e+300', '0.30000000000000004', ',stopped,1.35,']) expect(exported).toContain(cell);
+  const reports = (JSON.parse(readFileSync(files.json, 'utf8')).trials as { reports?: unknown[] }[]).filter((t) => t.reports).map((t) => t.reports!.length);
+  expect(reports).toEqual([2, 1, 1]);
 }, 120_000);
 
 test('--json prints the imported trials; the same --idempotency-key twice imports once', async () => {

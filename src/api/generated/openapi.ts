@@ -261,9 +261,9 @@ export interface paths {
         put?: never;
         /**
          * Record results obtained elsewhere as finished trials, all or none.
-         * @description Each row is a completed trial (`params` and `value`) or a failed one (`params`,
-         *     `failed: true`, `reason`), with optional `metadata` and the times it was created and
-         *     completed (default: now). The rows become trials in their order, numbered on from
+         * @description Each row is a completed trial (`params` and `value`), a failed one (`params`,
+         *     `failed: true`, `reason`) or a stopped one (`params`, `value`, `stopped: true`), with
+         *     optional `metadata`, `reports` and the times it was created and completed (default: now). The rows become trials in their order, numbered on from
          *     the study's last, with `source: imported`; the model conditions on the completed
          *     ones like on any other observation. The columns of the export (JSON or CSV) map
          *     onto these fields, so `posterior import` reads what `posterior export` writes.
@@ -646,9 +646,12 @@ export interface components {
             trials: components["schemas"]["ImportTrial"][];
         };
         /**
-         * @description A completed trial (`value`) or a failed one (`failed: true`, `reason`), exactly one of
-         *     the two. The fields are those of the export's trials; others the export writes (`id`,
-         *     `number`, `state`, `source`, …) are the importing study's own and are not sent.
+         * @description A completed trial (`value`), a failed one (`failed: true`, `reason`), or one that early
+         *     stopping ended (`stopped: true` with its last `value`). The fields are those of the
+         *     export's trials; others the export writes (`id`, `number`, `state`, `source`, …) are the
+         *     importing study's own and are not sent. `reports` are kept as the trial's curve, each
+         *     answered `continue` but a stopped trial's last (`stop`); the median rule compares new
+         *     trials with them, ASHA does not (they belong to no rung).
          */
         ImportTrial: {
             params: {
@@ -659,6 +662,21 @@ export interface components {
             /** @constant */
             failed?: true;
             reason?: string;
+            /**
+             * @description Early stopping ended this trial at `value`, its last report's; the model leaves it out, as it does a stopped trial of the study's own.
+             * @constant
+             */
+            stopped?: true;
+            /** @description The trial's intermediate values, by strictly increasing step. */
+            reports?: {
+                step: number;
+                value: number;
+                /**
+                 * Format: date-time
+                 * @description When it was reported; default the trial's `completedAt`.
+                 */
+                at?: string;
+            }[];
             metadata?: components["schemas"]["MetadataPatch"];
             /**
              * Format: date-time
