@@ -112,7 +112,7 @@ function csvTable(text: string, file: string): { header: string[]; body: string[
   return { header, body };
 }
 
-/** The columns of the CSV export: `state`, `value`, `failureReason`, `createdAt`, `completedAt`, `params.<name>`, `metadata`. */
+/** The columns of the CSV export it reads, by name: `state`, `value`, `failureReason`, `createdAt`, `completedAt`, `metadata`, `params.<name>`. */
 function csvRows({ header, body }: { header: string[]; body: string[][] }, file: string, study: Study): Rows {
   const column = new Map(header.map((name, i) => [name, i]));
   const rows: Rows = { trials: [], origins: [], skipped: 0 };

@@ -207,7 +207,7 @@ describe('against the service', () => {
     const csv = await cli(['export', studyId]);
     expect(csv.code).toBe(0);
     const [header, ...rows] = csv.stdout.trimEnd().split('\n');
-    expect(header).toBe('number,id,state,value,source,createdAt,completedAt,leaseExpiresAt,failureReason,params.lr,params.opt,metadata');
+    expect(header).toBe('number,id,state,value,source,createdAt,completedAt,leaseExpiresAt,failureReason,metadata,params.lr,params.opt');
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(new RegExp(`^0,${trialIds[0]},completed,-0\\.5,`));
     expect(rows[1]).toMatch(/,failed,.*CUDA OOM/);

@@ -386,9 +386,9 @@ export interface paths {
          * Every trial of the study, as JSON or CSV.
          * @description CSV has one row per trial by number, with the columns `number`, `id`, `state`,
          *     `value`, `source`, `createdAt`, `completedAt`, `leaseExpiresAt`, `failureReason`,
-         *     then one `params.<name>` column per parameter in the space's order, then `metadata`
-         *     (the trial's metadata as JSON text). A text cell that starts with `=`, `+`, `-`, `@`,
-         *     `'`, a tab or a carriage return
+         *     `metadata` (the trial's metadata as JSON text), then one `params.<name>` column per
+         *     parameter in the space's order. A text cell that starts with `=`, `+`, `-`, `@`, `'`,
+         *     a tab or a carriage return
          *     (a failure reason, a categorical choice) is written with a leading `'`, so that a
          *     spreadsheet shows it as text instead of running it as a formula (CSV injection).
          *     Numbers are written as they are, so a value of -0.5 stays -0.5. JSON is exact.

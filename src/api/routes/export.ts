@@ -28,13 +28,12 @@ export function exportRouter(deps: Deps): Router {
     const filename = study.name.replace(/[^\w.-]+/g, '_');
     if (queryString(req, 'format') === 'csv') {
       const names = study.parameters.map((p) => p.name);
-      const header = ['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason'];
-      // The metadata column comes last, so that the columns before it keep their places.
-      const rows = bodies.map((t) =>
-        [...header.map((column) => t[column as keyof typeof t] ?? ''), ...names.map((name) => t.params[name] ?? ''), JSON.stringify(t.metadata)].map(spreadsheetSafe),
-      );
+      const header = ['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason', 'metadata'];
+      // Metadata as JSON text, before the parameters: readers find those at the end of a row.
+      const cell = (t: (typeof bodies)[number], column: string) => (column === 'metadata' ? JSON.stringify(t.metadata) : (t[column as keyof typeof t] ?? ''));
+      const rows = bodies.map((t) => [...header.map((column) => cell(t, column)), ...names.map((name) => t.params[name] ?? '')].map(spreadsheetSafe));
       res.setHeader('Content-Disposition', `attachment; filename="${filename}.csv"`);
-      res.type('text/csv').send(stringify([[...header, ...names.map((n) => `params.${n}`), 'metadata'], ...rows], { cast: { boolean: String } }));
+      res.type('text/csv').send(stringify([[...header, ...names.map((n) => `params.${n}`)], ...rows], { cast: { boolean: String } }));
       return;
     }
     res.setHeader('Content-Disposition', `attachment; filename="${filename}.json"`);
