@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/api/generated/', 'coverage/', 'data/'] },
+  { ignores: ['dist/', 'clients/typescript/dist/', 'node_modules/', 'src/api/generated/', 'coverage/', 'data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

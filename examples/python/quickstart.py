@@ -1,7 +1,8 @@
 """The smallest complete Posterior loop: tune a small model trained here, in pure Python.
 
     npm start                                  # in one terminal
-    python3 examples/python/quickstart.py      # in another
+    pip install ./clients/python               # in another (in a virtual environment)
+    python3 examples/python/quickstart.py
 
 The model is a logistic regression on quadratic features, trained by mini-batch SGD on a
 synthetic two-class data set (two interleaved rings); the loop tunes its learning rate, L2
@@ -17,7 +18,7 @@ the best so far). A stopped trial trains no further, and its last loss tells the
 that its region is poor.
 
 Reads the server from POSTERIOR_URL (default http://127.0.0.1:8080) and an API key from
-POSTERIOR_API_KEY. Needs nothing beyond the standard library.
+POSTERIOR_API_KEY. Needs nothing beyond the standard library and the client.
 """
 
 import math
@@ -25,9 +26,7 @@ import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
-
-from posterior import Client, PosteriorError, PosteriorUnreachableError, tune  # noqa: E402
+from posterior_client import Client, PosteriorError, PosteriorUnreachableError, tune
 
 
 def rings(n, rng):

@@ -1,6 +1,7 @@
 """Tune a PyTorch CNN on CIFAR-10 with one worker per GPU. Documented, not run in CI.
 
-On a machine with PyTorch, torchvision and N GPUs, with Posterior reachable:
+On a machine with PyTorch, torchvision, the client (pip install ./clients/python) and N GPUs,
+with Posterior reachable:
 
     POSTERIOR_URL=http://posterior.internal:8080 POSTERIOR_API_KEY=... \\
         python3 examples/python/tune_pytorch.py --trials-per-worker 8 --epochs 20
@@ -34,15 +35,13 @@ import os
 import random
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Subset
+from torchvision import datasets, transforms
 
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-from torch.utils.data import DataLoader, Subset  # noqa: E402
-from torchvision import datasets, transforms  # noqa: E402
-
-from posterior import Client, PosteriorError, tune  # noqa: E402
-from worker_pool import device_for, run_workers  # noqa: E402
+from posterior_client import Client, PosteriorError, tune
+from worker_pool import device_for, run_workers
 
 STUDY = {
     "name": "cifar10-cnn",

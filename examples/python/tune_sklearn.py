@@ -1,7 +1,8 @@
 """Tune a scikit-learn SVM on the digits data set that ships with scikit-learn.
 
     npm start                                   # in one terminal
-    python3 examples/python/tune_sklearn.py     # in another (needs scikit-learn)
+    pip install ./clients/python scikit-learn   # in another (in a virtual environment)
+    python3 examples/python/tune_sklearn.py
 
 Maximizes the 3-fold cross-validated accuracy of an RBF support-vector classifier over
 C and gamma, both on a log scale. 15 trials take well under a minute on two cores.
@@ -13,14 +14,12 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "clients", "python"))
-
-from posterior import Client, PosteriorError, PosteriorUnreachableError, tune  # noqa: E402
-from sklearn.datasets import load_digits  # noqa: E402
-from sklearn.model_selection import cross_val_score  # noqa: E402
-from sklearn.pipeline import make_pipeline  # noqa: E402
-from sklearn.preprocessing import StandardScaler  # noqa: E402
-from sklearn.svm import SVC  # noqa: E402
+from posterior_client import Client, PosteriorError, PosteriorUnreachableError, tune
+from sklearn.datasets import load_digits
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 X, y = load_digits(return_X_y=True)
 

@@ -1,6 +1,6 @@
 """Training workers in processes of their own, one per device, that outlive each other's crashes.
 
-Used by tune_pytorch.py. Standard library only (with posterior.py), so it is tested where
+Used by tune_pytorch.py. Standard library only (with the client, posterior_client), so it is tested where
 there is no GPU and no PyTorch.
 
 ``run_workers`` starts ``target(rank, client, *args)`` in each worker process, where
@@ -15,7 +15,7 @@ import multiprocessing
 from multiprocessing.connection import wait
 from typing import Any, Callable, Dict, Optional, Sequence
 
-from posterior import Client, PosteriorError, PosteriorUnreachableError
+from posterior_client import Client, PosteriorError, PosteriorUnreachableError
 
 __all__ = ["TrackingClient", "device_for", "run_workers"]
 

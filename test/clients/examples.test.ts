@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { Posterior, type Study } from '../../clients/typescript/index.js';
-import { hasJq, hasPython, hasSklearn, startLiveServer, systemPython, type LiveServer } from './live-server.js';
+import { hasJq, hasPython, hasSklearn, pythonSourceEnv, startLiveServer, systemPython, type LiveServer } from './live-server.js';
 
 const run = promisify(execFile);
 const python = hasPython();
@@ -19,7 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => server.stop());
 
-const env = () => ({ ...process.env, POSTERIOR_URL: server.url, POSTERIOR_API_KEY: apiKey });
+/** The examples import the client as installed; here they get this checkout's (clients/python). */
+const env = () => pythonSourceEnv({ ...process.env, POSTERIOR_URL: server.url, POSTERIOR_API_KEY: apiKey });
 
 async function studyNamed(name: string): Promise<Study> {
   const { studies } = await client.listStudies();
@@ -102,20 +103,20 @@ test.skipIf(!python)('tune_pytorch.py compiles (it needs GPUs and is not run her
 const pytorchCheck = 'test/clients/python/tune_pytorch_check.py';
 
 test.skipIf(!python)('tune_pytorch.py validates on images without the training augmentation, split alike in every worker', async () => {
-  expect((await run(systemPython, [pytorchCheck, 'validation'])).stdout).toBe('validation: ok\n');
+  expect((await run(systemPython, [pytorchCheck, 'validation'], { env: env() })).stdout).toBe('validation: ok\n');
 });
 
 test.skipIf(!python)('tune_pytorch.py gives workers beyond the GPU count the GPUs in turn, and the CPU when there is none', async () => {
-  expect((await run(systemPython, [pytorchCheck, 'devices'])).stdout).toBe('devices: ok\n');
+  expect((await run(systemPython, [pytorchCheck, 'devices'], { env: env() })).stdout).toBe('devices: ok\n');
 });
 
 test.skipIf(!python)("tune_pytorch.py's study with ASHA is valid, its training is a generator for tune, and a stopped trial counts as finished", async () => {
-  const { stdout } = await run(systemPython, [pytorchCheck, 'early-stopping', server.url, apiKey], { timeout: 60_000 });
+  const { stdout } = await run(systemPython, [pytorchCheck, 'early-stopping', server.url, apiKey], { env: env(), timeout: 60_000 });
   expect(stdout).toBe('early-stopping: ok\n');
 }, 60_000);
 
 test.skipIf(!python)("tune_pytorch.py's workers outlive one that dies mid-trial, whose trial is reported failed", async () => {
-  const { stdout } = await run(systemPython, [pytorchCheck, 'crash', server.url, apiKey], { timeout: 60_000 });
+  const { stdout } = await run(systemPython, [pytorchCheck, 'crash', server.url, apiKey], { env: env(), timeout: 60_000 });
   expect(stdout).toBe('crash: ok\n');
 }, 60_000);
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer } from '../support/server-process.js';
+import { repositoryRoot, startServer } from '../support/server-process.js';
 
 export type LiveServer = { url: string; stop(): Promise<void> };
 
@@ -25,6 +25,16 @@ export async function startLiveServer(env: Record<string, string> = {}): Promise
 
 /** Debian's interpreter, which `.ci/run` gives scikit-learn; the `python3` on PATH may be another. */
 export const systemPython = '/usr/bin/python3';
+
+/**
+ * The environment in which a script imports the Python client from this checkout
+ * (clients/python) rather than an installed copy; the examples themselves import it as a
+ * user who ran `pip install ./clients/python` would.
+ */
+export const pythonSourceEnv = (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({
+  ...env,
+  PYTHONPATH: join(repositoryRoot, 'clients', 'python'),
+});
 
 /**
  * Whether a machine tool is usable. In CI (`CI` set), `.ci/run` installs these tools, so a
@@ -46,3 +56,7 @@ export function machineTool(what: string, command: string, args: string[]): bool
 export const hasSklearn = () => machineTool('/usr/bin/python3 with scikit-learn', systemPython, ['-c', 'import sklearn']);
 export const hasPython = () => machineTool('/usr/bin/python3', systemPython, ['--version']);
 export const hasJq = () => machineTool('jq', 'jq', ['--version']);
+/** Debian's mypy, which checks the Python client's type hints. */
+export const hasMypy = () => machineTool('mypy', 'mypy', ['--version']);
+/** Debian's python3-venv: venv with ensurepip, which Debian ships apart from the interpreter. */
+export const hasVenv = () => machineTool('python3-venv (venv with ensurepip)', systemPython, ['-c', 'import ensurepip, venv']);

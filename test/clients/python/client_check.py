@@ -1,10 +1,12 @@
-"""Checks clients/python/posterior.py against a live server; run by test/clients/python-client.test.ts.
+"""Checks the Python client (posterior_client) against a live server; run by
+test/clients/python-client.test.ts on the source tree (PYTHONPATH=clients/python) and by
+test/clients/python-package.test.ts on the wheel installed in a fresh virtual environment.
 
 Usage: client_check.py URL API_KEY. Plain asserts, so it runs on a bare /usr/bin/python3.
+It prints where posterior_client was imported from, so a test can tell which copy it checked.
 """
 
 import http.server
-import os
 import socket
 import sys
 import threading
@@ -12,9 +14,8 @@ import time
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "clients", "python"))
-
-from posterior import Client, PosteriorError, PosteriorUnreachableError, tune  # noqa: E402
+import posterior_client
+from posterior_client import Client, PosteriorError, PosteriorUnreachableError, tune
 
 URL, KEY = sys.argv[1], sys.argv[2]
 client = Client(URL, api_key=KEY, backoff=0.01)
@@ -335,6 +336,7 @@ def a_report_whose_answer_is_lost_is_sent_again_and_gets_the_same_decision():
         proxy.shutdown()
 
 
+print("posterior_client %s from %s" % (posterior_client.__version__, posterior_client.__file__))
 for fn in checks:
     fn()
     print("ok", fn.__name__)

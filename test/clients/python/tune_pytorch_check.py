@@ -1,5 +1,6 @@
 """Checks examples/python/tune_pytorch.py and its worker_pool.py where there is no GPU and no
-PyTorch; run by test/clients/examples.test.ts.
+PyTorch; run by test/clients/examples.test.ts (the client from PYTHONPATH=clients/python) and
+by test/clients/python-package.test.ts (the client installed from its wheel).
 
 Usage: tune_pytorch_check.py validation | devices | crash URL API_KEY | early-stopping URL API_KEY. Plain asserts, so it
 runs on a bare /usr/bin/python3. `validation` imports the example over a stand-in for the
@@ -14,10 +15,9 @@ import time
 import types
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-sys.path.insert(0, os.path.join(ROOT, "clients", "python"))
 sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
 
-from posterior import Client, tune  # noqa: E402
+from posterior_client import Client, tune  # noqa: E402
 from worker_pool import TrackingClient, device_for, run_workers  # noqa: E402
 
 
