@@ -17,7 +17,7 @@ import type { Deps } from './deps.js';
 import { ProblemError, type ErrorCode, type FieldError } from './errors.js';
 import { newId } from './ids.js';
 import { assertWithinLimits } from './limits.js';
-import { mergedMetadata, metadataSizeErrors, type MetadataPatch } from './metadata.js';
+import { mergedMetadata, metadataErrors, type MetadataPatch } from './metadata.js';
 import { requireStudy } from './study-lifecycle.js';
 import { encodingOf, type Study } from './study.js';
 import { reusedKey } from './suggest/suggest.js';
@@ -56,7 +56,7 @@ export function importTrials(deps: Deps, input: ImportInput): { trials: Trial[];
   const drafts = input.trials.map((row, i) => draftOf(study, row, i, now, errors)).filter((d): d is Draft => d !== undefined);
   if (errors.length > 0) {
     const codes = new Set(errors.map((e) => e.code));
-    const code = codes.size === 1 ? errors[0]!.code : 'VALIDATION_FAILED';
+    const code = codes.size === 1 ? errors[0]!.code : 'INVALID_IMPORT_ROW';
     const rows = new Set(errors.map((e) => e.pointer?.split('/')[2]));
     throw new ProblemError(code, `${rows.size} of ${input.trials.length} rows are invalid; nothing was imported. First: ${errors[0]!.pointer} ${errors[0]!.detail}`, errors);
   }
@@ -95,23 +95,21 @@ function draftOf(study: Study, row: ImportRow, i: number, now: number, errors: R
 
   const failed = row.failed === true;
   const stopped = row.stopped === true;
-  const invalid = (field: string, detail: string) => errors.push({ code: 'VALIDATION_FAILED', pointer: field === '' ? at : `${at}/${field}`, detail });
+  const invalid = (field: string, detail: string) => errors.push({ code: 'INVALID_IMPORT_ROW', pointer: field === '' ? at : `${at}/${field}`, detail });
   if (row.value !== undefined && failed) invalid('failed', 'a row with a value is a completed or stopped trial; leave out failed');
   else if (stopped && failed) invalid('stopped', 'a failed trial has no value to stop at; leave out stopped');
   else if (row.value === undefined && !failed) invalid('', `needs value (a ${stopped ? 'stopped' : 'completed'} trial) or failed: true`);
-  else if (row.value !== undefined && !Number.isFinite(row.value)) invalid('value', 'must be a finite number');
+  else if (row.value !== undefined && !Number.isFinite(row.value)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/value`, detail: 'must be a finite number' });
   if (row.reason !== undefined && !failed) invalid('reason', 'only a failed row has a reason');
 
   const metadata = mergedMetadata({}, row.metadata);
-  for (const e of metadataSizeErrors(metadata, `${at}/metadata`)) errors.push({ code: 'METADATA_TOO_LARGE', ...e });
+  for (const e of metadataErrors(metadata, `${at}/metadata`)) errors.push({ code: 'METADATA_TOO_LARGE', ...e });
 
   const completedAt = row.completedAt === undefined ? now : Date.parse(row.completedAt);
   const createdAt = row.createdAt === undefined ? completedAt : Date.parse(row.createdAt);
-  if (Number.isNaN(completedAt)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/completedAt`, detail: 'must be an ISO 8601 date-time' });
-  if (Number.isNaN(createdAt)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/createdAt`, detail: 'must be an ISO 8601 date-time' });
-  else if (createdAt > completedAt) {
-    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/createdAt`, detail: `is after completedAt (${new Date(completedAt).toISOString()})` });
-  }
+  if (Number.isNaN(completedAt)) invalid('completedAt', 'must be an ISO 8601 date-time');
+  if (Number.isNaN(createdAt)) invalid('createdAt', 'must be an ISO 8601 date-time');
+  else if (createdAt > completedAt) invalid('createdAt', `is after completedAt (${new Date(completedAt).toISOString()})`);
   const reports = reportsOf(row, at, Number.isNaN(completedAt) ? now : completedAt, stopped, errors);
   if (errors.length > before) return undefined;
 
@@ -140,14 +138,14 @@ function reportsOf(row: ImportRow, at: string, completedAt: number, stopped: boo
   list.forEach((r, k) => {
     const where = `${at}/reports/${k}`;
     const time = r.at === undefined ? completedAt : Date.parse(r.at);
-    if (k > 0 && r.step <= list[k - 1]!.step) errors.push({ code: 'VALIDATION_FAILED', pointer: `${where}/step`, detail: `steps must go up; the report before is at step ${list[k - 1]!.step}` });
+    if (k > 0 && r.step <= list[k - 1]!.step) errors.push({ code: 'INVALID_IMPORT_ROW', pointer: `${where}/step`, detail: `steps must go up; the report before is at step ${list[k - 1]!.step}` });
     if (!Number.isFinite(r.value)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${where}/value`, detail: 'must be a finite number' });
-    if (Number.isNaN(time)) errors.push({ code: 'VALIDATION_FAILED', pointer: `${where}/at`, detail: 'must be an ISO 8601 date-time' });
+    if (Number.isNaN(time)) errors.push({ code: 'INVALID_IMPORT_ROW', pointer: `${where}/at`, detail: 'must be an ISO 8601 date-time' });
     const last = k === list.length - 1;
     out.push({ step: r.step, value: r.value, at: time, decision: stopped && last ? 'stop' : 'continue', reason: 'imported', rung: null });
   });
   if (stopped && list.length > 0 && list[list.length - 1]!.value !== row.value) {
-    errors.push({ code: 'VALIDATION_FAILED', pointer: `${at}/value`, detail: `a stopped trial's value is its last report's (${list[list.length - 1]!.value})` });
+    errors.push({ code: 'INVALID_IMPORT_ROW', pointer: `${at}/value`, detail: `a stopped trial's value is its last report's (${list[list.length - 1]!.value})` });
   }
   return out;
 }

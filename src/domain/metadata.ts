@@ -17,6 +17,11 @@ export type MetadataPatch = Record<string, JsonValue>;
 
 /** The bound on a study's or a trial's metadata: its JSON text, in UTF-8 bytes. */
 export const MAX_METADATA_BYTES = 16 * 1024;
+/**
+ * Objects and arrays within one another, the metadata object itself counting 1. Deeper
+ * JSON overflows the stack of the recursive JSON.stringify (a fuzzer found it at 10,000).
+ */
+export const MAX_METADATA_DEPTH = 32;
 
 /** Bytes of the metadata's JSON text (UTF-8), as stored and as exported. */
 export function metadataBytes(metadata: Metadata): number {
@@ -35,17 +40,34 @@ export function mergedMetadata(current: Metadata, patch: MetadataPatch | undefin
   return out;
 }
 
-/** [] when the metadata is within its bound; otherwise the error at `pointer`. */
-export function metadataSizeErrors(metadata: Metadata, pointer: string): FieldError[] {
+/** How deeply objects and arrays nest in `value` (a scalar is 0), counted without recursion and no further than `limit` + 1. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    deepest = Math.max(deepest, depth);
+    if (depth > limit) return deepest;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** [] when the metadata is within its bounds (depth, then size); otherwise the error at `pointer`. */
+export function metadataErrors(metadata: Metadata, pointer: string): FieldError[] {
+  if (nestingDepth(metadata, MAX_METADATA_DEPTH) > MAX_METADATA_DEPTH) {
+    return [{ pointer, detail: `metadata nests objects and arrays more than ${MAX_METADATA_DEPTH} deep` }];
+  }
   const bytes = metadataBytes(metadata);
   return bytes > MAX_METADATA_BYTES
     ? [{ pointer, detail: `metadata is ${bytes} bytes of JSON; at most ${MAX_METADATA_BYTES} (16 KiB) after merging` }]
     : [];
 }
 
-/** Throws METADATA_TOO_LARGE when the merged metadata is over its bound. */
+/** Throws METADATA_TOO_LARGE when the merged metadata is over its bounds. */
 export function assertMetadataSize(metadata: Metadata, pointer = '#/metadata'): void {
-  const errors = metadataSizeErrors(metadata, pointer);
+  const errors = metadataErrors(metadata, pointer);
   if (errors.length > 0) throw new ProblemError('METADATA_TOO_LARGE', errors[0]!.detail, errors);
 }
 

@@ -125,7 +125,7 @@ describe('curves and stopped trials', () => {
       { ...row(1), value: 1, stopped: true, reports: [{ step: 1, value: 2 }] },
       { params: row(2).params, failed: true, stopped: true },
     ]);
-    expectProblem(res, 422, 'VALIDATION_FAILED');
+    expectProblem(res, 422, 'INVALID_IMPORT_ROW');
     expect(res.body.errors.map((e: { pointer: string }) => e.pointer)).toEqual(['#/trials/0/reports/1/step', '#/trials/1/value', '#/trials/2/stopped']);
     expect(await total()).toBe(0);
     expect(h.db.prepare('SELECT COUNT(*) AS n FROM trial_reports').get()).toEqual({ n: 0 });
@@ -144,7 +144,7 @@ describe('bad rows: 422, every one named, nothing written', () => {
     expect(await total()).toBe(0);
   });
 
-  test('several bad rows of several kinds are all named, each with its code; the problem is VALIDATION_FAILED', async () => {
+  test('several bad rows of several kinds are all named, each with its code; the problem is INVALID_IMPORT_ROW', async () => {
     await start();
     const big = { blob: 'x'.repeat(16 * 1024) };
     const res = await importRows([
@@ -157,15 +157,15 @@ describe('bad rows: 422, every one named, nothing written', () => {
       { ...row(6), createdAt: '2026-02-01T00:00:00Z', completedAt: '2026-01-01T00:00:00Z' },
       row(7),
     ]);
-    expectProblem(res, 422, 'VALIDATION_FAILED');
+    expectProblem(res, 422, 'INVALID_IMPORT_ROW');
     expect(res.body.errors.map((e: { code: string; pointer: string }) => [e.code, e.pointer])).toEqual([
       ['INVALID_PARAMS', '#/trials/1/params/batch'],
       ['INVALID_PARAMS', '#/trials/1/params/extra'],
-      ['VALIDATION_FAILED', '#/trials/2'],
-      ['VALIDATION_FAILED', '#/trials/3/failed'],
+      ['INVALID_IMPORT_ROW', '#/trials/2'],
+      ['INVALID_IMPORT_ROW', '#/trials/3/failed'],
       ['METADATA_TOO_LARGE', '#/trials/4/metadata'],
-      ['VALIDATION_FAILED', '#/trials/5/reason'],
-      ['VALIDATION_FAILED', '#/trials/6/createdAt'],
+      ['INVALID_IMPORT_ROW', '#/trials/5/reason'],
+      ['INVALID_IMPORT_ROW', '#/trials/6/createdAt'],
     ]);
     expect(await total()).toBe(0);
   });
@@ -181,6 +181,16 @@ describe('bad rows: 422, every one named, nothing written', () => {
       { pointer: '#/trials/4/number', detail: 'must NOT have additional properties' },
     ]);
     expect(await total()).toBe(0);
+  });
+
+  test('metadata nested too deep in a row is METADATA_TOO_LARGE at that row, not a crash', async () => {
+    await start();
+    // As text: JSON.stringify itself overflows the stack on 10,000 levels.
+    const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
+    const body = `{"trials":[${JSON.stringify(row(0))},${JSON.stringify(row(1)).slice(0, -1)},"metadata":${deep}}]}`;
+    const res = await h.request.post(url('/trials:import')).set('content-type', 'application/json').send(body);
+    expectProblem(res, 422, 'METADATA_TOO_LARGE');
+    expect(res.body.errors).toEqual([{ code: 'METADATA_TOO_LARGE', pointer: '#/trials/1/metadata', detail: 'metadata nests objects and arrays more than 32 deep' }]);
   });
 
   test('one metadata too large among good rows: METADATA_TOO_LARGE at that row', async () => {

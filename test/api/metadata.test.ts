@@ -145,6 +145,34 @@ describe('trial metadata', () => {
     expect((await h.request.patch(url(`/trials/${trial.id}`)).send({ metadata: { k: 'small' } })).body.metadata).toEqual({ k: 'small' });
   });
 
+  test('metadata nested deeper than 32 is 422 METADATA_TOO_LARGE on every route that takes it; 32 deep is fine', async () => {
+    await start();
+    /** An object `levels` deep: objects and arrays in turn, around a number. */
+    const nested = (levels: number) => {
+      let value: unknown = 1;
+      for (let i = 1; i < levels; i++) value = i % 2 ? [value] : { k: value };
+      return { k: value };
+    };
+    const trial = await suggestOne();
+    // As text: JSON.stringify itself overflows the stack on 10,000 levels.
+    const deep = `${'{"k":['.repeat(5_000)}${']}'.repeat(5_000)}`;
+    const withDeep = (body: object) => `${JSON.stringify(body).slice(0, -1)}${Object.keys(body).length > 0 ? ',' : ''}"metadata":${deep}}`;
+    const send = (req: ReturnType<typeof h.request.post>, body: object) => req.set('content-type', 'application/json').send(withDeep(body));
+    const answers = [
+      await send(h.request.post('/v1/studies'), studyBody({ name: 'deep' })),
+      await send(h.request.patch(url()), {}),
+      await send(h.request.patch(url(`/trials/${trial.id}`)), {}),
+      await send(h.request.post(url(`/trials/${trial.id}/report`)), { step: 1, value: 1 }),
+      await send(h.request.post(url('/observe')), { trialId: trial.id, value: 1 }),
+      await h.request.patch(url(`/trials/${trial.id}`)).send({ metadata: nested(33) }),
+    ];
+    for (const res of answers) {
+      expectProblem(res, 422, 'METADATA_TOO_LARGE');
+      expect(res.body.errors).toEqual([{ pointer: '#/metadata', detail: 'metadata nests objects and arrays more than 32 deep' }]);
+    }
+    expect((await h.request.patch(url(`/trials/${trial.id}`)).send({ metadata: nested(32) })).status).toBe(200);
+  });
+
   test('PATCH of an unknown trial is 404 TRIAL_NOT_FOUND', async () => {
     await start();
     expectProblem(await h.request.patch(url('/trials/tr_nope')).send({ metadata: { a: 1 } }), 404, 'TRIAL_NOT_FOUND');

@@ -273,7 +273,10 @@ export interface paths {
          *     checked before anything is written: when any is invalid, nothing is imported and
          *     the `422` names every bad row's field (`#/trials/17/params/lr`), each error with
          *     the `code` of its kind; the problem's `code` is that kind when all errors share it
-         *     (`INVALID_PARAMS`, `METADATA_TOO_LARGE`), `VALIDATION_FAILED` otherwise.
+         *     (`INVALID_PARAMS`, `METADATA_TOO_LARGE`, `INVALID_IMPORT_ROW` for a row that is no
+         *     trial: both `value` and `failed`, neither, a `reason` without `failed`, times or
+         *     reports out of order), `INVALID_IMPORT_ROW` when they mix kinds. A row that breaks
+         *     the schema is `VALIDATION_FAILED`, like any other request.
          *
          *     Send `Idempotency-Key` to make a retry safe: the same key with the same body
          *     answers the same trials and writes nothing; with another body it is
@@ -636,7 +639,8 @@ export interface components {
         /**
          * @description Merged into the metadata there is: each key sent replaces that key (a whole value,
          *     nested objects included), keys not sent stay, and a key sent as `null` is removed.
-         *     Over 16 KiB of JSON after the merge is `422 METADATA_TOO_LARGE`.
+         *     Over 16 KiB of JSON after the merge, or objects and arrays nested more than 32 deep,
+         *     is `422 METADATA_TOO_LARGE`.
          */
         MetadataPatch: {
             [key: string]: unknown;
