@@ -7,8 +7,8 @@
 ALTER TABLE studies DROP COLUMN state;
 ALTER TABLE studies ADD COLUMN state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'paused', 'completed'));
 
--- trials.state gains 'queued'. The table is rebuilt as in 0004. trial_reports refers to it
--- with ON DELETE CASCADE, so dropping trials would delete every report: the reports are
+-- trials.state gains 'queued'. The table is rebuilt as in 0004, with 0005's metadata column.
+-- trial_reports refers to it with ON DELETE CASCADE, so dropping trials would delete every report: the reports are
 -- set aside first and put back into a trial_reports made anew.
 CREATE TEMP TABLE reports_kept AS SELECT trial_id, study_seq, step, value, at, decision, reason, rung FROM trial_reports;
 DROP TABLE trial_reports;
@@ -29,15 +29,16 @@ CREATE TABLE trials_new (
   prediction_mean  REAL,
   prediction_std   REAL,
   acquisition      REAL,
+  metadata         TEXT,
   UNIQUE (study_seq, number),
   CHECK ((state IN ('completed', 'stopped')) = (value IS NOT NULL)),
   CHECK (state != 'queued' OR lease_expires_at IS NULL)
 );
 
 INSERT INTO trials_new (id, study_seq, number, params, params_key, state, value, failure_reason, source,
-  created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition)
+  created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition, metadata)
 SELECT id, study_seq, number, params, params_key, state, value, failure_reason, source,
-  created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition
+  created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition, metadata
 FROM trials;
 
 DROP TABLE trials;

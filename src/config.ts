@@ -46,6 +46,7 @@ const LIMIT_VARIABLES: { name: string; key: keyof Limits; min: number; max: numb
   { name: 'LIMIT_STATELESS_OBSERVATIONS', key: 'statelessObservations', min: 0, max: 5000 },
   { name: 'LIMIT_SUGGEST_COUNT', key: 'suggestCount', min: 1, max: 64 },
   { name: 'LIMIT_MODEL_OBSERVATIONS', key: 'modelObservations', min: 10, max: 100_000 },
+  { name: 'LIMIT_IMPORT_TRIALS', key: 'importTrials', min: 1, max: 10_000 },
   { name: 'ENGINE_DEADLINE_MS', key: 'engineDeadlineMs', min: 100, max: 600_000 },
 ];
 

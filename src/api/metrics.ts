@@ -111,8 +111,9 @@ type RouteLocals = { routeTemplate?: string };
 
 function routeTemplate(req: Request, res: Response): string {
   const route = (req as Request & { route?: { path?: unknown } }).route;
-  if (typeof route?.path === 'string') return `${req.baseUrl}${route.path}`;
-  return (res.locals as RouteLocals).routeTemplate ?? 'unmatched';
+  // An escaped colon (`/trials\\:import`, spec.ts expressPath) is named as the contract writes it.
+  if (typeof route?.path === 'string') return `${req.baseUrl}${route.path}`.replace(/\\:/g, ':');
+  return ((res.locals as RouteLocals).routeTemplate ?? 'unmatched').replace(/\\:/g, ':');
 }
 
 /** Trials by state and the number of studies, read from the store when scraped. */

@@ -15,6 +15,7 @@ export function studyBody(study: StudyView): StudyBody {
     state: study.state,
     createdAt: iso(study.createdAt),
     trialCounts: study.trialCounts,
+    metadata: study.metadata,
   };
 }
 
@@ -27,6 +28,7 @@ export function trialBody(trial: Trial, now: number, reports?: TrialReport[]): T
     state: effectiveState(trial, now),
     source: trial.source,
     createdAt: iso(trial.createdAt),
+    metadata: trial.metadata,
   };
   if (trial.value !== null) body.value = trial.value;
   if (trial.failureReason !== null) body.failureReason = trial.failureReason;

@@ -5,8 +5,12 @@ import { parse } from 'yaml';
 
 export const OPENAPI_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
 
-/** `/v1/studies/{studyId}` → `/v1/studies/:studyId`, the form the routers use. */
-export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+/**
+ * `/v1/studies/{studyId}` → `/v1/studies/:studyId`, the form the routers use. A colon of
+ * the path itself (`/trials:import`, a custom method) is escaped, so Express matches it
+ * as a character rather than reading a parameter.
+ */
+export const expressPath = (path: string) => path.replace(/:/g, '\\:').replace(/\{(\w+)\}/g, ':$1');
 
 /** The spec's paths, in the form the routers use. */
 export const expressPaths = (spec: object): string[] => Object.keys((spec as { paths?: object }).paths ?? {}).map(expressPath);

@@ -14,5 +14,7 @@ export type ObserveBody = Schemas['ObserveRequest'];
 export type ReportBody = Schemas['ReportRequest'];
 export type StudyPatchBody = Schemas['StudyPatch'];
 export type TrialEnqueueBody = Schemas['TrialEnqueue'];
+export type ImportBody = Schemas['ImportRequest'];
+export type TrialUpdateBody = Schemas['TrialUpdate'];
 export type ProblemBody = Schemas['Problem'];
 export type TrialStateWire = Schemas['TrialState'];

@@ -39,6 +39,7 @@ export const commandOptions = {
   trials: { state: { type: 'string' } },
   watch: { interval: { type: 'string' }, last: { type: 'string' }, once: { type: 'boolean' } },
   export: { format: { type: 'string' }, output: { type: 'string', short: 'o' } },
+  import: { file: { type: 'string' }, format: { type: 'string' }, 'idempotency-key': { type: 'string' } },
   backup: { to: { type: 'string' }, database: { type: 'string' }, force: { type: 'boolean' } },
 } as const;
 
@@ -132,6 +133,9 @@ Commands:
                                                           --once prints one view and exits; colours unless
                                                           NO_COLOR is set or the output is not a terminal
   export <studyId> [--format csv|json] [-o FILE]          every trial, as CSV (default) or JSON
+  import <studyId> --file FILE [--format csv|json]        record the completed, failed and stopped trials of an export
+         [--idempotency-key K]                            (CSV or JSON, by the file's extension) in one request;
+                                                          - reads stdin
   backup --to FILE [--database sqlite:PATH] [--force]     copy the database file, also while the server runs;
                                                           --force replaces FILE; the database defaults to
                                                           $DATABASE_URL, then sqlite:./data/posterior.db

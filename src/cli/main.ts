@@ -9,6 +9,7 @@
 import { parseCommandLine, usage, UsageError } from './args.js';
 import { backupCommand, CommandFailedError } from './backup.js';
 import { ApiError, connect, UnreachableError } from './client.js';
+import { importCommand } from './import.js';
 import { formatProblem, type Out } from './output.js';
 import { serveCommand } from './serve.js';
 import { studiesCommand } from './studies.js';
@@ -73,6 +74,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out):
         break;
       case 'watch':
         await watch(api, line, out);
+        break;
+      case 'import':
+        await importCommand(api, line, out, readStdin);
         break;
       case undefined:
         throw new UsageError('a command is needed');

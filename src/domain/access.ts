@@ -4,10 +4,10 @@
  * | scope   | allows                                                                        |
  * | ------- | ----------------------------------------------------------------------------- |
  * | `read`  | every GET under `/v1`                                                         |
- * | `write` | suggest, observe, heartbeat and report on a study, queuing and deleting queued |
- * |         | trials, and the stateless `POST /v1/suggest`                                   |
- * | `admin` | creating, pausing, resuming, completing and deleting studies, and everything   |
- * |         | `read` and `write` allow                                                       |
+ * | `write` | suggest, observe, report, heartbeat, import and a trial's metadata on a study, |
+ * |         | queuing and deleting queued trials, and the stateless `POST /v1/suggest`       |
+ * | `admin` | creating, changing (pausing, resuming, completing, metadata) and deleting      |
+ * |         | studies, and everything `read` and `write` allow                               |
  *
  * `read` and `write` are independent of each other: a training worker's key is typically
  * `["read", "write"]`. A key with a `studyPrefix` reaches only the studies whose name
@@ -40,6 +40,8 @@ export const operationScopes = {
   reportTrial: 'write',
   enqueueTrial: 'write',
   deleteTrial: 'write',
+  importTrials: 'write',
+  updateTrial: 'write',
   suggestStateless: 'write',
   createStudy: 'admin',
   updateStudy: 'admin',

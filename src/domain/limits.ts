@@ -19,6 +19,8 @@ export type Limits = {
   modelObservations: number;
   /** Compute budget of one engine call, ms: past it the engine answers with the best it has. */
   engineDeadlineMs: number;
+  /** Rows of one import (`POST …/trials:import`). */
+  importTrials: number;
 };
 
 export const DEFAULT_LIMITS: Limits = {
@@ -28,6 +30,7 @@ export const DEFAULT_LIMITS: Limits = {
   suggestCount: 64,
   modelObservations: 1000,
   engineDeadlineMs: 5000,
+  importTrials: 10_000,
 };
 
 /** The search space's sizes against the limits: [] when within them. */

@@ -3,16 +3,19 @@ import { paramsKey, validateParams } from '../bo/encoding.js';
 import type { Params } from '../bo/search-space.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
+import { applyMetadata, sameMetadata, type MetadataPatch } from './metadata.js';
 import { newId } from './ids.js';
 import { requireStudy } from './study-lifecycle.js';
 import { requireTrial } from './trial-queries.js';
 import { encodingOf, type Study } from './study.js';
 import { effectiveState, newTrial, type Trial } from './trial.js';
 
-export type Observation =
+/** `metadata`, when sent, is merged into the trial's (domain/metadata.ts), also on a repeated observation. */
+export type Observation = (
   | { trialId: string; value: number }
   | { trialId: string; failed: true; reason?: string }
-  | { params: Params; value: number };
+  | { params: Params; value: number }
+) & { metadata?: MetadataPatch };
 
 /**
  * The trial as it is after the observation, whether a new trial was created, and whether
@@ -32,7 +35,7 @@ export function observe(deps: Deps, studyId: string, observation: Observation): 
 function updatePending(
   deps: Deps,
   studyId: string,
-  observation: { trialId: string; value: number } | { trialId: string; failed: true; reason?: string },
+  observation: ({ trialId: string; value: number } | { trialId: string; failed: true; reason?: string }) & { metadata?: MetadataPatch },
 ): { trial: Trial; changed: boolean } {
   const { store, clock } = deps;
   return store.transaction(() => {
@@ -47,8 +50,17 @@ function updatePending(
       throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was stopped early at its value ${trial.value}; a stopped trial takes no observation`);
     }
 
+    // NOTE: a repeated observation merges its metadata again, which changes nothing the
+    // second time; `changed` is about the model's data only (metadata never reaches it).
+    const metadata = applyMetadata(trial.metadata, observation.metadata);
+    const sameAgain = (): { trial: Trial; changed: boolean } => {
+      if (metadata === trial.metadata || sameMetadata(metadata, trial.metadata)) return { trial, changed: false };
+      const annotated = { ...trial, metadata };
+      store.updateTrial(annotated);
+      return { trial: annotated, changed: false };
+    };
     if ('failed' in observation) {
-      if (state === 'failed') return { trial, changed: false };
+      if (state === 'failed') return sameAgain();
       if (state === 'completed') {
         throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} is already completed with value ${trial.value}`);
       }
@@ -58,13 +70,14 @@ function updatePending(
         failureReason: observation.reason ?? null,
         completedAt: now,
         leaseExpiresAt: null,
+        metadata,
       };
       store.updateTrial(failed);
       return { trial: failed, changed: true };
     }
 
     if (state === 'completed') {
-      if (trial.value === observation.value) return { trial, changed: false };
+      if (trial.value === observation.value) return sameAgain();
       throw new ProblemError(
         'TRIAL_VALUE_CONFLICT',
         `trial ${trial.id} was completed with value ${trial.value}, not ${observation.value}`,
@@ -72,7 +85,7 @@ function updatePending(
       );
     }
     if (state === 'failed') throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was reported failed`);
-    const completed: Trial = { ...trial, state: 'completed', value: observation.value, completedAt: now, leaseExpiresAt: null };
+    const completed: Trial = { ...trial, state: 'completed', value: observation.value, completedAt: now, leaseExpiresAt: null, metadata };
     store.updateTrial(completed);
     return { trial: completed, changed: true };
   });
@@ -92,11 +105,12 @@ export function paramsInSpace(study: Study, params: Params): Params {
   return Object.fromEntries(study.parameters.map((p) => [p.name, params[p.name] as Params[string]]));
 }
 
-function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number }): Trial {
+function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number; metadata?: MetadataPatch }): Trial {
   const { store, clock } = deps;
   const study = requireStudy(deps, studyId);
   const encoding = encodingOf(study);
   const params = paramsInSpace(study, observation.params);
+  const metadata = applyMetadata({}, observation.metadata);
   return store.transaction(() => {
     requireStudy(deps, studyId);
     const now = clock.now();
@@ -111,6 +125,7 @@ function recordExternal(deps: Deps, studyId: string, observation: { params: Para
       state: 'completed',
       value: observation.value,
       completedAt: now,
+      metadata,
     });
     store.insertTrial(trial);
     return trial;

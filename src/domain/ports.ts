@@ -4,6 +4,7 @@
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
+import type { Metadata } from './metadata.js';
 import type { Study, StudyState } from './study.js';
 import type { ModelState } from './suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from './trial.js';
@@ -33,6 +34,7 @@ export interface Store {
   listStudies(cursor: string | undefined, limit: number, filter?: { namePrefix?: string; state?: StudyState }): Page<Study>;
   /** Stores the state a user set. */
   setStudyState(id: string, state: StudyState): void;
+  updateStudyMetadata(studyId: string, metadata: Metadata): void;
   /** Deletes the study and, by cascade, its trials; false when it did not exist. */
   deleteStudy(id: string): boolean;
 
@@ -54,7 +56,7 @@ export interface Store {
   deleteQueuedTrial(studyId: string, trialId: string): boolean;
   /** The first trial of the study, by number, whose point has this canonical key. */
   trialWithParamsKey(studyId: string, key: string): Trial | undefined;
-  /** Writes the mutable fields (state, value, failureReason, completedAt, leaseExpiresAt). */
+  /** Writes the mutable fields (state, value, failureReason, completedAt, leaseExpiresAt, metadata). */
   updateTrial(trial: Trial): void;
   /** The best completed trial by goal, the earliest on ties. */
   bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined;

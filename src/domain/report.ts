@@ -7,11 +7,13 @@
 import type { Deps } from './deps.js';
 import { decide } from './early-stopping/decide.js';
 import { ProblemError } from './errors.js';
+import { applyMetadata, sameMetadata, type MetadataPatch } from './metadata.js';
 import { requireStudy } from './study-lifecycle.js';
 import { requireTrial } from './trial-queries.js';
 import { effectiveState, type Trial, type TrialReport } from './trial.js';
 
-export type ReportInput = { step: number; value: number };
+/** `metadata`, when sent, is merged into the trial's (domain/metadata.ts). */
+export type ReportInput = { step: number; value: number; metadata?: MetadataPatch };
 export type ReportResult = { report: TrialReport; trial: Trial };
 
 export function reportTrial(deps: Deps, studyId: string, trialId: string, input: ReportInput): ReportResult {
@@ -25,8 +27,9 @@ export function reportTrial(deps: Deps, studyId: string, trialId: string, input:
     const reports = store.trialReports(studyId, trialId);
     const same = reports.find((r) => r.step === input.step);
     if (same) {
-      // A retry: the same answer. Another value for a step already answered is a conflict.
-      if (same.value === input.value) return { report: same, trial };
+      // A retry: the same answer (and its metadata merged again, which changes nothing the
+      // second time). Another value for a step already answered is a conflict.
+      if (same.value === input.value) return { report: same, trial: annotated(deps, trial, input.metadata) };
       throw new ProblemError('REPORT_STEP_CONFLICT', `step ${input.step} of trial ${trialId} was reported with the value ${same.value}, not ${input.value}`, [
         { pointer: '#/value', detail: `step ${input.step} already has the value ${same.value}` },
       ]);
@@ -42,14 +45,24 @@ export function reportTrial(deps: Deps, studyId: string, trialId: string, input:
         { pointer: '#/step', detail: `must be at least ${last.step}` },
       ]);
     }
+    const metadata = applyMetadata(trial.metadata, input.metadata);
     const decision = decide(deps, study, trial, reports, input);
     const report: TrialReport = { step: input.step, value: input.value, at: now, ...decision };
     store.insertTrialReport(studyId, trialId, report);
     const next: Trial =
       decision.decision === 'stop'
-        ? { ...trial, state: 'stopped', value: input.value, completedAt: now, leaseExpiresAt: null }
-        : { ...trial, leaseExpiresAt: now + study.options.leaseSeconds * 1000 };
+        ? { ...trial, state: 'stopped', value: input.value, completedAt: now, leaseExpiresAt: null, metadata }
+        : { ...trial, leaseExpiresAt: now + study.options.leaseSeconds * 1000, metadata };
     store.updateTrial(next);
     return { report, trial: next };
   });
+}
+
+/** The trial with `patch` merged into its metadata, written when that changes it. */
+function annotated(deps: Deps, trial: Trial, patch: MetadataPatch | undefined): Trial {
+  const metadata = applyMetadata(trial.metadata, patch);
+  if (metadata === trial.metadata || sameMetadata(metadata, trial.metadata)) return trial;
+  const next = { ...trial, metadata };
+  deps.store.updateTrial(next);
+  return next;
 }

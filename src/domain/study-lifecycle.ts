@@ -3,6 +3,7 @@ import { requireStudyName, type Principal } from './access.js';
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId, newSeed } from './ids.js';
+import { applyMetadata, type MetadataPatch } from './metadata.js';
 import { assertWithinLimits, spaceLimitErrors } from './limits.js';
 import type { Page } from './ports.js';
 import { searchSpaceErrors } from './search-space-rules.js';
@@ -27,6 +28,7 @@ export type StudyView = Study & { trialCounts: TrialCounts };
  * Creates the study, or returns the existing one when a study of that name has the same
  * definition (`created: false`). A different definition under the same name is a conflict.
  * A caller whose key has a study-name prefix may only use names that start with it.
+ * Metadata is not part of the definition: the existing study is returned as it is.
  */
 export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): { study: StudyView; created: boolean } {
   requireStudyName(caller, draft.name);
@@ -35,6 +37,7 @@ export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): 
   if (errors.length > 0) throw new ProblemError('INVALID_SEARCH_SPACE', errors[0]?.detail, errors);
   const optionErrors = studyOptionErrors(draft.options, draft.parameters);
   if (optionErrors.length > 0) throw new ProblemError('INVALID_OPTIONS', optionErrors[0]?.detail, optionErrors);
+  const metadata = applyMetadata({}, draft.metadata);
 
   return deps.store.transaction(() => {
     const existing = deps.store.findStudyByName(draft.name);
@@ -63,12 +66,14 @@ export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): 
       },
       state: 'active',
       createdAt: deps.clock.now(),
+      metadata,
     };
     deps.store.insertStudy(study);
     return { study: withCounts(deps, study), created: true };
   });
 }
 
+/** Merges `patch` into the study's metadata (domain/metadata.ts); the study as it is after. */
 export function getStudy(deps: Deps, studyId: string): StudyView {
   return withCounts(deps, requireStudy(deps, studyId));
 }
@@ -86,7 +91,8 @@ export function listStudies(deps: Deps, cursor: string | undefined, limit: numbe
 }
 
 /** What `PATCH /v1/studies/{studyId}` may change. */
-export type StudyPatch = { state?: StudyState };
+/** What a PATCH changes; a field left out stays as it is. Both apply in one transaction, or neither. */
+export type StudyPatch = { state?: StudyState; metadata?: MetadataPatch };
 
 /**
  * Changes what a user may set on a study. `paused` stops suggestions and `active` resumes
@@ -109,7 +115,9 @@ export function updateStudy(deps: Deps, studyId: string, patch: StudyPatch): Stu
       }
       if (patch.state !== study.state) deps.store.setStudyState(studyId, patch.state);
     }
-    return withCounts(deps, { ...study, state: patch.state ?? study.state });
+    const metadata = patch.metadata === undefined ? study.metadata : applyMetadata(study.metadata, patch.metadata);
+    if (patch.metadata !== undefined) deps.store.updateStudyMetadata(studyId, metadata);
+    return withCounts(deps, { ...study, state: patch.state ?? study.state, metadata });
   });
 }
 

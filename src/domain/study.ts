@@ -4,6 +4,7 @@
  */
 import { createEncoding, type Encoding } from '../bo/encoding.js';
 import type { Goal, ParamSpec } from '../bo/search-space.js';
+import type { Metadata, MetadataPatch } from './metadata.js';
 
 export type Objective = { name: string; goal: Goal };
 
@@ -51,6 +52,8 @@ export type Study = {
   /** The state a user set (PATCH); what readers see is `studyState`. */
   state: StudyState;
   createdAt: number;
+  /** The user's own; never seen by a suggester (domain/metadata.ts). */
+  metadata: Metadata;
 };
 
 /**
@@ -69,6 +72,7 @@ export type StudyDraft = {
   parameters: ParamSpec[];
   objective: { name?: string; goal: Goal };
   options?: Partial<Omit<StudyOptions, 'earlyStopping'>> & { earlyStopping?: EarlyStoppingDraft };
+  metadata?: MetadataPatch;
 };
 
 export const DEFAULT_LEASE_SECONDS = 3600;

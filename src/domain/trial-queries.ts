@@ -1,6 +1,7 @@
-/** Use cases that read trials, and the heartbeat that renews a lease. */
+/** Use cases that read trials, the heartbeat that renews a lease, and the metadata update. */
 import type { Deps } from './deps.js';
 import { ProblemError } from './errors.js';
+import { applyMetadata, type MetadataPatch } from './metadata.js';
 import type { Page } from './ports.js';
 import { requireStudy } from './study-lifecycle.js';
 import { effectiveState, type Trial, type TrialReport, type TrialState } from './trial.js';
@@ -42,6 +43,20 @@ export function heartbeat(deps: Deps, studyId: string, trialId: string): Trial {
     const renewed: Trial = { ...trial, leaseExpiresAt: now + study.options.leaseSeconds * 1000 };
     deps.store.updateTrial(renewed);
     return renewed;
+  });
+}
+
+/**
+ * Merges `patch` into the trial's metadata (domain/metadata.ts), whatever its state: a
+ * finished trial gets its checkpoint's path or its evaluation report afterwards too.
+ */
+export function updateTrialMetadata(deps: Deps, studyId: string, trialId: string, patch: MetadataPatch): { trial: Trial; reports: TrialReport[] } {
+  return deps.store.transaction(() => {
+    requireStudy(deps, studyId);
+    const trial = requireTrial(deps, studyId, trialId);
+    const next: Trial = { ...trial, metadata: applyMetadata(trial.metadata, patch) };
+    deps.store.updateTrial(next);
+    return { trial: next, reports: deps.store.trialReports(studyId, trialId) };
   });
 }
 

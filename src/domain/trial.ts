@@ -8,10 +8,11 @@
  * keeps the service free of background jobs and always right after a restart.
  */
 import type { Params } from '../bo/search-space.js';
+import type { Metadata } from './metadata.js';
 
 export type StoredTrialState = 'queued' | 'pending' | 'completed' | 'failed' | 'stopped';
 export type TrialState = StoredTrialState | 'stale';
-export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external' | 'sobol' | 'grid' | 'queued';
+export type TrialSource = 'initial' | 'random' | 'gp-logei' | 'random-fallback' | 'external' | 'sobol' | 'grid' | 'queued' | 'imported';
 
 export type Trial = {
   id: string;
@@ -31,6 +32,8 @@ export type Trial = {
   prediction: { mean: number; std: number } | null;
   /** log EI at `params` when it was suggested. */
   acquisition: number | null;
+  /** The user's own; never seen by a suggester (domain/metadata.ts). */
+  metadata: Metadata;
 };
 
 export type TrialCounts = { queued: number; pending: number; completed: number; failed: number; stale: number; stopped: number; total: number };
@@ -48,7 +51,7 @@ export function isBetter(a: number, b: number, goal: 'minimize' | 'maximize'): b
 
 /** The fields of a new trial that have no default. */
 export type NewTrial = Pick<Trial, 'id' | 'studyId' | 'number' | 'params' | 'paramsKey' | 'source' | 'createdAt'> &
-  Partial<Pick<Trial, 'state' | 'value' | 'failureReason' | 'completedAt' | 'leaseExpiresAt' | 'prediction' | 'acquisition'>>;
+  Partial<Pick<Trial, 'state' | 'value' | 'failureReason' | 'completedAt' | 'leaseExpiresAt' | 'prediction' | 'acquisition' | 'metadata'>>;
 
 /** The one place a Trial is assembled: pending, with nothing observed, unless told otherwise. */
 export function newTrial(fields: NewTrial): Trial {
@@ -60,6 +63,7 @@ export function newTrial(fields: NewTrial): Trial {
     leaseExpiresAt: null,
     prediction: null,
     acquisition: null,
+    metadata: {},
     ...fields,
   };
 }

@@ -1,6 +1,7 @@
 /** Mapping between SQLite rows and domain entities; the only place that knows the columns. */
 import type { ParamSpec, Params } from '../bo/search-space.js';
 import { DEFAULT_ALGORITHM, NO_EARLY_STOPPING, type Study, type StudyState } from '../domain/study.js';
+import type { Metadata } from '../domain/metadata.js';
 import type { Trial } from '../domain/trial.js';
 
 export type StudyRow = {
@@ -12,6 +13,7 @@ export type StudyRow = {
   options: string;
   state: StudyState;
   created_at: number;
+  metadata: string | null;
 };
 
 export type TrialRow = {
@@ -30,6 +32,7 @@ export type TrialRow = {
   prediction_mean: number | null;
   prediction_std: number | null;
   acquisition: number | null;
+  metadata: string | null;
 };
 
 export function studyFromRow(row: StudyRow): Study {
@@ -42,6 +45,7 @@ export function studyFromRow(row: StudyRow): Study {
     options: { algorithm: DEFAULT_ALGORITHM, earlyStopping: NO_EARLY_STOPPING, ...(JSON.parse(row.options) as Partial<Study['options']>) } as Study['options'],
     state: row.state,
     createdAt: row.created_at,
+    metadata: metadataFromColumn(row.metadata),
   };
 }
 
@@ -54,6 +58,7 @@ export function studyToRow(study: Study): Omit<StudyRow, 'seq'> {
     options: JSON.stringify(study.options),
     state: study.state,
     created_at: study.createdAt,
+    metadata: metadataToColumn(study.metadata),
   };
 }
 
@@ -76,5 +81,10 @@ export function trialFromRow(row: TrialRow): Trial {
         ? { mean: row.prediction_mean, std: row.prediction_std }
         : null,
     acquisition: row.acquisition,
+    metadata: metadataFromColumn(row.metadata),
   };
 }
+
+/** NULL is the empty object, so rows written before migration 0005 read as they should. */
+export const metadataFromColumn = (text: string | null): Metadata => (text === null ? {} : (JSON.parse(text) as Metadata));
+export const metadataToColumn = (metadata: Metadata): string | null => (Object.keys(metadata).length === 0 ? null : JSON.stringify(metadata));

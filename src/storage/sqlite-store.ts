@@ -3,17 +3,18 @@
  * synchronous, so a `transaction` callback can never interleave with another request.
  */
 import { ProblemError } from '../domain/errors.js';
+import type { Metadata } from '../domain/metadata.js';
 import type { IdempotencyRecord, Page, Store } from '../domain/ports.js';
 import type { Study, StudyState } from '../domain/study.js';
 import type { ModelState } from '../domain/suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from '../domain/trial.js';
 import type { SqliteDatabase } from './database.js';
 import { migrationsApplied, readMigrations, type Migration } from './migrator.js';
-import { studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from './rows.js';
+import { metadataToColumn, studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from './rows.js';
 
 const TRIAL_COLUMNS = `t.id, s.id AS study_id, t.number, t.params, t.params_key, t.state, t.value,
   t.failure_reason, t.source, t.created_at, t.completed_at, t.lease_expires_at, t.prediction_mean,
-  t.prediction_std, t.acquisition`;
+  t.prediction_std, t.acquisition, t.metadata`;
 const TRIALS_OF_STUDY = `FROM trials t JOIN studies s ON s.seq = t.study_seq WHERE s.id = @studyId`;
 
 /**
@@ -43,8 +44,9 @@ export class SqliteStore implements Store {
   constructor(private readonly db: SqliteDatabase) {
     const p = (sql: string) => db.prepare(sql);
     this.stmt = {
-      insertStudy: p(`INSERT INTO studies (id, name, parameters, objective, options, state, created_at)
-        VALUES (@id, @name, @parameters, @objective, @options, @state, @created_at)`),
+      insertStudy: p(`INSERT INTO studies (id, name, parameters, objective, options, state, created_at, metadata)
+        VALUES (@id, @name, @parameters, @objective, @options, @state, @created_at, @metadata)`),
+      updateStudyMetadata: p('UPDATE studies SET metadata = ? WHERE id = ?'),
       studyById: p('SELECT * FROM studies WHERE id = ?'),
       studyByName: p('SELECT * FROM studies WHERE name = ?'),
       setStudyState: p('UPDATE studies SET state = @state WHERE id = @id'),
@@ -58,16 +60,16 @@ export class SqliteStore implements Store {
       keyTaken: p(`SELECT 1 AS taken FROM trials WHERE study_seq = (SELECT seq FROM studies WHERE id = ?) AND params_key = ? LIMIT 1`),
       nextNumber: p(`SELECT COALESCE(MAX(t.number) + 1, 0) AS next ${TRIALS_OF_STUDY}`),
       insertTrial: p(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, failure_reason,
-          source, created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition)
+          source, created_at, completed_at, lease_expires_at, prediction_mean, prediction_std, acquisition, metadata)
         VALUES (@id, (SELECT seq FROM studies WHERE id = @studyId), @number, @params, @paramsKey, @state, @value,
           @failureReason, @source, @createdAt, @completedAt, @leaseExpiresAt, @predictionMean, @predictionStd,
-          @acquisition)`),
+          @acquisition, @metadata)`),
       claimQueued: p(`UPDATE trials SET state = 'pending', lease_expires_at = @leaseExpiresAt WHERE id = @id AND state = 'queued'`),
       deleteQueued: p(`DELETE FROM trials WHERE id = @trialId AND state = 'queued'
         AND study_seq = (SELECT seq FROM studies WHERE id = @studyId)`),
       trialByParamsKey: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.params_key = @key ORDER BY t.number LIMIT 1`),
       updateTrial: p(`UPDATE trials SET state = @state, value = @value, failure_reason = @failureReason,
-          completed_at = @completedAt, lease_expires_at = @leaseExpiresAt WHERE id = @id`),
+          completed_at = @completedAt, lease_expires_at = @leaseExpiresAt, metadata = @metadata WHERE id = @id`),
       bestMin: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.state = 'completed' ORDER BY t.value ASC, t.number LIMIT 1`),
       bestMax: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.state = 'completed' ORDER BY t.value DESC, t.number LIMIT 1`),
       findKey: p(`SELECT k.request_hash, k.trial_ids FROM idempotency_keys k JOIN studies s ON s.seq = k.study_seq
@@ -198,6 +200,7 @@ export class SqliteStore implements Store {
     this.stmt.insertTrial.run({
       ...rest,
       params: JSON.stringify(trial.params),
+      metadata: metadataToColumn(trial.metadata),
       predictionMean: prediction?.mean ?? null,
       predictionStd: prediction?.std ?? null,
     });
@@ -224,7 +227,12 @@ export class SqliteStore implements Store {
       failureReason: trial.failureReason,
       completedAt: trial.completedAt,
       leaseExpiresAt: trial.leaseExpiresAt,
+      metadata: metadataToColumn(trial.metadata),
     });
+  }
+
+  updateStudyMetadata(studyId: string, metadata: Metadata): void {
+    this.stmt.updateStudyMetadata.run(metadataToColumn(metadata), studyId);
   }
 
   bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined {

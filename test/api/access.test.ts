@@ -102,6 +102,23 @@ describe('scopes', () => {
     expect((await h.request.delete(`/v1/studies/${study}`).set(as('admin'))).status).toBe(204);
   });
 
+  test('import and a trial\'s metadata need write, a study\'s metadata admin; a prefix holds for the import route too', async () => {
+    const { study, trial } = await studyWithTrial('s');
+    const rows = { trials: [{ params: { lr: 0.01, layers: 2, batch: 16, optimizer: 'adam' }, value: 1 }] };
+    const importAs = (name: string, id = study) => h.request.post(`/v1/studies/${id}/trials:import`).set(as(name)).send(rows);
+    expect((await importAs('reader')).body).toMatchObject({ status: 403, code: 'FORBIDDEN_SCOPE' });
+    expect((await h.request.patch(`/v1/studies/${study}/trials/${trial}`).set(as('reader')).send({ metadata: { a: 1 } })).status).toBe(403);
+    expect((await h.request.patch(`/v1/studies/${study}`).set(as('worker')).send({ metadata: { a: 1 } })).status).toBe(403);
+    expect((await importAs('writer')).status).toBe(201);
+    expect((await h.request.patch(`/v1/studies/${study}/trials/${trial}`).set(as('writer')).send({ metadata: { a: 1 } })).status).toBe(200);
+    expect((await h.request.patch(`/v1/studies/${study}`).set(as('admin')).send({ metadata: { a: 1 } })).status).toBe(200);
+    // The study 's' is outside team-a/: its worker key may not import into it.
+    expect((await importAs('team-a-worker')).body).toMatchObject({ status: 403, code: 'FORBIDDEN_SCOPE' });
+    const own = await createStudy('team-a/s');
+    expect((await importAs('team-a-worker', own)).status).toBe(201);
+    expect((await h.request.get(`/v1/studies/${study}`).set(as('admin'))).body.trialCounts.total).toBe(2);
+  });
+
   test('an out-of-scope call is refused before its body is read', async () => {
     const res = await h.request.post('/v1/studies').set(as('reader')).set('Content-Type', 'application/json').send('{"name": ');
     expect(res.status).toBe(403);

@@ -108,6 +108,7 @@ function insertObservations(harness: Harness, studyId: string, n: number): void 
       harness.store.insertTrial({
         id: `tr_bulk${i}`, studyId, number: i, params: p, paramsKey: `bulk${i}`, state: 'completed', value: f(p),
         failureReason: null, source: 'external', createdAt: 0, completedAt: 0, leaseExpiresAt: null, prediction: null, acquisition: null,
+        metadata: {},
       }),
     );
   });

@@ -17,6 +17,8 @@ test.each([
   ['\t=1', '\'\t=1'],
   ['\r=1', '\'\r=1'],
   ['-1', '\'-1'],
+  ["'=1", "''=1"],
+  ["'quoted'", "''quoted'"],
   ['adam', 'adam'],
   ['a=b', 'a=b'],
   [' =1', ' =1'],
@@ -50,8 +52,8 @@ test('a failure reason and a categorical choice that start like a formula are qu
   const csv = await h.request.get(`/v1/studies/${study}/export?format=csv`);
   expect(csv.status).toBe(200);
   const rows = csv.text.trimEnd().split('\n').map((line) => line.split(','));
-  expect(rows[0]).toEqual(['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason', 'params.x', 'params.tool']);
-  const columns = (row: string[]) => ({ value: row[3], failureReason: row[8], x: row[9], tool: row[10] });
+  expect(rows[0]).toEqual(['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason', 'metadata', 'params.x', 'params.tool']);
+  const columns = (row: string[]) => ({ value: row[3], failureReason: row[8], x: row[10], tool: row[11] });
   expect(columns(rows[1]!)).toEqual({ value: '-0.5', failureReason: '', x: '-0.25', tool: "'=1+2" });
   expect(columns(rows[2]!)).toEqual({ value: '2', failureReason: '', x: '0.5', tool: "'@SUM(A1)" });
   expect(columns(rows[3]!)).toEqual({ value: '-1e-7', failureReason: '', x: '-0.75', tool: '-3' });

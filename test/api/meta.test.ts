@@ -160,12 +160,13 @@ describe('GET /v1/studies/{id}/export', () => {
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = csv.text.trim().split('\n');
     expect(lines[0]).toBe(
-      'number,id,state,value,source,createdAt,completedAt,leaseExpiresAt,failureReason,params.lr,params.layers,params.batch,params.optimizer',
+      'number,id,state,value,source,createdAt,completedAt,leaseExpiresAt,failureReason,metadata,params.lr,params.layers,params.batch,params.optimizer',
     );
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain(`0,${body.trials[0].id},completed,0.5,initial,`);
     expect(lines[2]).toContain('"diverged, ""nan"""');
     expect(lines[3]!.split(',').at(-1)).toBe(String(body.trials[2].params.optimizer));
+    expect(lines[3]!.split(',').at(-5)).toBe('{}');
   });
 
   test('answers 422 for an unknown format, 404 for an unknown study and 401 without a key', async () => {

@@ -40,7 +40,7 @@ describe('POST /v1/studies/{id}/trials', () => {
     const res = await enqueue(id, { optimizer: 'adam', batch: 64, layers: 4, lr: 0.001 });
     expect(res.status).toBe(201);
     expect(res.headers.location).toBe(`/v1/studies/${id}/trials/${res.body.id}`);
-    expect(res.body).toEqual({ id: res.body.id, number: 0, params: baseline, state: 'queued', source: 'queued', createdAt: '2026-01-01T00:00:00.000Z' });
+    expect(res.body).toEqual({ id: res.body.id, number: 0, params: baseline, state: 'queued', source: 'queued', createdAt: '2026-01-01T00:00:00.000Z', metadata: {} });
     expect(Object.keys(res.body.params)).toEqual(['lr', 'layers', 'batch', 'optimizer']);
     const listed = await h.request.get(`/v1/studies/${id}/trials?state=queued`);
     expect(listed.body.trials.map((t: { id: string }) => t.id)).toEqual([res.body.id]);

@@ -12,6 +12,7 @@ const study: Study = {
   options: { seed: 1, initialTrials: 6, leaseSeconds: 3600, algorithm: 'gp', earlyStopping: { rule: 'asha', maxStep: 27, minStep: 1, reductionFactor: 3, mode: 'standard' } },
   state: 'active',
   createdAt: 0,
+  metadata: {},
 };
 
 /** Trial n, in `state`, that reported `curve` at steps 1, 2, …; its value is the last report. */

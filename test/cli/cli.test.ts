@@ -60,7 +60,7 @@ describe('usage', () => {
   test('--help prints the commands and exits 0', async () => {
     const run = await cli(['--help']);
     expect(run.code).toBe(0);
-    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'report <studyId> <trialId> <step> <value>', 'best', 'export', 'backup --to FILE', 'pause <studyId>', 'resume <studyId>', 'complete <studyId>', 'trials list <studyId> [--state STATE]', 'watch <studyId>']) {
+    for (const command of ['serve', 'studies list', 'studies create --file', 'suggest', 'observe', 'report <studyId> <trialId> <step> <value>', 'best', 'export', 'import <studyId> --file FILE', 'backup --to FILE', 'pause <studyId>', 'resume <studyId>', 'complete <studyId>', 'trials list <studyId> [--state STATE]', 'watch <studyId>']) {
       expect(run.stdout).toContain(command);
     }
   });
@@ -208,7 +208,7 @@ describe('against the service', () => {
     const csv = await cli(['export', studyId]);
     expect(csv.code).toBe(0);
     const [header, ...rows] = csv.stdout.trimEnd().split('\n');
-    expect(header).toBe('number,id,state,value,source,createdAt,completedAt,leaseExpiresAt,failureReason,params.lr,params.opt');
+    expect(header).toBe('number,id,state,value,source,createdAt,completedAt,leaseExpiresAt,failureReason,metadata,params.lr,params.opt');
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(new RegExp(`^0,${trialIds[0]},completed,-0\\.5,`));
     expect(rows[1]).toMatch(/,failed,.*CUDA OOM/);

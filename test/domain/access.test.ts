@@ -24,7 +24,7 @@ describe('scopes', () => {
     expect(SCOPES.map((s) => grants(key(...held), s))).toEqual(expected);
   });
 
-  test('every GET needs read, the study writes and the stateless suggest need write, create, update and delete need admin', () => {
+  test('every GET needs read, the study writes (queuing, a trial\'s metadata and an import too) and the stateless suggest need write, create, change and delete need admin', () => {
     expect(operationScopes).toEqual({
       listStudies: 'read',
       getStudy: 'read',
@@ -38,6 +38,8 @@ describe('scopes', () => {
       reportTrial: 'write',
       enqueueTrial: 'write',
       deleteTrial: 'write',
+      importTrials: 'write',
+      updateTrial: 'write',
       suggestStateless: 'write',
       createStudy: 'admin',
       updateStudy: 'admin',

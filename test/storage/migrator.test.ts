@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { openDatabase, sqlitePath, type SqliteDatabase } from '../../src/storage/database.js';
 import { applyMigrations, migrationsApplied, readMigrations } from '../../src/storage/migrator.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
 
 let dir: string;
 let db: SqliteDatabase;
@@ -76,8 +77,9 @@ test('0004 keeps every trial of a database made before it, and then allows a sto
   insert.run('tr_a', 0, 'a', 'completed', 0.5, 0.4, 0.1, -2);
   insert.run('tr_b', 1, 'b', 'pending', null, null, null, null);
   const before = db.prepare('SELECT * FROM trials ORDER BY number').all();
-  applyMigrations(db, all);
+  applyMigrations(db, all.filter((m) => m.version <= 4));
   expect(db.prepare('SELECT * FROM trials ORDER BY number').all()).toEqual(before);
+  applyMigrations(db, all);
   db.prepare(`UPDATE trials SET state = 'stopped', value = 0.9 WHERE id = 'tr_b'`).run();
   db.prepare(`INSERT INTO trial_reports (trial_id, study_seq, step, value, at, decision, reason, rung) VALUES ('tr_b', 1, 1, 0.9, 2, 'stop', 'r', 1)`).run();
   expect(() => db.prepare(`UPDATE trials SET state = 'stopped', value = NULL WHERE id = 'tr_a'`).run()).toThrow(/CHECK/);
@@ -86,7 +88,7 @@ test('0004 keeps every trial of a database made before it, and then allows a sto
   expect(db.prepare('SELECT COUNT(*) AS n FROM trial_reports').get()).toEqual({ n: 0 });
 });
 
-test('0006 keeps every study, trial and report of a database made before it, and then allows queued trials and paused studies', () => {
+test('0006 keeps every study, trial (with its metadata) and report of a database made before it, and then allows queued trials and paused studies', () => {
   const all = readMigrations();
   applyMigrations(db, all.filter((m) => m.version < 6));
   db.prepare(`INSERT INTO studies (id, name, parameters, objective, options, created_at) VALUES ('st_1', 'old', '[]', '{}', '{}', 1)`).run();
@@ -96,6 +98,8 @@ test('0006 keeps every study, trial and report of a database made before it, and
   insert.run('tr_b', 1, 'b', 'stopped', 0.9, null);
   insert.run('tr_c', 2, 'c', 'pending', null, 99);
   db.prepare(`INSERT INTO trial_reports (trial_id, study_seq, step, value, at, decision, reason, rung) VALUES ('tr_b', 1, 1, 0.9, 2, 'stop', 'r', 1)`).run();
+  db.prepare(`UPDATE trials SET metadata = '{"url":"u"}' WHERE id = 'tr_a'`).run();
+  db.prepare(`UPDATE studies SET metadata = '{"team":"vision"}'`).run();
   const trials = db.prepare('SELECT * FROM trials ORDER BY number').all();
   const reports = db.prepare('SELECT * FROM trial_reports').all();
   const { state: _state, ...study } = db.prepare('SELECT * FROM studies').get() as Record<string, unknown>;
@@ -111,4 +115,23 @@ test('0006 keeps every study, trial and report of a database made before it, and
   db.prepare(`DELETE FROM studies WHERE id = 'st_1'`).run();
   expect(db.prepare('SELECT COUNT(*) AS n FROM trial_reports').get()).toEqual({ n: 0 });
   expect(db.prepare('SELECT COUNT(*) AS n FROM trials').get()).toEqual({ n: 0 });
+});
+
+test('0005 adds metadata to studies and trials made before it, which read as {}', () => {
+  const all = readMigrations();
+  applyMigrations(db, all.filter((m) => m.version < 5));
+  db.prepare(`INSERT INTO studies (id, name, parameters, objective, options, created_at) VALUES ('st_1', 'old', '[]', '{"name":"value","goal":"minimize"}', '{}', 1)`).run();
+  db.prepare(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, source, created_at)
+    VALUES ('tr_a', 1, 0, '{}', 'a', 'completed', 0.5, 'initial', 1)`).run();
+  applyMigrations(db, all);
+  const store = new SqliteStore(db);
+  expect(store.findStudy('st_1')?.metadata).toEqual({});
+  expect(store.findTrial('st_1', 'tr_a')?.metadata).toEqual({});
+  store.updateStudyMetadata('st_1', { team: 'vision' });
+  store.updateTrial({ ...store.findTrial('st_1', 'tr_a')!, metadata: { url: 'u' } });
+  expect(store.findStudy('st_1')?.metadata).toEqual({ team: 'vision' });
+  expect(store.findTrial('st_1', 'tr_a')?.metadata).toEqual({ url: 'u' });
+  // The empty object is stored as NULL, as before the migration.
+  store.updateStudyMetadata('st_1', {});
+  expect(db.prepare(`SELECT metadata FROM studies WHERE id = 'st_1'`).get()).toEqual({ metadata: null });
 });

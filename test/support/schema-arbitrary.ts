@@ -31,13 +31,15 @@ export type Schema = {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  /** Only `date-time` (RFC 3339), the one format a request body uses. */
+  format?: string;
 };
 
 /** Keywords that describe a schema without constraining its values. */
 const ANNOTATIONS = new Set(['description', 'default', 'examples', 'title']);
 const KEYWORDS = new Set([
   '$ref', 'type', 'enum', 'const', 'oneOf', 'discriminator', 'properties', 'required', 'additionalProperties',
-  'minProperties', 'items', 'minItems', 'maxItems', 'minimum', 'maximum', 'minLength', 'maxLength',
+  'minProperties', 'items', 'minItems', 'maxItems', 'minimum', 'maximum', 'minLength', 'maxLength', 'format',
 ]);
 
 export type SchemaArbitraryOptions = {
@@ -119,6 +121,11 @@ export function schemaArbitrary(schema: Schema, options: SchemaArbitraryOptions)
       case 'number':
         return interestingDouble(s.minimum, s.maximum);
       case 'string':
+        if (s.format !== undefined) {
+          if (s.format !== 'date-time') throw new Error(`string format '${s.format}' at ${where} is not supported`);
+          // Every millisecond of years 1970 to 2100, as toISOString writes it (RFC 3339, UTC).
+          return fc.integer({ min: 0, max: Date.UTC(2100, 0, 1) }).map((ms) => new Date(ms).toISOString());
+        }
         return interestingString(s.minLength ?? 0, s.maxLength ?? Math.max(maxStringLength, s.minLength ?? 0));
       case 'array': {
         if (!s.items) throw new Error(`array schema at ${where} has no items`);

@@ -163,12 +163,16 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Pause, resume or complete a study.
+         * Pause, resume or complete a study, or change its metadata.
          * @description `state: paused` stops suggestions (`409 STUDY_PAUSED`) while observe, report and
          *     heartbeat go on, so running trials finish; `active` resumes; `completed` ends the
          *     study (`409 STUDY_COMPLETE` on suggest). A study a user completed may be made active
          *     again. A study that reached its `maxTrials` stays completed: making it active or
          *     paused is `409 STUDY_COMPLETE`. Setting the state it already has changes nothing.
+         *
+         *     `metadata` is merged into the study's: the keys sent replace those keys, the others
+         *     stay, and a key sent as `null` is removed. Metadata over 16 KiB of JSON after the
+         *     merge is `422 METADATA_TOO_LARGE`. A field left out stays as it is.
          */
         patch: operations["updateStudy"];
         trace?: never;
@@ -223,6 +227,9 @@ export interface paths {
          *     - `{ params, value }` records an observation made outside the service (warm start);
          *       `params` is validated against the search space. Answered with `201`. Repeated
          *       measurements of one point are allowed this way.
+         *
+         *     Any of the three may carry `metadata`, merged into the trial's (see `MetadataPatch`),
+         *     also when the observation itself is a repeat.
          */
         post: operations["observe"];
         delete?: never;
@@ -261,6 +268,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/studies/{studyId}/trials:import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record results obtained elsewhere as finished trials, all or none.
+         * @description Each row is a completed trial (`params` and `value`), a failed one (`params`,
+         *     `failed: true`, `reason`) or a stopped one (`params`, `value`, `stopped: true`), with
+         *     optional `metadata`, `reports` and the times it was created and completed (default: now). The rows become trials in their order, numbered on from
+         *     the study's last, with `source: imported`; the model conditions on the completed
+         *     ones like on any other observation. The columns of the export (JSON or CSV) map
+         *     onto these fields, so `posterior import` reads what `posterior export` writes.
+         *
+         *     One request holds at most `LIMIT_IMPORT_TRIALS` rows (default 10,000; more is
+         *     `422 LIMIT_EXCEEDED` at `#/trials`) in a body of at most 16 MiB. Every row is
+         *     checked before anything is written: when any is invalid, nothing is imported and
+         *     the `422` names every bad row's field (`#/trials/17/params/lr`), each error with
+         *     the `code` of its kind; the problem's `code` is that kind when all errors share it
+         *     (`INVALID_PARAMS`, `METADATA_TOO_LARGE`, `INVALID_IMPORT_ROW` for a row that is no
+         *     trial: both `value` and `failed`, neither, a `reason` without `failed`, times or
+         *     reports out of order), `INVALID_IMPORT_ROW` when they mix kinds. A row that breaks
+         *     the schema is `VALIDATION_FAILED`, like any other request.
+         *
+         *     Send `Idempotency-Key` to make a retry safe: the same key with the same body
+         *     answers the same trials and writes nothing; with another body it is
+         *     `409 IDEMPOTENCY_KEY_REUSED`.
+         */
+        post: operations["importTrials"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/studies/{studyId}/trials/{trialId}": {
         parameters: {
             query?: never;
@@ -282,7 +330,14 @@ export interface paths {
         delete: operations["deleteTrial"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a trial's metadata, in any state.
+         * @description `metadata` is merged into the trial's: the keys sent replace those keys, the others
+         *     stay, and a key sent as `null` is removed. A finished trial takes metadata too (an
+         *     evaluation's report, a checkpoint's path). Metadata over 16 KiB of JSON after the
+         *     merge is `422 METADATA_TOO_LARGE`. Metadata never reaches the model.
+         */
+        patch: operations["updateTrial"];
         trace?: never;
     };
     "/v1/studies/{studyId}/trials/{trialId}/heartbeat": {
@@ -335,7 +390,8 @@ export interface paths {
          *     it is `409 REPORT_STEP_CONFLICT`. A step lower than one already reported is
          *     `409 REPORT_STEP_BEHIND`. A report on a trial that is not running (completed,
          *     failed, stopped, stale) is `409 TRIAL_NOT_PENDING`. A trial with reports is still
-         *     completed by `observe` with its final value.
+         *     completed by `observe` with its final value. `metadata`, when sent, is merged into the
+         *     trial's (see `MetadataPatch`).
          */
         post: operations["reportTrial"];
         delete?: never;
@@ -357,8 +413,9 @@ export interface paths {
          * Every trial of the study, as JSON or CSV.
          * @description CSV has one row per trial by number, with the columns `number`, `id`, `state`,
          *     `value`, `source`, `createdAt`, `completedAt`, `leaseExpiresAt`, `failureReason`,
-         *     then one `params.<name>` column per parameter in the space's order.
-         *     A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return
+         *     `metadata` (the trial's metadata as JSON text), then one `params.<name>` column per
+         *     parameter in the space's order. A text cell that starts with `=`, `+`, `-`, `@`, `'`,
+         *     a tab or a carriage return
          *     (a failure reason, a categorical choice) is written with a leading `'`, so that a
          *     spreadsheet shows it as text instead of running it as a formula (CSV injection).
          *     Numbers are written as they are, so a value of -0.5 stays -0.5. JSON is exact.
@@ -424,6 +481,8 @@ export interface components {
                 parameter?: string;
                 /** @description Name of the offending header. */
                 header?: string;
+                /** @description The kind of this error, a code of the catalogue, where a problem gathers several kinds (an import's rows). */
+                code?: string;
             }[];
         };
         ParamValue: number | string | boolean;
@@ -555,6 +614,7 @@ export interface components {
             step: number;
             /** @description The objective's current value; a finite number. */
             value: number;
+            metadata?: components["schemas"]["MetadataPatch"];
         };
         ReportResponse: {
             /** @enum {string} */
@@ -582,6 +642,76 @@ export interface components {
             parameters: components["schemas"]["Parameter"][];
             objective: components["schemas"]["Objective"];
             options?: components["schemas"]["StudyOptions"];
+            /** @description Not part of the definition; creating an existing study returns it with its metadata unchanged. */
+            metadata?: components["schemas"]["MetadataPatch"];
+        };
+        TrialUpdate: {
+            metadata: components["schemas"]["MetadataPatch"];
+        };
+        /**
+         * @description The user's own JSON object on a study or a trial: a run's URL, a checkpoint's path,
+         *     a git commit. At most 16 KiB of JSON; stored, returned, exported and imported, and
+         *     never seen by the model.
+         */
+        Metadata: {
+            [key: string]: unknown;
+        };
+        /**
+         * @description Merged into the metadata there is: each key sent replaces that key (a whole value,
+         *     nested objects included), keys not sent stay, and a key sent as `null` is removed.
+         *     Over 16 KiB of JSON after the merge, or objects and arrays nested more than 32 deep,
+         *     is `422 METADATA_TOO_LARGE`.
+         */
+        MetadataPatch: {
+            [key: string]: unknown;
+        };
+        ImportRequest: {
+            /** @description The rows, at most `LIMIT_IMPORT_TRIALS` (default 10,000). */
+            trials: components["schemas"]["ImportTrial"][];
+        };
+        /**
+         * @description A completed trial (`value`), a failed one (`failed: true`, `reason`), or one that early
+         *     stopping ended (`stopped: true` with its last `value`). The fields are those of the
+         *     export's trials; others the export writes (`id`, `number`, `state`, `source`, …) are the
+         *     importing study's own and are not sent. `reports` are kept as the trial's curve, each
+         *     answered `continue` but a stopped trial's last (`stop`); the median rule compares new
+         *     trials with them, ASHA does not (they belong to no rung).
+         */
+        ImportTrial: {
+            params: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
+            /** @description The objective's value; a finite number. */
+            value?: number;
+            /** @constant */
+            failed?: true;
+            reason?: string;
+            /**
+             * @description Early stopping ended this trial at `value`, its last report's; the model leaves it out, as it does a stopped trial of the study's own.
+             * @constant
+             */
+            stopped?: true;
+            /** @description The trial's intermediate values, by strictly increasing step. */
+            reports?: {
+                step: number;
+                value: number;
+                /**
+                 * Format: date-time
+                 * @description When it was reported; default the trial's `completedAt`.
+                 */
+                at?: string;
+            }[];
+            metadata?: components["schemas"]["MetadataPatch"];
+            /**
+             * Format: date-time
+             * @description When the trial started; default `completedAt`.
+             */
+            createdAt?: string;
+            /**
+             * Format: date-time
+             * @description When the trial finished; default the time of the import.
+             */
+            completedAt?: string;
         };
         Study: {
             id: string;
@@ -605,6 +735,7 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             trialCounts: components["schemas"]["TrialCounts"];
+            metadata: components["schemas"]["Metadata"];
         };
         /**
          * @description `active`: suggests. `paused`: suggest answers `409 STUDY_PAUSED`; observe, report and
@@ -614,8 +745,10 @@ export interface components {
          * @enum {string}
          */
         StudyState: "active" | "paused" | "completed";
+        /** @description What `PATCH` changes on a study; a field left out stays as it is. */
         StudyPatch: {
             state?: components["schemas"]["StudyState"];
+            metadata?: components["schemas"]["MetadataPatch"];
         };
         TrialEnqueue: {
             params: {
@@ -643,7 +776,7 @@ export interface components {
          * @description Where the parameters came from.
          * @enum {string}
          */
-        TrialSource: "initial" | "random" | "gp-logei" | "random-fallback" | "external" | "sobol" | "grid" | "queued";
+        TrialSource: "initial" | "random" | "gp-logei" | "random-fallback" | "external" | "sobol" | "grid" | "queued" | "imported";
         Trial: {
             id: string;
             /** @description 0-based position of the trial in its study. */
@@ -672,6 +805,7 @@ export interface components {
             };
             /** @description Log expected improvement at the suggested point when it was chosen. Only on `gp-logei` trials. */
             acquisition?: number;
+            metadata: components["schemas"]["Metadata"];
             /**
              * @description The intermediate values the trial reported, by step. On `GET` of one trial and in
              *     the export; lists leave them out.
@@ -719,6 +853,7 @@ export interface components {
             trialId: string;
             /** @description The objective's value; a finite number. */
             value: number;
+            metadata?: components["schemas"]["MetadataPatch"];
         };
         /** Report a failed run */
         ObserveFailure: {
@@ -726,6 +861,7 @@ export interface components {
             /** @constant */
             failed: true;
             reason?: string;
+            metadata?: components["schemas"]["MetadataPatch"];
         };
         /** Record an observation made elsewhere */
         ObserveExternal: {
@@ -734,6 +870,7 @@ export interface components {
             };
             /** @description The objective's value; a finite number. */
             value: number;
+            metadata?: components["schemas"]["MetadataPatch"];
         };
         ObserveRequest: components["schemas"]["ObserveValue"] | components["schemas"]["ObserveFailure"] | components["schemas"]["ObserveExternal"];
     };
@@ -804,7 +941,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is over 1 MiB (`PAYLOAD_TOO_LARGE`). */
+        /** @description The body is over 1 MiB, or over 16 MiB for an import (`PAYLOAD_TOO_LARGE`). */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
@@ -1139,7 +1276,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The study as it is now. */
+            /** @description The study as it is after the change. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1326,6 +1463,46 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    importTrials: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any string up to 255 characters chosen by the client, unique per logical request. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportRequest"];
+            };
+        };
+        responses: {
+            /** @description The imported trials, in the order of the rows (also on a retry with the same key). */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        trials: components["schemas"]["Trial"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     getTrial: {
         parameters: {
             query?: never;
@@ -1377,6 +1554,41 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    updateTrial: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+                trialId: components["parameters"]["TrialId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TrialUpdate"];
+            };
+        };
+        responses: {
+            /** @description The trial as it is after the change. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Trial"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -11,10 +11,12 @@ import { queryString } from './query.js';
  * `+`, `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP's advice against CSV
  * injection), e.g. a failure reason `=cmd|' /C calc'!A0` or a categorical choice `@SUM(A1)`.
  * Numbers stay as they are (a value or a numeric choice of -0.5 is -0.5), but a string choice
- * "-1" is text and gets its quote too. The JSON export is always exact.
+ * "-1" is text and gets its quote too. A string that starts with `'` gets one more, so that
+ * `posterior import` can take exactly one off (cli/csv.ts): "'=1" and "=1" stay apart.
+ * The JSON export is always exact.
  */
 export function spreadsheetSafe(cell: unknown): unknown {
-  return typeof cell === 'string' && /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell;
+  return typeof cell === 'string' && /^[=+\-@\t\r']/.test(cell) ? `'${cell}` : cell;
 }
 
 export function exportRouter(deps: Deps): Router {
@@ -26,10 +28,10 @@ export function exportRouter(deps: Deps): Router {
     const filename = study.name.replace(/[^\w.-]+/g, '_');
     if (queryString(req, 'format') === 'csv') {
       const names = study.parameters.map((p) => p.name);
-      const header = ['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason'];
-      const rows = bodies.map((t) =>
-        [...header.map((column) => t[column as keyof typeof t] ?? ''), ...names.map((name) => t.params[name] ?? '')].map(spreadsheetSafe),
-      );
+      const header = ['number', 'id', 'state', 'value', 'source', 'createdAt', 'completedAt', 'leaseExpiresAt', 'failureReason', 'metadata'];
+      // Metadata as JSON text, before the parameters: readers find those at the end of a row.
+      const cell = (t: (typeof bodies)[number], column: string) => (column === 'metadata' ? JSON.stringify(t.metadata) : (t[column as keyof typeof t] ?? ''));
+      const rows = bodies.map((t) => [...header.map((column) => cell(t, column)), ...names.map((name) => t.params[name] ?? '')].map(spreadsheetSafe));
       res.setHeader('Content-Disposition', `attachment; filename="${filename}.csv"`);
       res.type('text/csv').send(stringify([[...header, ...names.map((n) => `params.${n}`)], ...rows], { cast: { boolean: String } }));
       return;

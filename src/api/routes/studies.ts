@@ -1,6 +1,7 @@
 /** Routes for `/v1/studies`: thin handlers, validated input → one use case → response. */
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
+import type { MetadataPatch } from '../../domain/metadata.js';
 import { createStudy, deleteStudy, getStudy, listStudies, updateStudy } from '../../domain/study-lifecycle.js';
 import type { StudyState } from '../../domain/study.js';
 import { principalOf } from '../auth.js';
@@ -13,7 +14,7 @@ export function studiesRouter(deps: Deps): Router {
 
   router.post('/v1/studies', (req, res) => {
     const body = req.body as StudyCreateBody;
-    const { study, created } = createStudy(deps, body, principalOf(req));
+    const { study, created } = createStudy(deps, { ...body, metadata: body.metadata as MetadataPatch | undefined }, principalOf(req));
     if (created) res.status(201).location(`/v1/studies/${study.id}`);
     res.json(studyBody(study));
   });
@@ -29,7 +30,9 @@ export function studiesRouter(deps: Deps): Router {
   });
 
   router.patch('/v1/studies/:studyId', (req, res) => {
-    res.json(studyBody(updateStudy(deps, req.params.studyId, req.body as StudyPatchBody)));
+    const body = req.body as StudyPatchBody;
+    const patch = { ...(body.state !== undefined ? { state: body.state } : {}), ...(body.metadata !== undefined ? { metadata: body.metadata as MetadataPatch } : {}) };
+    res.json(studyBody(updateStudy(deps, req.params.studyId, patch)));
   });
 
   router.delete('/v1/studies/:studyId', (req, res) => {

@@ -1,16 +1,18 @@
 /** Routes for suggest, observe and the trials of a study. */
 import { Router } from 'express';
 import type { Deps } from '../../domain/deps.js';
-import { observe } from '../../domain/observe.js';
+import { importTrials, type ImportRow } from '../../domain/import-trials.js';
+import type { MetadataPatch } from '../../domain/metadata.js';
+import { observe, type Observation } from '../../domain/observe.js';
 import { deleteQueuedTrial, enqueueTrial } from '../../domain/queued-trials.js';
-import { reportTrial } from '../../domain/report.js';
+import { reportTrial, type ReportInput } from '../../domain/report.js';
 import { prepareNext, suggest } from '../../domain/suggest/suggest.js';
 import type { TrialState } from '../../domain/trial.js';
-import { bestTrial, getTrial, heartbeat, listTrials } from '../../domain/trial-queries.js';
+import { bestTrial, getTrial, heartbeat, listTrials, updateTrialMetadata } from '../../domain/trial-queries.js';
 import { clientSignal } from '../client-signal.js';
 import type { Metrics } from '../metrics.js';
 import { trialBody } from '../presenters.js';
-import type { ObserveBody, ReportBody, SuggestBody, TrialEnqueueBody } from '../types.js';
+import type { ImportBody, ObserveBody, ReportBody, SuggestBody, TrialEnqueueBody, TrialUpdateBody } from '../types.js';
 import { queryLimit, queryString } from './query.js';
 
 export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggestion' | 'countReport'>): Router {
@@ -32,7 +34,7 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
   });
 
   router.post('/v1/studies/:studyId/observe', (req, res) => {
-    const { trial, created, changed } = observe(deps, req.params.studyId, req.body as ObserveBody);
+    const { trial, created, changed } = observe(deps, req.params.studyId, req.body as ObserveBody as Observation);
     if (created) res.status(201).location(`/v1/studies/${req.params.studyId}/trials/${trial.id}`);
     res.json(trialBody(trial, now()));
     if (changed) void prepareNext(deps, req.params.studyId);
@@ -64,8 +66,26 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
     res.json(trialBody(trial, now(), reports));
   });
 
+  router.patch('/v1/studies/:studyId/trials/:trialId', (req, res) => {
+    const body = req.body as TrialUpdateBody;
+    const { trial, reports } = updateTrialMetadata(deps, req.params.studyId, req.params.trialId, body.metadata as MetadataPatch);
+    res.json(trialBody(trial, now(), reports));
+  });
+
+  // The colon is escaped: `:import` is part of the path (a custom method, as in Google's AIP-136), not a parameter.
+  router.post('/v1/studies/:studyId/trials\\:import', (req, res) => {
+    const { trials, created } = importTrials(deps, {
+      studyId: req.params.studyId,
+      trials: (req.body as ImportBody).trials as ImportRow[],
+      idempotencyKey: req.get('idempotency-key'),
+    });
+    const t = now();
+    res.status(201).json({ trials: trials.map((trial) => trialBody(trial, t)) });
+    if (created && trials.length > 0) void prepareNext(deps, req.params.studyId);
+  });
+
   router.post('/v1/studies/:studyId/trials/:trialId/report', (req, res) => {
-    const { report, trial } = reportTrial(deps, req.params.studyId, req.params.trialId, req.body as ReportBody);
+    const { report, trial } = reportTrial(deps, req.params.studyId, req.params.trialId, req.body as ReportBody as ReportInput);
     metrics.countReport(report.decision);
     res.json({
       decision: report.decision,

@@ -65,6 +65,7 @@ export async function suggestStateless(
     },
     state: 'active',
     createdAt: now,
+    metadata: {},
   };
   const trial = (params: Params, number: number, value: number | null): Trial =>
     newTrial({

@@ -256,7 +256,8 @@ function writeLease(
   });
 }
 
-function reusedKey(key: string): ProblemError {
+/** The key was first used with another body (on this study, by any operation that takes keys). */
+export function reusedKey(key: string): ProblemError {
   return new ProblemError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key '${key}' was first used with a different request body`, [
     { header: 'Idempotency-Key', detail: 'reused with a different body' },
   ]);
