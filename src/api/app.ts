@@ -18,6 +18,7 @@ import { rateLimiter, TokenBuckets, type RateLimit } from './rate-limit.js';
 import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
+import { modelRouter } from './routes/model.js';
 import { statelessRouter } from './routes/stateless.js';
 import { securityHeaders } from './security-headers.js';
 import { expressPaths, specForValidation } from './spec.js';
@@ -102,6 +103,7 @@ export function createApp(options: AppOptions): Express {
   app.use(studiesRouter(deps));
   app.use(trialsRouter(deps, metrics));
   app.use(exportRouter(deps));
+  app.use(modelRouter(deps));
   app.use(statelessRouter(deps));
   app.use(() => {
     throw new ProblemError('NOT_FOUND');

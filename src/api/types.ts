@@ -14,3 +14,6 @@ export type ObserveBody = Schemas['ObserveRequest'];
 export type ReportBody = Schemas['ReportRequest'];
 export type ProblemBody = Schemas['Problem'];
 export type TrialStateWire = Schemas['TrialState'];
+export type ModelSliceBody = Schemas['ModelSlice'];
+export type ModelContourBody = Schemas['ModelContour'];
+export type ParameterImportancesBody = Schemas['ParameterImportances'];

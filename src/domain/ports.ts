@@ -4,6 +4,7 @@
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
+import type { ModelViewInput, ModelViewOutput } from '../bo/model-view.js';
 import type { Study } from './study.js';
 import type { ModelState } from './suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from './trial.js';
@@ -91,6 +92,9 @@ export type EngineCall = {
 
 /** The GP engine (bo/engine.ts suggestNext), on worker threads or in process. */
 export type Engine = (input: EngineInput, call: EngineCall) => EngineOutput | Promise<EngineOutput>;
+
+/** A view of a study's GP (bo/model-view.ts), on worker threads or in process, run like an engine call. */
+export type ModelViewer = (input: ModelViewInput, call: EngineCall) => ModelViewOutput | Promise<ModelViewOutput>;
 
 /** What the suggesters report about their work; the API layer exports it as metrics. */
 export interface EngineMetrics {

@@ -81,6 +81,7 @@ export function deleteStudy(deps: Deps, studyId: string): void {
   const deleted = deps.store.transaction(() => deps.store.deleteStudy(studyId));
   if (!deleted) throw new ProblemError('STUDY_NOT_FOUND', `no study with id '${studyId}'`);
   deps.suggester.forget?.(studyId);
+  deps.models.forget(studyId);
 }
 
 export function requireStudy(deps: Deps, studyId: string): Study {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineInput } from '../../src/bo/engine.js';
 import type { GaussianProcess } from '../../src/bo/gp.js';
+import { modelView, type ModelViewInput } from '../../src/bo/model-view.js';
 import { CancelledError } from '../../src/domain/errors.js';
 import type { EngineCall } from '../../src/domain/ports.js';
 import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
@@ -51,6 +52,17 @@ describe('engine pool', () => {
     expect(second.work).toEqual({ fitted: false, reusedRows: 120, interrupted: false });
     const third = await pool.run(input(121, second.hyperparameters), call('study-a'));
     expect(third.work).toEqual({ fitted: false, reusedRows: 120, interrupted: false });
+  }, 60_000);
+
+  it("serves a view of a study's model off the main thread, equal to the one computed in process", async () => {
+    pool = pool ?? createEnginePool({ threads: 2 });
+    const { observations } = input(40);
+    const view: ModelViewInput = {
+      space, goal: 'minimize', observations, incumbent: observations[3]!.params, seed: 1, query: { kind: 'slice', parameter: 'x', points: 7 },
+    };
+    const off = await pool.view(view, call('study-view'));
+    expect(off).toEqual(modelView(view));
+    expect(off.view.kind === 'slice' && off.view.points.map((p) => p.value)).toEqual([0, 1 / 6, 2 / 6, 3 / 6, 4 / 6, 5 / 6, 1]);
   }, 60_000);
 
   it.runIf(process.platform === 'linux')('runs the engine threads below the main thread\'s priority, and only them', async () => {
