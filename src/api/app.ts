@@ -15,6 +15,7 @@ import { authorizationRouter } from './authorization.js';
 import { problemHandler } from './problem.js';
 import { createMetrics, routeNames, type Metrics } from './metrics.js';
 import { rateLimiter, TokenBuckets, type RateLimit } from './rate-limit.js';
+import { dashboardRouter } from './routes/dashboard.js';
 import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
@@ -40,6 +41,8 @@ export type AppOptions = {
   rateLimit?: RateLimit & { now?: () => number };
   /** Check every response against openapi.yaml too (tests turn it on; a mismatch is a 500). */
   validateResponses?: boolean;
+  /** The built dashboard (dist/ui), served at `/` and `/ui/`; absent: no dashboard. */
+  dashboardDir?: string;
   /** Shared with the suggester, which reports fit times and fallbacks; made here when absent. */
   metrics?: Metrics;
 };
@@ -91,6 +94,7 @@ export function createApp(options: AppOptions): Express {
     req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH' ? json(req, res, (err?: unknown) => afterBodyRead(req, err, next)) : next(),
   );
   app.use(metaRouter(metrics));
+  if (options.dashboardDir !== undefined) app.use(dashboardRouter(options.dashboardDir));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: spec as never,

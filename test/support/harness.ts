@@ -53,6 +53,8 @@ export type HarnessOptions = {
   suggester?: Suggester;
   engine?: Engine;
   viewer?: ModelViewer;
+  /** A built dashboard to serve (dist/ui or a test's own build). */
+  dashboardDir?: string;
   limits?: Partial<Limits>;
 };
 
@@ -82,6 +84,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     ...(options.rateLimit ? { rateLimit: { ...options.rateLimit, now: clock.now } } : {}),
     validateResponses: true,
     metrics,
+    ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
   });
   return {
     request: supertest(app),

@@ -1,0 +1,48 @@
+/**
+ * Debian's Chromium driven by playwright-core, and the dashboard built for a test: the
+ * browser is never downloaded (PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1, executablePath), and
+ * `.ci/run` installs `chromium` with apt.
+ */
+import { mkdtempSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Express } from 'express';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { machineTool } from '../clients/live-server.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export const hasChromium = () => machineTool("Debian's chromium", CHROMIUM, ['--version']);
+
+/** `npm run build:ui`, into a folder of the test's own. */
+export async function buildDashboard(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'posterior-ui-'));
+  await build({ configFile: new URL('../../ui/vite.config.ts', import.meta.url).pathname, build: { outDir, emptyOutDir: true }, logLevel: 'error' });
+  return outDir;
+}
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+/** The app on an ephemeral port of 127.0.0.1. */
+export async function listen(app: Express): Promise<{ url: string; server: Server }> {
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (typeof address !== 'object' || !address) throw new Error('no address');
+  return { url: `http://127.0.0.1:${address.port}`, server };
+}
+
+/** Every console error and uncaught exception of the page, to assert there are none. */
+export function consoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return errors;
+}

@@ -1,0 +1,118 @@
+import { rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startHarness, type Harness } from '../support/harness.js';
+import { repositoryRoot } from '../support/server-process.js';
+import { buildDashboard, consoleErrors, hasChromium, launchBrowser, listen } from './browser.js';
+
+const space = [
+  { name: 'lr', type: 'float', low: 1e-4, high: 1, log: true },
+  { name: 'layers', type: 'int', low: 1, high: 6 },
+  { name: 'optimizer', type: 'categorical', choices: ['adam', 'sgd'] },
+];
+const loss = (p: Record<string, unknown>) => (Math.log10(Number(p.lr)) + 2) ** 2 + 0.1 * (Number(p.layers) - 3) ** 2 + (p.optimizer === 'sgd' ? 0.3 : 0);
+/** SAVE_SCREENSHOTS=1 keeps this run's screenshots in docs/screenshots (the README shows them). */
+const shots = process.env.SAVE_SCREENSHOTS ? join(repositoryRoot, 'docs', 'screenshots') : undefined;
+
+/** One trial: suggest, report a learning curve until told to stop, then observe (every 9th fails). */
+async function runTrial(h: Harness, id: string, i: number): Promise<void> {
+  const trial = (await h.request.post(`/v1/studies/${id}/suggest`).send({})).body.trials[0];
+  const final = loss(trial.params);
+  for (let step = 1; step <= 8; step++) {
+    const report = await h.request.post(`/v1/studies/${id}/trials/${trial.id}/report`).send({ step, value: final + 2 / step });
+    if (report.body.decision === 'stop') return;
+  }
+  const body = i % 9 === 4 ? { trialId: trial.id, failed: true, reason: 'CUDA out of memory' } : { trialId: trial.id, value: final };
+  await h.request.post(`/v1/studies/${id}/observe`).send(body);
+}
+
+describe.runIf(hasChromium())('the dashboard in Chromium', () => {
+  let dir: string;
+  let h: Harness;
+  let server: Server;
+  let url: string;
+  let browser: Browser;
+  let studyId: string;
+
+  beforeAll(async () => {
+    dir = await buildDashboard();
+    h = startHarness({ dashboardDir: dir });
+    ({ url, server } = await listen(h.app));
+    const study = { name: 'mlp-tuning', parameters: space, objective: { goal: 'minimize', name: 'val_loss' }, options: { seed: 5, initialTrials: 8, earlyStopping: { rule: 'median', maxStep: 8, minStep: 3 } } };
+    studyId = (await h.request.post('/v1/studies').send(study)).body.id;
+    for (let i = 0; i < 60; i++) await runTrial(h, studyId, i);
+    await h.request.post('/v1/studies').send({ ...study, name: 'empty-study' });
+    browser = await launchBrowser();
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(path: string): Promise<{ page: Page; errors: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = consoleErrors(page);
+    await page.goto(`${url}${path}`);
+    return { page, errors };
+  }
+
+  test('the studies list shows each study with its trials by state and its best value, and filters by name', async () => {
+    const { page, errors } = await open('/');
+    const row = page.locator('tr', { hasText: 'mlp-tuning' });
+    await row.waitFor();
+    const counts = h.store.trialCounts(studyId, h.clock.now());
+    const cells = await row.locator('td').allTextContents();
+    expect(cells.slice(0, 3)).toEqual(['mlp-tuning', 'minimize', 'gp']);
+    expect(cells.slice(4, 9).map(Number)).toEqual([counts.completed, counts.pending, counts.failed, counts.stopped, counts.total]);
+    const best = h.store.bestTrial(studyId, 'minimize')!.value!;
+    expect(Number(cells[9])).toBeCloseTo(best, 3);
+    await page.fill('#study-search', 'empty');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
+    if (shots) {
+      await page.fill('#study-search', '');
+      await page.screenshot({ path: join(shots, 'studies.png') });
+    }
+    expect(errors).toEqual([]);
+  });
+
+  test('the study page draws every panel from real data, and its table sorts and filters', async () => {
+    const { page, errors } = await open(`/#/studies/${studyId}`);
+    await page.locator('#trial-table tbody tr').first().waitFor();
+    for (const panel of ['history', 'curves', 'importances', 'contour', 'parallel', 'slice-lr', 'slice-layers', 'slice-optimizer']) {
+      await page.locator(`#${panel} canvas`).first().waitFor({ timeout: 30_000 });
+    }
+    expect(await page.locator('#trial-table tbody tr').count()).toBe(60);
+    await expect.poll(() => page.locator('#importances .help').textContent()).toContain('inverse of its fitted lengthscale');
+    // Sorted by value, ascending: the best completed trial comes first.
+    await page.locator('#trial-table th button', { hasText: 'Value' }).click();
+    const best = h.store.bestTrial(studyId, 'minimize')!;
+    expect(await page.locator('#trial-table tbody tr').first().getAttribute('data-key')).toBe(best.id);
+    await page.selectOption('#state-filter', 'failed');
+    const failed = h.store.trialCounts(studyId, h.clock.now()).failed;
+    expect(failed).toBeGreaterThan(0);
+    expect(await page.locator('#trial-table tbody tr').count()).toBe(failed);
+    await page.selectOption('#state-filter', '');
+    if (shots) await page.screenshot({ path: join(shots, 'study.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  test('a new observation shows up without a reload', async () => {
+    const { page, errors } = await open(`/#/studies/${studyId}`);
+    await expect.poll(() => page.locator('#trial-table tbody tr').count(), { timeout: 30_000 }).toBe(60);
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    const trial = (await h.request.post(`/v1/studies/${studyId}/suggest`).send({})).body.trials[0];
+    await h.request.post(`/v1/studies/${studyId}/observe`).send({ trialId: trial.id, value: -1 });
+    await expect.poll(() => page.locator(`#trial-table tr[data-key="${trial.id}"]`).count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.locator('#trial-table tbody tr').count()).toBe(61);
+    // The losses are ≥ 0: -1 is the new best, in the summary.
+    await expect.poll(() => page.locator('.summary').textContent()).toContain('Best value-1Trials');
+    // The same document: nothing reloaded it.
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
+    expect(errors).toEqual([]);
+  }, 60_000);
+});
