@@ -53,6 +53,8 @@ export type HarnessOptions = {
   suggester?: Suggester;
   engine?: Engine;
   viewer?: ModelViewer;
+  /** Check every response against openapi.yaml (default true). */
+  validateResponses?: boolean;
   /** A built dashboard to serve (dist/ui or a test's own build). */
   dashboardDir?: string;
   limits?: Partial<Limits>;
@@ -82,7 +84,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.publicPages ? { publicPages: options.publicPages } : {}),
     ...(options.rateLimit ? { rateLimit: { ...options.rateLimit, now: clock.now } } : {}),
-    validateResponses: true,
+    validateResponses: options.validateResponses ?? true,
     metrics,
     ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
   });

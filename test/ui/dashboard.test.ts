@@ -3,6 +3,8 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { observe } from '../../src/domain/observe.js';
+import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { repositoryRoot } from '../support/server-process.js';
 import { buildDashboard, consoleErrors, hasChromium, launchBrowser, listen } from './browser.js';
@@ -115,4 +117,84 @@ describe.runIf(hasChromium())('the dashboard in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
     expect(errors).toEqual([]);
   }, 60_000);
+});
+
+describe.runIf(hasChromium())('the dashboard with API keys, and with 5,000 trials', () => {
+  let dir: string;
+  let h: Harness;
+  let pool: EnginePool;
+  let server: Server;
+  let url: string;
+  let browser: Browser;
+  let bigId: string;
+
+  beforeAll(async () => {
+    dir = await buildDashboard();
+    // The engine on its threads, as in the service: the 5,000-trial study's model is fitted there.
+    pool = createEnginePool({ threads: 1, expressThread: false });
+    // Responses are not checked against the schema here, as in the service: checking a 5,000-trial export takes longer than the render.
+    h = startHarness({ dashboardDir: dir, apiKeys: ['secret'], publicPages: ['dashboard'], engine: pool.run, viewer: pool.view, validateResponses: false });
+    ({ url, server } = await listen(h.app));
+    const auth = { Authorization: 'Bearer secret' };
+    const study = { name: 'big-random', parameters: space, objective: { goal: 'minimize' }, options: { seed: 2, algorithm: 'random' } };
+    bigId = (await h.request.post('/v1/studies').set(auth).send(study)).body.id;
+    let seed = 1;
+    const u = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    // Through the observe use case in one transaction: 5,000 HTTP calls would take minutes here.
+    h.store.transaction(() => {
+      for (let i = 0; i < 5000; i++) {
+        const params = { lr: 10 ** (-4 + 4 * u()), layers: 1 + Math.floor(6 * u()), optimizer: u() < 0.5 ? 'adam' : 'sgd' };
+        observe(h.deps, bigId, { params, value: loss(params) });
+      }
+    });
+    browser = await launchBrowser();
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    await pool?.close();
+    h?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('asks for a key, says when it is refused, keeps it out of every URL, and sends it as a bearer token', async () => {
+    const page = await browser.newPage();
+    const urls: string[] = [];
+    const bearers = new Set<string | undefined>();
+    page.on('request', (r) => {
+      urls.push(r.url());
+      if (r.url().includes('/v1/')) bearers.add(r.headers().authorization);
+    });
+    await page.goto(`${url}/`);
+    await page.fill('#api-key', 'wrong');
+    await page.press('#api-key', 'Enter');
+    await expect.poll(() => page.locator('.key-form').textContent()).toContain('refused');
+    await page.fill('#api-key', 'secret');
+    await page.click('.key-form button');
+    await page.locator('tr', { hasText: 'big-random' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('posterior.apiKey'))).toBe('secret');
+    expect(urls.filter((u) => u.includes('secret') || u.includes('wrong'))).toEqual([]);
+    expect(bearers).toContain('Bearer secret');
+    await page.close();
+  });
+
+  test('a study with 5,000 trials draws its history and table within 2 s, and its model panels after', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors = consoleErrors(page);
+    await page.addInitScript(() => sessionStorage.setItem('posterior.apiKey', 'secret'));
+    await page.goto(`${url}/#/studies/${bigId}`);
+    await page.locator('#history canvas').first().waitFor();
+    await page.locator('#trial-table tbody tr').first().waitFor();
+    // From the start of the navigation to the table and the history drawn (the page marks it).
+    const firstRender = await page.evaluate(() => performance.getEntriesByName('posterior:first-render')[0]!.startTime);
+    expect(firstRender).toBeLessThanOrEqual(2000);
+    expect(await page.locator('#trial-table tbody tr').count()).toBe(100);
+    expect(await page.locator('.pager').textContent()).toContain('1–100 of 5000');
+    await page.locator('#contour canvas').first().waitFor({ timeout: 60_000 });
+    await page.locator('#slice-lr canvas').first().waitFor({ timeout: 60_000 });
+    expect(errors).toEqual([]);
+    console.info(`first render of a 5,000-trial study: ${Math.round(firstRender)} ms`);
+    await page.close();
+  }, 90_000);
 });
