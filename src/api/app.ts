@@ -101,7 +101,7 @@ export function createApp(options: AppOptions): Express {
       validateRequests: { allErrors: true, discriminator: true },
       validateResponses: options.validateResponses ? { allErrors: true } : false,
       validateSecurity: false,
-      ignorePaths: /^\/(healthz|readyz|openapi\.yaml|metrics|docs(\/.*)?)$/,
+      ignorePaths: /^\/(healthz|readyz|openapi\.yaml|metrics|docs(\/.*)?|ui(\/.*)?)?$/,
     }),
   );
   app.use(studiesRouter(deps));

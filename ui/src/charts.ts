@@ -47,7 +47,7 @@ export function chartBox(id: string, title: string, description: string, height 
       canvasHolder.hidden = option === null;
       if (option === null) return;
       chart ??= echarts.init(canvasHolder, undefined, { renderer: 'canvas' });
-      // NOTE: tooltips drawn on the canvas: ECharts' HTML tooltips carry style attributes, which the CSP refuses.
+      // NOTE: tooltips drawn on the canvas: ECharts' HTML tooltips carry style attributes, which the CSP refuses (decision 0022).
       const tooltip = option.tooltip ? { tooltip: { ...(option.tooltip as object), renderMode: 'richText' } } : {};
       chart.setOption({ aria: { enabled: true }, animation: false, ...option, ...tooltip }, { notMerge: true });
     },

@@ -3,6 +3,8 @@
  * parallel coordinates and the trial table. The study is polled every POLL_MS; the trials
  * (the export, with their reports) are read again when its counts change, or while trials
  * run (their reports), and the model views when the completed count changes.
+ * NOTE: polling rather than Server-Sent Events: no new endpoint or long-lived connection through
+ * the key check and the rate limiter (decision 0022).
  */
 import { ApiError, download, getJson } from './api.js';
 import { chartBox, type ChartBox } from './charts.js';
