@@ -7,7 +7,7 @@ import { observe } from '../../src/domain/observe.js';
 import { createEnginePool, type EnginePool } from '../../src/workers/engine-pool.js';
 import { startHarness, type Harness } from '../support/harness.js';
 import { repositoryRoot } from '../support/server-process.js';
-import { buildDashboard, consoleErrors, hasChromium, launchBrowser, listen } from './browser.js';
+import { buildDashboard, consoleErrors, hasChromium, launchBrowser, listen, seriousViolations } from './browser.js';
 
 const space = [
   { name: 'lr', type: 'float', low: 1e-4, high: 1, log: true },
@@ -75,10 +75,9 @@ describe.runIf(hasChromium())('the dashboard in Chromium', () => {
     expect(Number(cells[9])).toBeCloseTo(best, 3);
     await page.fill('#study-search', 'empty');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
-    if (shots) {
-      await page.fill('#study-search', '');
-      await page.screenshot({ path: join(shots, 'studies.png') });
-    }
+    await page.fill('#study-search', '');
+    if (shots) await page.screenshot({ path: join(shots, 'studies.png') });
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   });
 
@@ -100,6 +99,7 @@ describe.runIf(hasChromium())('the dashboard in Chromium', () => {
     expect(await page.locator('#trial-table tbody tr').count()).toBe(failed);
     await page.selectOption('#state-filter', '');
     if (shots) await page.screenshot({ path: join(shots, 'study.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
     expect(errors).toEqual([]);
   }, 60_000);
 
