@@ -15,6 +15,7 @@ export function studyBody(study: StudyView): StudyBody {
     state: study.state,
     createdAt: iso(study.createdAt),
     trialCounts: study.trialCounts,
+    ...(study.lastActivityAt !== null ? { lastActivityAt: iso(study.lastActivityAt) } : {}),
   };
 }
 

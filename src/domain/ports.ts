@@ -33,6 +33,8 @@ export interface Store {
   deleteStudy(id: string): boolean;
 
   trialCounts(studyId: string, now: number): TrialCounts;
+  /** Epoch ms at which a trial of the study was last created, completed or reported; null without trials. */
+  lastActivity(studyId: string): number | null;
   /** Trials by number; `state` is the effective state at `now` (stale is derived). */
   listTrials(studyId: string, filter: { state?: TrialState; cursor?: string; limit: number }, now: number): Page<Trial>;
   /** Every trial of the study by number: what a suggester conditions on. */

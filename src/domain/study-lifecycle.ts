@@ -19,7 +19,7 @@ import {
 import { studyOptionErrors } from './study-options-rules.js';
 import type { TrialCounts } from './trial.js';
 
-export type StudyView = Study & { trialCounts: TrialCounts };
+export type StudyView = Study & { trialCounts: TrialCounts; lastActivityAt: number | null };
 
 /**
  * Creates the study, or returns the existing one when a study of that name has the same
@@ -91,5 +91,5 @@ export function requireStudy(deps: Deps, studyId: string): Study {
 }
 
 function withCounts(deps: Deps, study: Study): StudyView {
-  return { ...study, trialCounts: deps.store.trialCounts(study.id, deps.clock.now()) };
+  return { ...study, trialCounts: deps.store.trialCounts(study.id, deps.clock.now()), lastActivityAt: deps.store.lastActivity(study.id) };
 }

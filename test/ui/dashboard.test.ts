@@ -103,6 +103,25 @@ describe.runIf(hasChromium())('the dashboard in Chromium', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  test('fits a phone screen without sideways scrolling, and sorts from the keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const errors = consoleErrors(page);
+    await page.goto(`${url}/#/studies/${studyId}`);
+    await page.locator('#trial-table tbody tr').first().waitFor();
+    await page.locator('#history canvas').first().waitFor();
+    const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    expect(widths[0]).toBeLessThanOrEqual(widths[1]!);
+    const sortByNumber = page.locator('#trial-table th button', { hasText: '#' });
+    await sortByNumber.focus();
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('#trial-table th').first().getAttribute('aria-sort')).toBe('descending');
+    expect(await page.locator('#trial-table tbody tr td').first().textContent()).toBe('59');
+    if (shots) await page.screenshot({ path: join(shots, 'study-phone.png') });
+    expect(errors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   test('a new observation shows up without a reload', async () => {
     const { page, errors } = await open(`/#/studies/${studyId}`);
     await expect.poll(() => page.locator('#trial-table tbody tr').count(), { timeout: 30_000 }).toBe(60);

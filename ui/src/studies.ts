@@ -1,4 +1,4 @@
-/** The studies list: name, goal, algorithm, trials by state, best value; search and sort; polled. */
+/** The studies list: name, goal, algorithm, trials by state, best value, last activity; search and sort; polled. */
 import { getJson, ApiError } from './api.js';
 import { el, fmt, fmtTime } from './dom.js';
 import type { Page, PageContext } from './main.js';
@@ -31,6 +31,7 @@ const columns: Column<Row>[] = [
   { label: 'Stopped', value: (s) => s.trialCounts.stopped, numeric: true },
   { label: 'Total', value: (s) => s.trialCounts.total, numeric: true },
   { label: 'Best value', value: (s) => s.best ?? null, cell: (s) => fmt(s.best), numeric: true },
+  { label: 'Last activity', value: (s) => s.lastActivityAt ?? null, cell: (s) => fmtTime(s.lastActivityAt) },
   { label: 'Created', value: (s) => s.createdAt, cell: (s) => fmtTime(s.createdAt) },
 ];
 

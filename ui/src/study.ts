@@ -8,7 +8,7 @@
  */
 import { ApiError, download, getJson } from './api.js';
 import { chartBox, type ChartBox } from './charts.js';
-import { el, fmt } from './dom.js';
+import { el, fmt, fmtTime } from './dom.js';
 import type { Page, PageContext } from './main.js';
 import { contourOption, curvesOption, historyOption, importancesOption, parallelOption, sliceOption } from './panels.js';
 import { POLL_MS } from './studies.js';
@@ -71,6 +71,7 @@ function summaryOf(study: Study, trials: Trial[]): Node[] {
     item('Algorithm', study.options.algorithm ?? 'gp'),
     item('State', study.state),
     item('Best value', fmt(best)),
+    item('Last activity', fmtTime(study.lastActivityAt)),
     item('Trials', `${c.completed} completed · ${c.pending} running · ${c.failed} failed · ${c.stopped} stopped · ${c.stale} stale`),
   ];
 }

@@ -16,6 +16,7 @@ export type Study = {
   state: string;
   createdAt: string;
   trialCounts: TrialCounts;
+  lastActivityAt?: string;
 };
 
 export type Trial = {

@@ -727,6 +727,11 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
             trialCounts: components["schemas"]["TrialCounts"];
+            /**
+             * Format: date-time
+             * @description When a trial of the study was last created, completed or reported an intermediate value; absent while it has no trial.
+             */
+            lastActivityAt?: string;
         };
         TrialCounts: {
             pending: number;
