@@ -28,7 +28,17 @@ export type StudyModelView = {
   observations: number;
 };
 
+/**
+ * Views of one study computed or waiting at once; more are refused with ENGINE_BUSY.
+ * NOTE: views run as a tenant of their own (`<studyId>/views`), so that the fair queue serves
+ * the study's suggestions between them: a dashboard never holds up the optimization (decision 0023).
+ */
+export const MAX_VIEWS_PER_STUDY = 8;
+
 export class StudyModels {
+  /** Views in flight by study id. */
+  private readonly inFlight = new Map<string, number>();
+
   /** θ fitted here for studies without a stored one, by study id, with the observations it was fitted to. */
   private readonly fits = new LRUCache<string, { n: number; theta: FittedHyperparameters }>({ max: 1000 });
 
@@ -39,8 +49,9 @@ export class StudyModels {
 
   /**
    * The view `query` asks for.
-   * Throws STUDY_NOT_FOUND, VALIDATION_FAILED (a parameter the space lacks, or x = y, with
-   * the query parameter), NO_COMPLETED_TRIALS, MODEL_UNAVAILABLE (the GP could not be fitted).
+   * Throws STUDY_NOT_FOUND, INVALID_PARAMS (a parameter the space lacks, or x = y, with
+   * the query parameter), NO_COMPLETED_TRIALS, ENGINE_BUSY (MAX_VIEWS_PER_STUDY already
+   * in flight), MODEL_UNAVAILABLE (the GP could not be fitted).
    */
   async view(deps: Deps, studyId: string, query: ModelQuery, signal?: AbortSignal): Promise<StudyModelView> {
     const study = requireStudy(deps, studyId);
@@ -48,13 +59,13 @@ export class StudyModels {
     const named = query.kind === 'slice' ? [['parameter', query.parameter]] : query.kind === 'contour' ? [['x', query.x], ['y', query.y]] : [];
     for (const [field, name] of named as [string, string][]) {
       if (!names.has(name)) {
-        throw new ProblemError('VALIDATION_FAILED', `the study has no parameter named '${name}'`, [
+        throw new ProblemError('INVALID_PARAMS', `the study has no parameter named '${name}'`, [
           { parameter: field, detail: `one of ${[...names].map((n) => `'${n}'`).join(', ')}` },
         ]);
       }
     }
     if (query.kind === 'contour' && query.x === query.y) {
-      throw new ProblemError('VALIDATION_FAILED', 'x and y must name two different parameters', [{ parameter: 'y', detail: `equals x ('${query.x}')` }]);
+      throw new ProblemError('INVALID_PARAMS', 'x and y must name two different parameters', [{ parameter: 'y', detail: `equals x ('${query.x}')` }]);
     }
     const goal = study.objective.goal;
     const incumbent = deps.store.bestTrial(studyId, goal);
@@ -70,17 +81,26 @@ export class StudyModels {
     const memo = this.fits.get(studyId);
     const previous =
       stored?.kind === GP_MODEL_KIND ? (stored.state as FittedHyperparameters) : memo?.n === completed.length ? memo.theta : undefined;
+    const running = this.inFlight.get(studyId) ?? 0;
+    if (running >= MAX_VIEWS_PER_STUDY) {
+      throw new ProblemError('ENGINE_BUSY', `${running} views of this study's model are being computed; retry in about 1 s`, undefined, { retryAfterSeconds: 1 });
+    }
+    this.inFlight.set(studyId, running + 1);
     let output;
     try {
       output = await this.viewer(
         { space: study.parameters, goal, observations, incumbent: incumbent.params, seed: study.options.seed, query, ...(previous ? { previous } : {}) },
-        { tenant: studyId, lane: 'study', cacheKey: studyId, deadlineMs: this.limits.engineDeadlineMs, ...(signal ? { signal } : {}) },
+        { tenant: `${studyId}/views`, lane: 'study', cacheKey: studyId, deadlineMs: this.limits.engineDeadlineMs, ...(signal ? { signal } : {}) },
       );
     } catch (err) {
       if (err instanceof EngineError && err.reason === 'numerical-failure') {
         throw new ProblemError('MODEL_UNAVAILABLE', `the GP could not be fitted to this study's trials: ${err.message}`, undefined, { retryAfterSeconds: 5 });
       }
       throw err;
+    } finally {
+      const left = (this.inFlight.get(studyId) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(studyId, left);
+      else this.inFlight.delete(studyId);
     }
     if (output.fitted && stored?.kind !== GP_MODEL_KIND) this.fits.set(studyId, { n: completed.length, theta: output.hyperparameters });
     return { view: output.view, incumbent, observations: observations.length };

@@ -1,11 +1,13 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createEncoding, encode } from '../../src/bo/encoding.js';
 import { EngineError, type FittedHyperparameters } from '../../src/bo/engine.js';
 import { fromFitted } from '../../src/bo/fit.js';
 import { gaussianProcess, posterior } from '../../src/bo/gp.js';
 import { DEFAULT_OUTPUT_WARP, outputTransform } from '../../src/bo/output-transform.js';
 import type { Params } from '../../src/bo/search-space.js';
+import { MAX_VIEWS_PER_STUDY } from '../../src/domain/study-model.js';
 import { GP_MODEL_KIND } from '../../src/domain/suggest/gp-suggester.js';
+import { inProcessViewer } from '../../src/workers/in-process-engine.js';
 import { startHarness, type Harness } from '../support/harness.js';
 
 let h: Harness;
@@ -95,7 +97,7 @@ describe('GET /v1/studies/{id}/model/slice', () => {
   });
 
   test.each([
-    ['an unknown parameter', '?parameter=depth', 422, 'VALIDATION_FAILED', 'parameter'],
+    ['an unknown parameter', '?parameter=depth', 422, 'INVALID_PARAMS', 'parameter'],
     ['no parameter', '', 422, 'VALIDATION_FAILED', 'parameter'],
     ['too few points', '?parameter=x&points=1', 422, 'VALIDATION_FAILED', 'points'],
     ['too many points', '?parameter=x&points=201', 422, 'VALIDATION_FAILED', 'points'],
@@ -135,6 +137,32 @@ describe('GET /v1/studies/{id}/model/slice', () => {
   });
 });
 
+describe('views of one study at once', () => {
+  test('run as a tenant of their own, and beyond MAX_VIEWS_PER_STUDY in flight the next is 429 ENGINE_BUSY', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const tenants: string[] = [];
+    h = startHarness({
+      viewer: async (input, call) => {
+        tenants.push(call.tenant);
+        await gate;
+        return inProcessViewer(input, call);
+      },
+    });
+    const id = (await h.request.post('/v1/studies').send(study)).body.id;
+    await runLoop(id, 3);
+    const waiting = Array.from({ length: MAX_VIEWS_PER_STUDY }, () => h.request.get(`/v1/studies/${id}/importances`).then((r) => r.status));
+    await vi.waitFor(() => expect(tenants).toHaveLength(MAX_VIEWS_PER_STUDY));
+    const refused = await h.request.get(`/v1/studies/${id}/model/slice?parameter=x`);
+    expect([refused.status, refused.body.code, refused.headers['retry-after']]).toEqual([429, 'ENGINE_BUSY', '1']);
+    release();
+    expect(await Promise.all(waiting)).toEqual(Array(MAX_VIEWS_PER_STUDY).fill(200));
+    expect(new Set(tenants)).toEqual(new Set([`${id}/views`]));
+    // Once they are done, views are served again.
+    expect((await h.request.get(`/v1/studies/${id}/model/slice?parameter=x`)).status).toBe(200);
+  });
+});
+
 describe('GET /v1/studies/{id}/model/contour', () => {
   test('is the GP on the grid of two parameters, rows by y, as computed directly', async () => {
     h = startHarness();
@@ -157,9 +185,9 @@ describe('GET /v1/studies/{id}/model/contour', () => {
     const id = (await h.request.post('/v1/studies').send(study)).body.id;
     await runLoop(id, 2);
     const same = await h.request.get(`/v1/studies/${id}/model/contour?x=x&y=x`);
-    expect([same.status, same.body.code, same.body.errors[0].parameter]).toEqual([422, 'VALIDATION_FAILED', 'y']);
+    expect([same.status, same.body.code, same.body.errors[0].parameter]).toEqual([422, 'INVALID_PARAMS', 'y']);
     const unknown = await h.request.get(`/v1/studies/${id}/model/contour?x=depth&y=x`);
-    expect([unknown.status, unknown.body.errors[0].parameter]).toEqual([422, 'x']);
+    expect([unknown.status, unknown.body.code, unknown.body.errors[0].parameter]).toEqual([422, 'INVALID_PARAMS', 'x']);
     const many = await h.request.get(`/v1/studies/${id}/model/contour?x=lr&y=x&points=61`);
     expect([many.status, many.body.errors[0].parameter]).toEqual([422, 'points']);
   });

@@ -111,13 +111,13 @@ describe.runIf(hasChromium())('the dashboard in Chromium', () => {
     await page.locator('#history canvas').first().waitFor();
     const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
     expect(widths[0]).toBeLessThanOrEqual(widths[1]!);
+    if (shots) await page.screenshot({ path: join(shots, 'study-phone.png') });
     const sortByNumber = page.locator('#trial-table th button', { hasText: '#' });
     await sortByNumber.focus();
     await page.keyboard.press('Enter');
     await page.keyboard.press('Enter');
     expect(await page.locator('#trial-table th').first().getAttribute('aria-sort')).toBe('descending');
     expect(await page.locator('#trial-table tbody tr td').first().textContent()).toBe('59');
-    if (shots) await page.screenshot({ path: join(shots, 'study-phone.png') });
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
@@ -131,7 +131,7 @@ describe.runIf(hasChromium())('the dashboard in Chromium', () => {
     await expect.poll(() => page.locator(`#trial-table tr[data-key="${trial.id}"]`).count(), { timeout: 15_000 }).toBe(1);
     expect(await page.locator('#trial-table tbody tr').count()).toBe(61);
     // The losses are ≥ 0: -1 is the new best, in the summary.
-    await expect.poll(() => page.locator('.summary').textContent()).toContain('Best value-1Trials');
+    await expect.poll(() => page.locator('.summary').textContent()).toContain('Best value-1Last activity');
     // The same document: nothing reloaded it.
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(1);
     expect(errors).toEqual([]);

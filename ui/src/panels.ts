@@ -21,9 +21,9 @@ export function historyOption(study: Study, trials: Trial[]): EChartsOption {
   return {
     tooltip: { trigger: 'item' },
     legend: { top: 0 },
-    grid: { left: 60, right: 20, top: 40, bottom: 50 },
+    grid: { left: 64, right: 20, top: 40, bottom: 50 },
     xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 28, minInterval: 1 },
-    yAxis: { type: 'value', name: axisName(study), scale: true },
+    yAxis: { type: 'value', name: axisName(study), nameLocation: 'middle', nameGap: 42, scale: true },
     dataZoom: [{ type: 'inside' }],
     series: [
       { name: 'completed', type: 'scatter', symbol: 'circle', symbolSize: 7, itemStyle: { color: COLORS.completed }, data: completed.map((t) => [t.number, t.value]), large: true },

@@ -26,7 +26,7 @@ async function modelView<T>(path: string): Promise<T | string> {
   try {
     return await getJson<T>(path);
   } catch (error) {
-    if (error instanceof ApiError && (error.problem.status === 404 || error.problem.status === 503)) return error.message;
+    if (error instanceof ApiError && [404, 429, 503].includes(error.problem.status)) return error.message;
     throw error;
   }
 }
@@ -89,7 +89,9 @@ export function studyPage(ctx: PageContext, studyId: string): Page {
 
   const refreshModel = async (study: Study, p: Panels) => {
     const imp = await modelView<Importances>(`${base}/importances`);
-    const slices = await Promise.all(study.parameters.map((q) => modelView<ModelSlice>(`${base}/model/slice?parameter=${encodeURIComponent(q.name)}&points=40`)));
+    // One at a time: the server computes a study's views in turn anyway, and bounds how many wait.
+    const slices: (ModelSlice | string)[] = [];
+    for (const q of study.parameters) slices.push(await modelView<ModelSlice>(`${base}/model/slice?parameter=${encodeURIComponent(q.name)}&points=40`));
     const top = typeof imp === 'string' ? [] : [...imp.importances].sort((a, b) => b.importance - a.importance).slice(0, 2).map((i) => i.parameter);
     const contour = top.length === 2 ? await modelView<ModelContour>(`${base}/model/contour?x=${encodeURIComponent(top[0]!)}&y=${encodeURIComponent(top[1]!)}&points=30`) : 'The contour needs two parameters.';
     if (stopped) return;

@@ -892,7 +892,8 @@ export interface components {
         };
         /**
          * @description The key's request rate is over its limit (`RATE_LIMITED`), or the engine's queue for
-         *     stateless suggestions is full (`ENGINE_BUSY`). Retry after `Retry-After` seconds.
+         *     stateless suggestions, or for a study's model views, is full (`ENGINE_BUSY`). Retry
+         *     after `Retry-After` seconds.
          */
         TooManyRequests: {
             headers: {
