@@ -11,6 +11,8 @@ FROM toolchain AS build
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The dashboard is built into dist/ui by the same npm run build.
+COPY ui ./ui
 RUN npm run build
 
 FROM toolchain AS runtime-deps

@@ -15,7 +15,7 @@ export default tseslint.config(
   },
   {
     // Small modules and functions (STYLE.md, habit 2; issue 11): an exception carries its reason beside it.
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'ui/src/**/*.ts'],
     ignores: ['src/bo/sobol-directions.ts'], // a data table, written by scripts/generate-sobol-directions.py
     rules: {
       'max-lines': ['error', { max: 400 }],

@@ -16,6 +16,8 @@ import { PreparedSuggestions } from './domain/suggest/prepared-suggestions.js';
 import { openDatabase, sqlitePath } from './storage/database.js';
 import { applyMigrations } from './storage/migrator.js';
 import { SqliteStore } from './storage/sqlite-store.js';
+import { DEFAULT_DASHBOARD_DIR } from './api/routes/dashboard.js';
+import { StudyModels } from './domain/study-model.js';
 import { createEnginePool } from './workers/engine-pool.js';
 
 const config = loadConfig();
@@ -44,6 +46,7 @@ const app = createApp({
     suggester: new StudySuggester(new GpSuggester({ metrics, log: logger, engine: pool.run, forget: pool.forget, limits: config.limits })),
     studyLocks,
     prepared: new PreparedSuggestions(),
+    models: new StudyModels(pool.view, config.limits),
     limits: config.limits,
   },
   logger,
@@ -52,6 +55,7 @@ const app = createApp({
   ...(config.rateLimit ? { rateLimit: config.rateLimit } : {}),
   metrics,
   validateResponses: config.validateResponses,
+  dashboardDir: DEFAULT_DASHBOARD_DIR,
 });
 
 const server = createHttpServer(app, config.http);

@@ -19,6 +19,7 @@ import type { EngineMetrics } from '../../src/domain/ports.js';
 import { reportTrial } from '../../src/domain/report.js';
 import type { Algorithm, EarlyStoppingDraft } from '../../src/domain/study.js';
 import { createStudy } from '../../src/domain/study-lifecycle.js';
+import { StudyModels } from '../../src/domain/study-model.js';
 import { GpSuggester } from '../../src/domain/suggest/gp-suggester.js';
 import { PreparedSuggestions } from '../../src/domain/suggest/prepared-suggestions.js';
 import { StudySuggester } from '../../src/domain/suggest/study-suggester.js';
@@ -26,7 +27,7 @@ import { suggest } from '../../src/domain/suggest/suggest.js';
 import { openDatabase } from '../../src/storage/database.js';
 import { applyMigrations } from '../../src/storage/migrator.js';
 import { SqliteStore } from '../../src/storage/sqlite-store.js';
-import { inProcessEngine } from '../../src/workers/in-process-engine.js';
+import { inProcessEngine, inProcessViewer } from '../../src/workers/in-process-engine.js';
 import type { CurveProblem } from './curve-problems.js';
 import { StoppedTrialsSuggester, type StoppedTrialsVariant } from './stopped-trials.js';
 import type { Tuner } from './worker-simulation.js';
@@ -64,7 +65,7 @@ export function serviceTuner(problem: CurveProblem, settings: ServiceSettings, s
   const log = { warn: () => undefined };
   const gp = new GpSuggester({ metrics, log, engine: inProcessEngine, limits: DEFAULT_LIMITS });
   const suggester = new StoppedTrialsSuggester(new StudySuggester(gp), settings.stoppedTrials, (studyId) => store.studyReports(studyId));
-  const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), limits: DEFAULT_LIMITS };
+  const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), models: new StudyModels(inProcessViewer, DEFAULT_LIMITS), limits: DEFAULT_LIMITS };
 
   const earlyStopping: EarlyStoppingDraft = settings.rule === 'none' ? { rule: 'none' } : { rule: settings.rule, maxStep: problem.maxStep, ...settings.earlyStopping };
   const { study } = createStudy(deps, {

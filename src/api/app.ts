@@ -15,9 +15,11 @@ import { authorizationRouter } from './authorization.js';
 import { problemHandler } from './problem.js';
 import { createMetrics, routeNames, type Metrics } from './metrics.js';
 import { rateLimiter, TokenBuckets, type RateLimit } from './rate-limit.js';
+import { dashboardRouter } from './routes/dashboard.js';
 import { exportRouter } from './routes/export.js';
 import { healthRouter } from './routes/health.js';
 import { metaRouter } from './routes/meta.js';
+import { modelRouter } from './routes/model.js';
 import { statelessRouter } from './routes/stateless.js';
 import { securityHeaders } from './security-headers.js';
 import { expressPaths, specForValidation } from './spec.js';
@@ -45,6 +47,8 @@ export type AppOptions = {
   rateLimit?: RateLimit & { now?: () => number };
   /** Check every response against openapi.yaml too (tests turn it on; a mismatch is a 500). */
   validateResponses?: boolean;
+  /** The built dashboard (dist/ui), served at `/` and `/ui/`; absent: no dashboard. */
+  dashboardDir?: string;
   /** Shared with the suggester, which reports fit times and fallbacks; made here when absent. */
   metrics?: Metrics;
 };
@@ -99,18 +103,20 @@ export function createApp(options: AppOptions): Express {
     parse(req, res, (err?: unknown) => afterBodyRead(req, err, next));
   });
   app.use(metaRouter(metrics));
+  if (options.dashboardDir !== undefined) app.use(dashboardRouter(options.dashboardDir));
   app.use(
     OpenApiValidator.middleware({
       apiSpec: spec as never,
       validateRequests: { allErrors: true, discriminator: true },
       validateResponses: options.validateResponses ? { allErrors: true } : false,
       validateSecurity: false,
-      ignorePaths: /^\/(healthz|readyz|openapi\.yaml|metrics|docs(\/.*)?)$/,
+      ignorePaths: /^\/(healthz|readyz|openapi\.yaml|metrics|docs(\/.*)?|ui(\/.*)?)?$/,
     }),
   );
   app.use(studiesRouter(deps));
   app.use(trialsRouter(deps, metrics));
   app.use(exportRouter(deps));
+  app.use(modelRouter(deps));
   app.use(statelessRouter(deps));
   app.use(() => {
     throw new ProblemError('NOT_FOUND');

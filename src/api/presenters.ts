@@ -16,6 +16,7 @@ export function studyBody(study: StudyView): StudyBody {
     createdAt: iso(study.createdAt),
     trialCounts: study.trialCounts,
     metadata: study.metadata,
+    ...(study.lastActivityAt !== null ? { lastActivityAt: iso(study.lastActivityAt) } : {}),
   };
 }
 

@@ -18,3 +18,6 @@ export type ImportBody = Schemas['ImportRequest'];
 export type TrialUpdateBody = Schemas['TrialUpdate'];
 export type ProblemBody = Schemas['Problem'];
 export type TrialStateWire = Schemas['TrialState'];
+export type ModelSliceBody = Schemas['ModelSlice'];
+export type ModelContourBody = Schemas['ModelContour'];
+export type ParameterImportancesBody = Schemas['ParameterImportances'];

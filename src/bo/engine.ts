@@ -176,7 +176,7 @@ function rows(points: Float64Array[], d: number): Float64Array {
  * Translates the numerics' own failures into EngineError; anything else (an
  * InvariantError, a TypeError) is a bug and goes on as it is.
  */
-function numerically<T>(what: string, f: () => T): T {
+export function numerically<T>(what: string, f: () => T): T {
   try {
     return f();
   } catch (e) {
@@ -308,7 +308,7 @@ export function suggestNext(input: EngineInput, options: EngineOptions = {}): En
 }
 
 /** θ fitted to (X, y), warm-started from `previous` (engine-policy.ts sets the iterations, subset and σ² floor). */
-function fittedTheta(
+export function fittedTheta(
   enc: Encoding, X: Float64Array, y: Float64Array, previous: Hyperparameters | undefined, experiment: EngineExperiment, rng: Rng, shouldStop?: () => boolean,
 ): Hyperparameters {
   const hasCategorical = enc.isCategorical.some((c) => c === 1);

@@ -1,6 +1,7 @@
 import type { KeyedMutex } from './keyed-mutex.js';
 import type { Limits } from './limits.js';
 import type { Clock, Store } from './ports.js';
+import type { StudyModels } from './study-model.js';
 import type { PreparedSuggestions } from './suggest/prepared-suggestions.js';
 import type { Suggester } from './suggest/suggester.js';
 
@@ -13,6 +14,8 @@ export type Deps = {
   studyLocks: KeyedMutex;
   /** Suggestions computed after an observation, waiting for the next suggest. */
   prepared: PreparedSuggestions;
+  /** Read-only views of a study's GP for the dashboard. */
+  models: StudyModels;
   /** Bounds on what one request may ask for. */
   limits: Limits;
 };

@@ -39,6 +39,7 @@ export const errorCatalogue = {
   CONCURRENCY_LIMIT: { status: 429, title: 'The study has as many running trials as it may' },
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   NOT_READY: { status: 503, title: 'The service is not ready' },
+  MODEL_UNAVAILABLE: { status: 503, title: 'The model of the study could not be computed' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -4,6 +4,7 @@
  * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
  */
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
+import type { ModelViewInput, ModelViewOutput } from '../bo/model-view.js';
 import type { Metadata } from './metadata.js';
 import type { Study, StudyState } from './study.js';
 import type { ModelState } from './suggest/suggester.js';
@@ -39,6 +40,8 @@ export interface Store {
   deleteStudy(id: string): boolean;
 
   trialCounts(studyId: string, now: number): TrialCounts;
+  /** Epoch ms at which a trial of the study was last created, completed or reported; null without trials. */
+  lastActivity(studyId: string): number | null;
   /** Trials by number; `state` is the effective state at `now` (stale is derived). */
   listTrials(studyId: string, filter: { state?: TrialState; cursor?: string; limit: number }, now: number): Page<Trial>;
   /** Every trial of the study by number: what a suggester conditions on. */
@@ -104,6 +107,9 @@ export type EngineCall = {
 
 /** The GP engine (bo/engine.ts suggestNext), on worker threads or in process. */
 export type Engine = (input: EngineInput, call: EngineCall) => EngineOutput | Promise<EngineOutput>;
+
+/** A view of a study's GP (bo/model-view.ts), on worker threads or in process, run like an engine call. */
+export type ModelViewer = (input: ModelViewInput, call: EngineCall) => ModelViewOutput | Promise<ModelViewOutput>;
 
 /** What the suggesters report about their work; the API layer exports it as metrics. */
 export interface EngineMetrics {

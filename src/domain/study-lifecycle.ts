@@ -22,7 +22,7 @@ import {
 import { studyOptionErrors } from './study-options-rules.js';
 import type { TrialCounts } from './trial.js';
 
-export type StudyView = Study & { trialCounts: TrialCounts };
+export type StudyView = Study & { trialCounts: TrialCounts; lastActivityAt: number | null };
 
 /**
  * Creates the study, or returns the existing one when a study of that name has the same
@@ -125,6 +125,7 @@ export function deleteStudy(deps: Deps, studyId: string): void {
   const deleted = deps.store.transaction(() => deps.store.deleteStudy(studyId));
   if (!deleted) throw new ProblemError('STUDY_NOT_FOUND', `no study with id '${studyId}'`);
   deps.suggester.forget?.(studyId);
+  deps.models.forget(studyId);
 }
 
 export function requireStudy(deps: Deps, studyId: string): Study {
@@ -136,5 +137,5 @@ export function requireStudy(deps: Deps, studyId: string): Study {
 /** The study as readers see it: its trial counts, and its state derived from them. */
 function withCounts(deps: Deps, study: Study): StudyView {
   const trialCounts = deps.store.trialCounts(study.id, deps.clock.now());
-  return { ...study, state: studyState(study, trialCounts), trialCounts };
+  return { ...study, state: studyState(study, trialCounts), trialCounts, lastActivityAt: deps.store.lastActivity(study.id) };
 }

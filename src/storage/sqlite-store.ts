@@ -55,6 +55,9 @@ export class SqliteStore implements Store {
           SUM(${STATE_FILTER.queued}) AS queued, SUM(${STATE_FILTER.pending}) AS pending, SUM(${STATE_FILTER.stale}) AS stale,
           SUM(${STATE_FILTER.completed}) AS completed, SUM(${STATE_FILTER.failed}) AS failed,
           SUM(${STATE_FILTER.stopped}) AS stopped, COUNT(*) AS total ${TRIALS_OF_STUDY}`),
+      lastActivity: p(`SELECT MAX(
+          (SELECT MAX(MAX(t.created_at), COALESCE(MAX(t.completed_at), 0)) ${TRIALS_OF_STUDY}),
+          COALESCE((SELECT MAX(r.at) FROM trial_reports r JOIN studies s ON s.seq = r.study_seq WHERE s.id = @studyId), 0)) AS at`),
       allTrials: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} ORDER BY t.number`),
       trialById: p(`SELECT ${TRIAL_COLUMNS} ${TRIALS_OF_STUDY} AND t.id = @trialId`),
       keyTaken: p(`SELECT 1 AS taken FROM trials WHERE study_seq = (SELECT seq FROM studies WHERE id = ?) AND params_key = ? LIMIT 1`),
@@ -159,6 +162,11 @@ export class SqliteStore implements Store {
       stopped: row.stopped ?? 0,
       total: row.total ?? 0,
     };
+  }
+
+  lastActivity(studyId: string): number | null {
+    const row = this.stmt.lastActivity.get({ studyId }) as { at: number | null };
+    return row.at || null;
   }
 
   listTrials(studyId: string, filter: { state?: TrialState; cursor?: string; limit: number }, now: number): Page<Trial> {

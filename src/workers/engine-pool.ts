@@ -15,12 +15,15 @@ import { Piscina } from 'piscina';
 import { EngineError, type EngineInput, type EngineOutput } from '../bo/engine.js';
 import { CancelledError, ProblemError } from '../domain/errors.js';
 import type { EngineCall } from '../domain/ports.js';
-import type { EngineWorkerData, WorkerResult, WorkerTask } from './engine-worker.js';
+import type { ModelViewInput, ModelViewOutput } from '../bo/model-view.js';
+import type { EngineWorkerData, WorkerResult, WorkerTask, WorkerWork } from './engine-worker.js';
 import { FairQueue } from './fair-queue.js';
 import { DEFAULT_MODEL_CACHE_BYTES } from './model-cache.js';
 
 export type EnginePool = {
   run(input: EngineInput, call: EngineCall): Promise<EngineOutput>;
+  /** A view of a study's model (bo/model-view.ts), queued and served like a suggestion. */
+  view(input: ModelViewInput, call: EngineCall): Promise<ModelViewOutput>;
   /** Drops the model kept for `cacheKey` (its study was deleted), with the thread's next task. */
   forget(cacheKey: string): void;
   close(): Promise<void>;
@@ -76,11 +79,11 @@ export function defaultEngineThreads(): number {
 type Job = {
   tenant: string;
   lane: EngineCall['lane'];
-  input: EngineInput;
+  work: WorkerWork;
   call: EngineCall;
   /** One Int32 over shared memory: set to 1 to tell the running engine to stop. */
   cancel: Int32Array;
-  resolve: (output: EngineOutput) => void;
+  resolve: (output: EngineOutput | ModelViewOutput) => void;
   reject: (error: unknown) => void;
 };
 
@@ -147,7 +150,7 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
   const isLight = (job: Job): boolean => {
     if (job.lane !== 'study') return false;
     const last = lastCallMs.get(job.tenant);
-    return last !== undefined ? last < LIGHT_CALL_MS : job.input.observations.length <= LIGHT_OBSERVATIONS && job.input.space.length <= 20;
+    return last !== undefined ? last < LIGHT_CALL_MS : job.work.input.observations.length <= LIGHT_OBSERVATIONS && job.work.input.space.length <= 20;
   };
   // NOTE: stateless calls may hold every thread but one, so a study always finds a
   // thread within one engine call, whatever the stateless endpoint is asked to do.
@@ -164,7 +167,7 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
     const started = performance.now();
     const forget = worker.forget.splice(0);
     const task: WorkerTask = {
-      input: job.input, deadlineMs, cancel: job.cancel, ...(cacheKey !== undefined ? { cacheKey } : {}), ...(forget.length > 0 ? { forget } : {}),
+      work: job.work, deadlineMs, cancel: job.cancel, ...(cacheKey !== undefined ? { cacheKey } : {}), ...(forget.length > 0 ? { forget } : {}),
     };
     // The thread is marked free before the caller hears back, so that a call made right
     // after the answer finds it free (and the study's warm model on it).
@@ -195,25 +198,27 @@ export function createEnginePool(options: EnginePoolOptions = {}): EnginePool {
     }
   };
 
+  const enqueue = (work: WorkerWork, call: EngineCall): Promise<EngineOutput | ModelViewOutput> =>
+    new Promise((resolve, reject) => {
+      if (call.signal?.aborted) return reject(new CancelledError());
+      const job: Job = {
+        tenant: call.tenant, lane: call.lane, work, call, cancel: new Int32Array(new SharedArrayBuffer(4)), resolve, reject,
+      };
+      if (!queue.push(job)) return reject(engineBusy(call.deadlineMs));
+      call.signal?.addEventListener(
+        'abort',
+        () => {
+          if (queue.remove(job)) reject(new CancelledError());
+          else Atomics.store(job.cancel, 0, 1);
+        },
+        { once: true },
+      );
+      dispatch();
+    });
+
   return {
-    run(input, call) {
-      return new Promise<EngineOutput>((resolve, reject) => {
-        if (call.signal?.aborted) return reject(new CancelledError());
-        const job: Job = {
-          tenant: call.tenant, lane: call.lane, input, call, cancel: new Int32Array(new SharedArrayBuffer(4)), resolve, reject,
-        };
-        if (!queue.push(job)) return reject(engineBusy(call.deadlineMs));
-        call.signal?.addEventListener(
-          'abort',
-          () => {
-            if (queue.remove(job)) reject(new CancelledError());
-            else Atomics.store(job.cancel, 0, 1);
-          },
-          { once: true },
-        );
-        dispatch();
-      });
-    },
+    run: (input, call) => enqueue({ kind: 'suggest', input }, call) as Promise<EngineOutput>,
+    view: (input, call) => enqueue({ kind: 'view', input }, call) as Promise<ModelViewOutput>,
     forget(cacheKey) {
       const index = home.get(cacheKey);
       if (index === undefined) return;

@@ -4,7 +4,8 @@
  * that want a deterministic, synchronous engine.
  */
 import { suggestNext } from '../bo/engine.js';
-import type { Engine } from '../domain/ports.js';
+import { modelView } from '../bo/model-view.js';
+import type { Engine, ModelViewer } from '../domain/ports.js';
 import { stopCheck } from './stop-check.js';
 
 export const inProcessEngine: Engine = (input, call) =>
@@ -16,3 +17,14 @@ export const inProcessEngine: Engine = (input, call) =>
       cancelled: () => call.signal?.aborted ?? false,
     }),
   });
+
+/** The model views on the calling thread, with the same deadline and cancellation (for tests). */
+export const inProcessViewer: ModelViewer = (input, call) => {
+  const stop = stopCheck({
+    deadlineMs: call.deadlineMs,
+    startedAt: performance.now(),
+    now: () => performance.now(),
+    cancelled: () => call.signal?.aborted ?? false,
+  });
+  return modelView(input, { shouldStop: () => stop('fit') });
+};

@@ -64,7 +64,7 @@ describe('pages outside /v1', () => {
       expect(res.headers['www-authenticate'], page).toBe('Bearer');
       expect((await h.request.get(page).set('Authorization', 'Bearer r')).status, page).toBe(200);
     }
-    // The dashboard's paths are closed the same way (it is not served yet, hence 404 with a key).
+    // The dashboard's paths are closed the same way (this harness serves no build of it, hence 404 with a key).
     for (const page of ['/', '/ui/index.html']) {
       expect((await h.request.get(page)).status, page).toBe(401);
       expect((await h.request.get(page).set('Authorization', 'Bearer r')).status, page).toBe(404);

@@ -157,6 +157,23 @@ describe('GET and DELETE /v1/studies/{studyId}', () => {
     expect(h.db.prepare('SELECT COUNT(*) AS n FROM trials').get()).toEqual({ n: 0 });
   });
 
+  test('says when a trial was last created, completed or reported (lastActivityAt), and nothing before the first trial', async () => {
+    const { body: study } = await h.request.post('/v1/studies').send(studyBody());
+    expect(study.lastActivityAt).toBeUndefined();
+    const at = () => h.request.get(`/v1/studies/${study.id}`).then((r) => r.body.lastActivityAt);
+    const created = new Date(h.clock.now()).toISOString();
+    const trial = (await h.request.post(`/v1/studies/${study.id}/suggest`).send({})).body.trials[0];
+    expect(await at()).toBe(created);
+    h.clock.advance(60_000);
+    await h.request.post(`/v1/studies/${study.id}/trials/${trial.id}/report`).send({ step: 1, value: 0.5 });
+    expect(await at()).toBe(new Date(h.clock.now()).toISOString());
+    h.clock.advance(60_000);
+    await h.request.post(`/v1/studies/${study.id}/observe`).send({ trialId: trial.id, value: 0.4 });
+    const completed = new Date(h.clock.now()).toISOString();
+    expect(await at()).toBe(completed);
+    expect((await h.request.get('/v1/studies')).body.studies[0].lastActivityAt).toBe(completed);
+  });
+
   test('answers 404 STUDY_NOT_FOUND for an unknown id', async () => {
     expectProblem(await h.request.get('/v1/studies/st_nope'), 404, 'STUDY_NOT_FOUND');
     expectProblem(await h.request.delete('/v1/studies/st_nope'), 404, 'STUDY_NOT_FOUND');

@@ -16,8 +16,9 @@ import type { EngineInput } from '../../src/bo/engine.js';
 import { GpSuggester } from '../../src/domain/suggest/gp-suggester.js';
 import { StudySuggester } from '../../src/domain/suggest/study-suggester.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits.js';
-import type { Engine } from '../../src/domain/ports.js';
-import { inProcessEngine } from '../../src/workers/in-process-engine.js';
+import type { Engine, ModelViewer } from '../../src/domain/ports.js';
+import { inProcessEngine, inProcessViewer } from '../../src/workers/in-process-engine.js';
+import { StudyModels } from '../../src/domain/study-model.js';
 import { KeyedMutex } from '../../src/domain/keyed-mutex.js';
 import { PreparedSuggestions } from '../../src/domain/suggest/prepared-suggestions.js';
 import type { Deps } from '../../src/domain/deps.js';
@@ -51,6 +52,11 @@ export type HarnessOptions = {
   captureLogs?: boolean;
   suggester?: Suggester;
   engine?: Engine;
+  viewer?: ModelViewer;
+  /** Check every response against openapi.yaml (default true). */
+  validateResponses?: boolean;
+  /** A built dashboard to serve (dist/ui or a test's own build). */
+  dashboardDir?: string;
   limits?: Partial<Limits>;
 };
 
@@ -66,7 +72,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
   const log = { warn: (obj: object, msg: string) => void warnings.push({ obj, msg }) };
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const suggester = options.suggester ?? new StudySuggester(new GpSuggester({ metrics, log, engine: options.engine ?? inProcessEngine, limits }));
-  const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), limits };
+  const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), models: new StudyModels(options.viewer ?? inProcessViewer, limits), limits };
   const logs: Record<string, unknown>[] = [];
   const logger = options.captureLogs
     ? pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) })
@@ -78,8 +84,9 @@ export function startHarness(options: HarnessOptions = {}): Harness {
     ...(options.keys ? { keys: options.keys } : {}),
     ...(options.publicPages ? { publicPages: options.publicPages } : {}),
     ...(options.rateLimit ? { rateLimit: { ...options.rateLimit, now: clock.now } } : {}),
-    validateResponses: true,
+    validateResponses: options.validateResponses ?? true,
     metrics,
+    ...(options.dashboardDir ? { dashboardDir: options.dashboardDir } : {}),
   });
   return {
     request: supertest(app),

@@ -58,6 +58,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The dashboard, built into the service from `ui/` (also at `/ui/`, its assets under `/ui/assets/`).
+         * @description A page that reads this API from the browser. Needs a key of any scope when the server
+         *     requires keys, unless `PUBLIC_PAGES` opens it; the page then asks for a key for the
+         *     `/v1` calls it makes. `404` when the server was started without a build of it.
+         */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/docs": {
         parameters: {
             query?: never;
@@ -448,10 +470,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/studies/{studyId}/model/slice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The GP's prediction along one parameter, every other one held at the best trial's value.
+         * @description The posterior mean and standard deviation of the objective (in the study's own units
+         *     and sign) on a grid of `parameter`, through the incumbent: the best completed trial,
+         *     whose other parameter values stay fixed. A float's grid is `points` evenly spaced
+         *     values (log-spaced for a log parameter); an int or ordinal shows every value when it
+         *     has at most `points` of them; a categorical shows every choice. The model conditions
+         *     on the study's completed trials (above `LIMIT_MODEL_OBSERVATIONS`, the same subset as
+         *     suggestions) with the hyperparameters of the study's last suggestion, or fitted for
+         *     this call when it has none. It runs on the engine's threads like a suggestion.
+         */
+        get: operations["getModelSlice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/studies/{studyId}/model/contour": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * The GP's prediction over two parameters, every other one held at the best trial's value.
+         * @description The posterior mean and standard deviation on the grid `xValues` × `yValues` (each axis
+         *     as in the slice), through the incumbent. `mean[i][j]` is at `yValues[i]`, `xValues[j]`.
+         */
+        get: operations["getModelContour"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/studies/{studyId}/importances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        /**
+         * How much each parameter matters to the study's GP.
+         * @description `method` is `inverse-lengthscale`: each parameter's relevance is 1/ℓ, its fitted
+         *     Matérn-5/2 lengthscale on the unit-scaled axis (a categorical's distance is 0 or 1),
+         *     normalized so that the importances sum to 1. A large importance means the model's
+         *     prediction changes quickly along that parameter; it is not a variance decomposition,
+         *     and says nothing about whether the change helps.
+         */
+        get: operations["getParameterImportances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description The best completed trial, at which every parameter off the axes is held. */
+        ModelIncumbent: {
+            trialId: string;
+            number: number;
+            params: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
+            value: number;
+        };
+        ModelSlice: {
+            parameter: string;
+            incumbent: components["schemas"]["ModelIncumbent"];
+            /** @description Completed trials the model conditions on. */
+            observations: number;
+            points: {
+                value: components["schemas"]["ParamValue"];
+                /** @description Posterior mean of the objective, in the study's units. */
+                mean: number;
+                /** @description Posterior standard deviation of the (noise-free) objective. */
+                std: number;
+            }[];
+        };
+        ModelContour: {
+            x: string;
+            y: string;
+            incumbent: components["schemas"]["ModelIncumbent"];
+            observations: number;
+            xValues: components["schemas"]["ParamValue"][];
+            yValues: components["schemas"]["ParamValue"][];
+            /** @description One row per `yValues` entry, one column per `xValues` entry. */
+            mean: number[][];
+            std: number[][];
+        };
+        ParameterImportances: {
+            /** @enum {string} */
+            method: "inverse-lengthscale";
+            observations: number;
+            importances: {
+                parameter: string;
+                importance: number;
+                /** @description The fitted lengthscale ℓ on the unit-scaled axis. */
+                lengthscale: number;
+            }[];
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -736,6 +880,11 @@ export interface components {
             createdAt: string;
             trialCounts: components["schemas"]["TrialCounts"];
             metadata: components["schemas"]["Metadata"];
+            /**
+             * Format: date-time
+             * @description When a trial of the study was last created, completed or reported an intermediate value; absent while it has no trial.
+             */
+            lastActivityAt?: string;
         };
         /**
          * @description `active`: suggests. `paused`: suggest answers `409 STUDY_PAUSED`; observe, report and
@@ -920,7 +1069,8 @@ export interface components {
         };
         /**
          * @description The key's request rate is over its limit (`RATE_LIMITED`), or the engine's queue for
-         *     stateless suggestions is full (`ENGINE_BUSY`). Retry after `Retry-After` seconds.
+         *     stateless suggestions, or for a study's model views, is full (`ENGINE_BUSY`). Retry
+         *     after `Retry-After` seconds.
          */
         TooManyRequests: {
             headers: {
@@ -962,6 +1112,17 @@ export interface components {
         /** @description The request is well-formed but violates the schema or the search space rules. */
         Unprocessable: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The GP could not be fitted to the study's trials (`MODEL_UNAVAILABLE`); retry after `Retry-After` seconds. */
+        ModelUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1052,6 +1213,29 @@ export interface operations {
                 };
             };
             401: components["responses"]["Unauthorized"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An HTML page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -1720,6 +1904,101 @@ export interface operations {
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getModelSlice: {
+        parameters: {
+            query: {
+                /** @description A parameter of the study's search space. */
+                parameter: components["schemas"]["ParameterName"];
+                /** @description Grid points of a float, int or ordinal axis. */
+                points?: number;
+            };
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The slice. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelSlice"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ModelUnavailable"];
+        };
+    };
+    getModelContour: {
+        parameters: {
+            query: {
+                x: components["schemas"]["ParameterName"];
+                /** @description Another parameter than `x`. */
+                y: components["schemas"]["ParameterName"];
+                /** @description Grid points of each float, int or ordinal axis. */
+                points?: number;
+            };
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The contour. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelContour"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ModelUnavailable"];
+        };
+    };
+    getParameterImportances: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                studyId: components["parameters"]["StudyId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The importances, in the search space's order. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ParameterImportances"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ModelUnavailable"];
         };
     };
 }

@@ -17,7 +17,7 @@ import { encodingOf } from '../study.js';
 import { effectiveState } from '../trial.js';
 
 /** Tags the stored model state: GP hyperparameters from `bo/engine.ts`. */
-const MODEL_KIND = 'gp-matern52-v1';
+export const GP_MODEL_KIND = 'gp-matern52-v1';
 
 export type WarnLog = { warn(obj: object, msg: string): void };
 
@@ -74,7 +74,7 @@ export class GpSuggester implements Suggester {
       return { suggestions: [...design, ...this.random(request, design, rest, 'random')] };
     }
 
-    const previous = request.model?.kind === MODEL_KIND ? (request.model.state as FittedHyperparameters) : undefined;
+    const previous = request.model?.kind === GP_MODEL_KIND ? (request.model.state as FittedHyperparameters) : undefined;
     const started = performance.now();
     let output: EngineOutput;
     try {
@@ -121,7 +121,7 @@ export class GpSuggester implements Suggester {
       // SEARCH_SPACE_EXHAUSTED if there really is no unused point left.
       tail = this.random(request, modelled, missing, 'random');
     }
-    return { suggestions: [...modelled, ...tail], model: { kind: MODEL_KIND, state: output.hyperparameters } };
+    return { suggestions: [...modelled, ...tail], model: { kind: GP_MODEL_KIND, state: output.hyperparameters } };
   }
 
   forget(studyId: string): void {

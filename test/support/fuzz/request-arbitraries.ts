@@ -121,8 +121,13 @@ const OPAQUE = new Set(['cursor']);
 function validParts(op: Operation, spec: Spec, profile: FuzzProfile): fc.Arbitrary<Parts> {
   const of = (where: ParameterSpec['in']) => op.parameters.filter((p) => p.in === where && !OPAQUE.has(p.name));
   const pathParams = fc.record(Object.fromEntries(of('path').map((p) => [p.name, paramArbitrary(p, spec)])));
-  const query = fc.tuple(...of('query').map((p) => fc.option(paramArbitrary(p, spec).map((v) => [p.name, v as string] as [string, string]), { nil: undefined })));
-  const headers = fc.tuple(...of('header').map((p) => fc.option(paramArbitrary(p, spec).map((v) => [p.name, v as string] as [string, string]), { nil: undefined })));
+  // A required parameter is always there; an optional one sometimes.
+  const maybe = (p: ParameterSpec) => {
+    const present = paramArbitrary(p, spec).map((v) => [p.name, v as string] as [string, string]);
+    return p.required ? present : fc.option(present, { nil: undefined });
+  };
+  const query = fc.tuple(...of('query').map(maybe));
+  const headers = fc.tuple(...of('header').map(maybe));
   const bodySchema = op.requestBody?.schema;
   const bodyArb = bodySchema
     ? schemaArbitrary(bodySchema, { root: spec.document, maxItems: profile.maxItems, overrides: bodyOverrides(spec, profile) })
