@@ -95,6 +95,20 @@ describe('PATCH /v1/studies/{id}', () => {
     expect((await patch(id, { state: 'completed' })).body.state).toBe('completed');
   });
 
+  test('state and metadata in one PATCH apply together, or neither: oversized metadata leaves the state as it was', async () => {
+    h = startHarness();
+    const id = await study();
+    const both = await patch(id, { state: 'paused', metadata: { owner: 'vision' } });
+    expect(both.status).toBe(200);
+    expect(both.body).toMatchObject({ state: 'paused', metadata: { owner: 'vision' } });
+    const tooBig = await patch(id, { state: 'active', metadata: { blob: 'x'.repeat(17 * 1024) } });
+    expectProblem(tooBig, 422, 'METADATA_TOO_LARGE');
+    expect((await h.request.get(`/v1/studies/${id}`)).body).toMatchObject({ state: 'paused', metadata: { owner: 'vision' } });
+    const empty = await patch(id, {});
+    expect(empty.status).toBe(200);
+    expect(empty.body).toMatchObject({ state: 'paused', metadata: { owner: 'vision' } });
+  });
+
   test('setting the state a study has changes nothing', async () => {
     h = startHarness();
     const id = await study();
