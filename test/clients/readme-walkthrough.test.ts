@@ -63,7 +63,8 @@ test.skipIf(!tools)('the curl walkthrough runs as pasted, carrying the study and
   // Five more rounds with made-up losses, then the best of the six.
   const rounds = printed[3]!.map((line) => JSON.parse(line) as { number: number; value: number });
   expect(rounds.map((r) => r.number)).toEqual([1, 2, 3, 4, 5]);
-  expect(printed[3]!.every((line) => /^\{"number":\d,"value":0\.\d\d\}$/.test(line))).toBe(true);
+  // The losses are 0.10 to 0.99, and JSON drops a trailing zero: 0.30 prints as 0.3.
+  expect(printed[3]!.every((line) => /^\{"number":\d,"value":0\.\d\d?\}$/.test(line))).toBe(true);
   const best = JSON.parse(printed[4]![0]!);
   expect(best.value).toBe(Math.min(0.42, ...rounds.map((r) => r.value)));
 
