@@ -7,14 +7,19 @@
  * - reads, deletes, heartbeats, create-study (idempotent by name and definition),
  *   observe of a trial id (the same value again is a no-op) and report (the same step and
  *   value again get the same decision) are retried;
- * - suggest is retried with the same `Idempotency-Key`, so a retry returns the trials of
- *   the first attempt instead of leasing new ones;
+ * - enqueue (the same point while still queued returns that trial) and the updates of a
+ *   study or a trial (a merge) are retried;
+ * - suggest and import are retried with the same `Idempotency-Key`, so a retry returns the
+ *   trials of the first attempt instead of leasing or writing new ones;
  * - an observation of `params` made elsewhere is retried only when the connection was
  *   refused (nothing was sent), since a second copy would be a second trial.
+ *
+ * `metadata` (an object of your own: a run's URL, a checkpoint's path) is merged into the
+ * study's or the trial's: the keys sent replace those keys, and a key sent as null is removed.
  */
 import { randomUUID } from 'node:crypto';
 import createClient, { type Client } from 'openapi-fetch';
-import type { FieldError, paths, Problem, Study, StudyCreate, Trial, TrialState } from './types.js';
+import type { FieldError, ImportTrial, MetadataPatch, paths, Problem, Study, StudyCreate, StudyPatch, Trial, TrialState } from './types.js';
 
 export type PosteriorOptions = {
   /** Base URL of the service; default `http://127.0.0.1:8080`. */
@@ -90,12 +95,75 @@ export class Posterior {
     return this.send('always', () => this.api.GET('/v1/studies/{studyId}', { params: { path: { studyId } } }));
   }
 
-  listStudies(query: { limit?: number; cursor?: string } = {}): Promise<{ studies: Study[]; nextCursor: string | null }> {
+  /** One page of studies, oldest first; `state` keeps only the active, paused or completed ones. */
+  listStudies(query: { limit?: number; cursor?: string; state?: Study['state'] } = {}): Promise<{ studies: Study[]; nextCursor: string | null }> {
     return this.send('always', () => this.api.GET('/v1/studies', { params: { query } }));
   }
 
   async deleteStudy(studyId: string): Promise<void> {
     await this.send('always', () => this.api.DELETE('/v1/studies/{studyId}', { params: { path: { studyId } } }));
+  }
+
+  /** Sets the study's `state` and merges `metadata` into its own; what is left out stays. */
+  updateStudy(studyId: string, patch: StudyPatch): Promise<Study> {
+    return this.send('always', () => this.api.PATCH('/v1/studies/{studyId}', { params: { path: { studyId } }, body: patch }));
+  }
+
+  /** Stops suggestions (409 STUDY_PAUSED) while running trials report and finish. */
+  pause(studyId: string): Promise<Study> {
+    return this.updateStudy(studyId, { state: 'paused' });
+  }
+
+  /** Makes a paused study, or one a user completed, suggest again. */
+  resume(studyId: string): Promise<Study> {
+    return this.updateStudy(studyId, { state: 'active' });
+  }
+
+  /** Ends the study: suggest and enqueue answer 409 STUDY_COMPLETE. */
+  complete(studyId: string): Promise<Study> {
+    return this.updateStudy(studyId, { state: 'completed' });
+  }
+
+  /**
+   * Queues a configuration to be tried: the next suggest hands it out first. Queuing the
+   * point of a trial still queued returns that trial; any other trial's point is
+   * 409 DUPLICATE_PARAMS. With `metadata`, the queued trial's metadata is then set.
+   */
+  async enqueueTrial(studyId: string, params: Trial['params'], metadata?: MetadataPatch): Promise<Trial> {
+    const trial = await this.send('always', () =>
+      this.api.POST('/v1/studies/{studyId}/trials', { params: { path: { studyId } }, body: { params } }),
+    );
+    // NOTE: the enqueue operation takes no metadata (TrialEnqueue is params only), so it is
+    // a second request; if that one fails, the trial stays queued without it.
+    return metadata === undefined ? trial : this.updateTrial(studyId, trial.id, metadata);
+  }
+
+  /** Deletes a queued trial; any other is 409 TRIAL_NOT_QUEUED. */
+  async deleteTrial(studyId: string, trialId: string): Promise<void> {
+    await this.send('always', () => this.api.DELETE('/v1/studies/{studyId}/trials/{trialId}', { params: { path: { studyId, trialId } } }));
+  }
+
+  /** Merges `metadata` into the trial's, in any state (a finished one's too). */
+  updateTrial(studyId: string, trialId: string, metadata: MetadataPatch): Promise<Trial> {
+    return this.send('always', () =>
+      this.api.PATCH('/v1/studies/{studyId}/trials/{trialId}', { params: { path: { studyId, trialId } }, body: { metadata } }),
+    );
+  }
+
+  /**
+   * Records results obtained elsewhere as finished trials, all rows or none; resolves them
+   * in the order of the rows. Every retry sends the same `Idempotency-Key` (yours, or a
+   * random one), so it never imports twice.
+   */
+  async importTrials(studyId: string, rows: ImportTrial[], options: { idempotencyKey?: string } = {}): Promise<Trial[]> {
+    const key = options.idempotencyKey ?? randomUUID();
+    const body = await this.send('always', () =>
+      this.api.POST('/v1/studies/{studyId}/trials:import', {
+        params: { path: { studyId }, header: { 'Idempotency-Key': key } },
+        body: { trials: rows },
+      }),
+    );
+    return body.trials;
   }
 
   /**
@@ -113,22 +181,22 @@ export class Posterior {
     return body.trials;
   }
 
-  observe(studyId: string, trialId: string, value: number): Promise<Trial> {
+  observe(studyId: string, trialId: string, value: number, metadata?: MetadataPatch): Promise<Trial> {
     return this.send('always', () =>
-      this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body: { trialId, value } }),
+      this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body: { trialId, value, ...withMetadata(metadata) } }),
     );
   }
 
   /** Reports a crashed run; its point is left out of the model and never suggested again. */
-  fail(studyId: string, trialId: string, reason?: string): Promise<Trial> {
-    const body = reason === undefined ? { trialId, failed: true as const } : { trialId, failed: true as const, reason: reason.slice(0, 2000) };
+  fail(studyId: string, trialId: string, reason?: string, metadata?: MetadataPatch): Promise<Trial> {
+    const body = { trialId, failed: true as const, ...(reason === undefined ? {} : { reason: reason.slice(0, 2000) }), ...withMetadata(metadata) };
     return this.send('always', () => this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body }));
   }
 
   /** Records a result measured outside the service (warm start): a new completed trial. */
-  observeExternal(studyId: string, params: Trial['params'], value: number): Promise<Trial> {
+  observeExternal(studyId: string, params: Trial['params'], value: number, metadata?: MetadataPatch): Promise<Trial> {
     return this.send('refused-only', () =>
-      this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body: { params, value } }),
+      this.api.POST('/v1/studies/{studyId}/observe', { params: { path: { studyId } }, body: { params, value, ...withMetadata(metadata) } }),
     );
   }
 
@@ -145,10 +213,13 @@ export class Posterior {
    * not go down, and a step reported again must carry the same value; a retry of the same
    * step and value gets the same decision. A report also renews the trial's lease.
    */
-  async report(studyId: string, trialId: string, step: number, value: number): Promise<boolean> {
+  async report(studyId: string, trialId: string, step: number, value: number, metadata?: MetadataPatch): Promise<boolean> {
     if (!Number.isFinite(value)) throw new RangeError(`value must be a finite number, got ${value}`);
     const answer = await this.send('always', () =>
-      this.api.POST('/v1/studies/{studyId}/trials/{trialId}/report', { params: { path: { studyId, trialId } }, body: { step, value } }),
+      this.api.POST('/v1/studies/{studyId}/trials/{trialId}/report', {
+        params: { path: { studyId, trialId } },
+        body: { step, value, ...withMetadata(metadata) },
+      }),
     );
     return answer.decision === 'stop';
   }
@@ -228,6 +299,8 @@ export class Posterior {
     return Math.random() * Math.min(10_000, this.backoffMs * 2 ** attempt);
   }
 }
+
+const withMetadata = (metadata: MetadataPatch | undefined): { metadata?: MetadataPatch } => (metadata === undefined ? {} : { metadata });
 
 function asProblem(body: unknown): Problem | undefined {
   return typeof body === 'object' && body !== null && 'code' in body ? (body as Problem) : undefined;

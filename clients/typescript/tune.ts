@@ -26,8 +26,11 @@
  * - Calls that fail with a 5xx or a network error are retried by the client, suggest with
  *   the same `Idempotency-Key`.
  * - It stops after `trials` trials, or earlier when a finite space has no unused point
- *   left or the study has its `maxTrials`; while the study has its `maxConcurrentTrials`
- *   running, it waits as the service's `Retry-After` says.
+ *   left or the study has its `maxTrials` or was completed; while the study has its
+ *   `maxConcurrentTrials` running, it waits as the service's `Retry-After` says.
+ * - While the study is paused, it asks again every `pausePollSeconds` and goes on once the
+ *   study is resumed; after `maxPauseSeconds` paused (default: no limit) it gives up and
+ *   resolves with `ended: 'paused'`.
  */
 import { randomUUID } from 'node:crypto';
 import { PosteriorError, type Posterior } from './client.js';
@@ -53,7 +56,18 @@ export type TuneOptions = {
   workerId?: string;
   /** Called after each trial is completed, failed or stopped (a stopped one with its `reports`). */
   onTrial?: (trial: Trial) => void;
+  /** Seconds between suggests while the study is paused (409 STUDY_PAUSED); default 5. */
+  pausePollSeconds?: number;
+  /** Seconds to wait for a paused study to be resumed before giving up; default no limit. */
+  maxPauseSeconds?: number;
 };
+
+/**
+ * Why the loop ended: it ran the `trials` asked for; the study was completed or has its
+ * `maxTrials`; a finite space has no unused point left; or the study stayed paused longer
+ * than `maxPauseSeconds`.
+ */
+export type TuneEnding = 'trials' | 'complete' | 'exhausted' | 'paused';
 
 export type TuneResult = {
   study: Study;
@@ -63,12 +77,16 @@ export type TuneResult = {
   counts: { completed: number; failed: number; stopped: number };
   /** The best completed trial of the whole study (other workers' included), if any. */
   best: Trial | undefined;
+  ended: TuneEnding;
 };
 
 type Outcome = { value: number } | { reason: string } | { stopped: true };
 
 /** Longest wait for a study at its maxConcurrentTrials before asking again, in ms. */
 const MAX_CONCURRENCY_WAIT_MS = 60_000;
+
+/** The answers to suggest that end the loop, and what `TuneResult.ended` then says. */
+const ENDINGS: Record<string, TuneEnding> = { STUDY_COMPLETE: 'complete', SEARCH_SPACE_EXHAUSTED: 'exhausted' };
 
 export async function tune(options: TuneOptions, objective: Objective): Promise<TuneResult> {
   const { client } = options;
@@ -77,10 +95,16 @@ export async function tune(options: TuneOptions, objective: Objective): Promise<
   const worker = options.workerId ?? randomUUID().slice(0, 8);
   const ran: Trial[] = [];
   const counts = { completed: 0, failed: 0, stopped: 0 };
+  const pause = pauseWait(options.pausePollSeconds ?? 5, options.maxPauseSeconds ?? Number.POSITIVE_INFINITY);
+  let ended: TuneEnding = 'trials';
 
   for (let n = 0; n < options.trials; n++) {
-    const trial = await lease(client, study.id, `${worker}-${randomUUID()}`);
-    if (!trial) break;
+    const leased = await lease(client, study.id, `${worker}-${randomUUID()}`, pause);
+    if ('ended' in leased) {
+      ended = leased.ended;
+      break;
+    }
+    const { trial } = leased;
     const outcome = await withHeartbeats(client, study.id, trial.id, heartbeatMs, () => run(client, study.id, trial, objective));
     const done =
       'value' in outcome
@@ -97,18 +121,49 @@ export async function tune(options: TuneOptions, objective: Objective): Promise<
     if (err instanceof PosteriorError && err.code === 'NO_COMPLETED_TRIALS') return undefined;
     throw err;
   });
-  return { study, trials: ran, counts, best };
+  return { study, trials: ran, counts, best, ended };
 }
 
-/** One new trial, or undefined when the study has no more to give. */
-async function lease(client: Posterior, studyId: string, idempotencyKey: string): Promise<Trial | undefined> {
+type PauseWait = { wait(): Promise<boolean>; reset(): void };
+
+/**
+ * How long to wait for a paused study: `pollSeconds` between asks, `limitSeconds` in all,
+ * counted from the first 409 STUDY_PAUSED. `wait` sleeps until the next ask, or resolves
+ * false when the limit is reached (give up).
+ */
+function pauseWait(pollSeconds: number, limitSeconds: number): PauseWait {
+  if (!(pollSeconds > 0)) throw new RangeError(`pausePollSeconds must be positive, got ${pollSeconds}`);
+  let since: number | undefined;
+  return {
+    async wait() {
+      since ??= Date.now();
+      const leftMs = 1000 * limitSeconds - (Date.now() - since);
+      if (leftMs <= 0) return false;
+      await sleep(Math.min(1000 * pollSeconds, leftMs));
+      return true;
+    },
+    reset() {
+      since = undefined; // a later pause gets the whole maxPauseSeconds again
+    },
+  };
+}
+
+/** One new trial, or why the study has no more to give. */
+async function lease(client: Posterior, studyId: string, idempotencyKey: string, pause: PauseWait): Promise<{ trial: Trial } | { ended: TuneEnding }> {
   for (;;) {
     try {
       const [trial] = await client.suggest(studyId, { idempotencyKey });
-      return trial;
+      pause.reset();
+      return { trial: trial! };
     } catch (err) {
       if (!(err instanceof PosteriorError)) throw err;
-      if (err.code === 'SEARCH_SPACE_EXHAUSTED' || err.code === 'STUDY_COMPLETE') return undefined;
+      const ending = ENDINGS[err.code];
+      if (ending) return { ended: ending };
+      if (err.code === 'STUDY_PAUSED') {
+        // A refused suggest stores nothing under its key: the same key asks again.
+        if (!(await pause.wait())) return { ended: 'paused' };
+        continue;
+      }
       if (err.code !== 'CONCURRENCY_LIMIT') throw err;
       await sleep(Math.min(MAX_CONCURRENCY_WAIT_MS, 1000 * (err.retryAfterSeconds ?? 1)));
     }

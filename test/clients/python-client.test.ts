@@ -23,6 +23,11 @@ test.skipIf(!python)('the Python client passes its checks against a live server 
   expect(stdout).toContain('13 checks passed');
 }, 90_000);
 
+test.skipIf(!python)('the Python client queues, pauses, resumes, completes, imports and attaches metadata, and tune waits out a paused study', async () => {
+  const { stdout } = await run(systemPython, ['test/clients/python/client_methods_check.py', server!.url, apiKey], { env: pythonSourceEnv(), timeout: 60_000 });
+  expect(stdout).toContain('7 checks passed');
+}, 90_000);
+
 test.skipIf(!python)('the Python client package imports on the standard library alone', async () => {
   // -I: isolated mode, no site-packages, no user paths and no PYTHONPATH.
   const { stdout } = await run(systemPython, ['-I', '-c', 'import sys; sys.path.insert(0, "clients/python"); import posterior_client; print(posterior_client.__all__)']);

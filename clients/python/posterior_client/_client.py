@@ -1,17 +1,22 @@
 """The HTTP client: one method per operation of openapi.yaml, on the standard library.
 
 Every method returns the JSON body of the answer as plain dicts and lists, with the
-wire names of openapi.yaml, except ``report``, which returns whether to stop. An error
-answer raises ``PosteriorError`` carrying the RFC 9457 problem document's ``code``,
-``status``, ``detail`` and ``errors`` (with JSON pointers).
+wire names of openapi.yaml, except ``report``, which returns whether to stop, and
+``import_trials``, which returns the list of imported trials. ``metadata`` (a dict of your
+own: a run's URL, a checkpoint's path) is merged into the study's or trial's: the keys sent
+replace those keys, and a key sent as None is removed. An error answer raises
+``PosteriorError`` carrying the RFC 9457 problem document's ``code``, ``status``,
+``detail`` and ``errors`` (with JSON pointers).
 
 Retries (a 5xx answer, or no answer at all) back off exponentially with jitter. Reads,
 deletes, heartbeats, create_study (idempotent by name and definition), observe and fail
 of a trial id (the same report again is a no-op) and ``report`` (the same step and value
-again get the same decision) are retried; ``suggest`` is retried with the same
-``Idempotency-Key``, so a retry returns the trials of the first attempt rather than
-leasing new ones; ``observe_external`` is retried only when the connection was refused,
-since a second copy would be a second trial.
+again get the same decision), ``enqueue_trial`` (the same point while still queued
+returns that trial), ``update_study`` and ``update_trial`` (a merge) are retried;
+``suggest`` and ``import_trials`` are retried with the same ``Idempotency-Key``, so a
+retry returns the trials of the first attempt rather than leasing or writing new ones;
+``observe_external`` is retried only when the connection was refused, since a second copy
+would be a second trial.
 """
 
 from __future__ import annotations
@@ -89,24 +94,51 @@ class Client:
         goal: str = "minimize",
         objective_name: Optional[str] = None,
         options: Optional[Dict[str, Any]] = None,
+        metadata: Optional[Dict[str, Any]] = None,
     ) -> Study:
-        """Creates a study, or returns the existing one with this name and definition."""
+        """Creates a study, or returns the existing one with this name and definition (its
+        metadata then unchanged: ``metadata`` is not part of the definition)."""
         objective: Dict[str, Any] = {"goal": goal}
         if objective_name is not None:
             objective["name"] = objective_name
         body: Dict[str, Any] = {"name": name, "parameters": parameters, "objective": objective}
         if options:
             body["options"] = options
-        return self._object("POST", "/v1/studies", body)
+        return self._object("POST", "/v1/studies", _with_metadata(body, metadata))
 
     def get_study(self, study_id: str) -> Study:
         return self._object("GET", "/v1/studies/%s" % _q(study_id))
 
-    def list_studies(self, limit: Optional[int] = None, cursor: Optional[str] = None) -> Dict[str, Any]:
-        return self._object("GET", "/v1/studies", query={"limit": limit, "cursor": cursor})
+    def list_studies(
+        self, limit: Optional[int] = None, cursor: Optional[str] = None, state: Optional[str] = None
+    ) -> Dict[str, Any]:
+        """One page of studies, oldest first; ``state`` keeps only the active, paused or completed ones."""
+        return self._object("GET", "/v1/studies", query={"limit": limit, "cursor": cursor, "state": state})
 
     def delete_study(self, study_id: str) -> None:
         self._request("DELETE", "/v1/studies/%s" % _q(study_id))
+
+    def update_study(
+        self, study_id: str, state: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None
+    ) -> Study:
+        """Sets the study's ``state`` (``active``, ``paused`` or ``completed``) and merges
+        ``metadata`` into its own; what is left out stays as it is. Returns the study."""
+        body: Dict[str, Any] = {}
+        if state is not None:
+            body["state"] = state
+        return self._object("PATCH", "/v1/studies/%s" % _q(study_id), _with_metadata(body, metadata))
+
+    def pause(self, study_id: str) -> Study:
+        """Stops suggestions (409 STUDY_PAUSED) while running trials report and finish."""
+        return self.update_study(study_id, state="paused")
+
+    def resume(self, study_id: str) -> Study:
+        """Makes a paused study, or one a user completed, suggest again."""
+        return self.update_study(study_id, state="active")
+
+    def complete(self, study_id: str) -> Study:
+        """Ends the study: suggest and enqueue_trial answer 409 STUDY_COMPLETE."""
+        return self.update_study(study_id, state="completed")
 
     # trials
 
@@ -118,26 +150,74 @@ class Client:
         )
         return cast(List[Trial], body["trials"])
 
-    def observe(self, study_id: str, trial_id: str, value: float) -> Trial:
-        return self._object("POST", "/v1/studies/%s/observe" % _q(study_id), {"trialId": trial_id, "value": value})
+    def observe(
+        self, study_id: str, trial_id: str, value: float, metadata: Optional[Dict[str, Any]] = None
+    ) -> Trial:
+        body = _with_metadata({"trialId": trial_id, "value": value}, metadata)
+        return self._object("POST", "/v1/studies/%s/observe" % _q(study_id), body)
 
-    def fail(self, study_id: str, trial_id: str, reason: Optional[str] = None) -> Trial:
+    def fail(
+        self, study_id: str, trial_id: str, reason: Optional[str] = None, metadata: Optional[Dict[str, Any]] = None
+    ) -> Trial:
         """Reports a crashed run: it is left out of the model and its point is not suggested again."""
         body: Dict[str, Any] = {"trialId": trial_id, "failed": True}
         if reason is not None:
             body["reason"] = reason[:2000]
-        return self._object("POST", "/v1/studies/%s/observe" % _q(study_id), body)
+        return self._object("POST", "/v1/studies/%s/observe" % _q(study_id), _with_metadata(body, metadata))
 
-    def observe_external(self, study_id: str, params: Params, value: float) -> Trial:
+    def observe_external(
+        self, study_id: str, params: Params, value: float, metadata: Optional[Dict[str, Any]] = None
+    ) -> Trial:
         """Records a result measured outside the service (warm start) as a new completed trial."""
+        body = _with_metadata({"params": params, "value": value}, metadata)
+        return self._object("POST", "/v1/studies/%s/observe" % _q(study_id), body, retry=_REFUSED_ONLY)
+
+    def enqueue_trial(self, study_id: str, params: Params, metadata: Optional[Dict[str, Any]] = None) -> Trial:
+        """Queues a configuration to be tried: the next suggest hands it out first. Queuing
+        the point of a trial still queued returns that trial; any other trial's point is
+        409 DUPLICATE_PARAMS. With ``metadata``, the queued trial's metadata is then set.
+        """
+        trial = self._object("POST", "/v1/studies/%s/trials" % _q(study_id), {"params": params})
+        if metadata is None:
+            return trial
+        # NOTE: the enqueue operation takes no metadata (TrialEnqueue is params only), so it
+        # is a second request; if that one fails, the trial stays queued without it.
+        return self.update_trial(study_id, trial["id"], metadata)
+
+    def delete_trial(self, study_id: str, trial_id: str) -> None:
+        """Deletes a queued trial; any other is 409 TRIAL_NOT_QUEUED."""
+        self._request("DELETE", "/v1/studies/%s/trials/%s" % (_q(study_id), _q(trial_id)))
+
+    def update_trial(self, study_id: str, trial_id: str, metadata: Dict[str, Any]) -> Trial:
+        """Merges ``metadata`` into the trial's, in any state (a finished one's too)."""
         return self._object(
-            "POST", "/v1/studies/%s/observe" % _q(study_id), {"params": params, "value": value}, retry=_REFUSED_ONLY
+            "PATCH", "/v1/studies/%s/trials/%s" % (_q(study_id), _q(trial_id)), {"metadata": metadata}
         )
+
+    def import_trials(
+        self, study_id: str, rows: List[Dict[str, Any]], idempotency_key: Optional[str] = None
+    ) -> List[Trial]:
+        """Records results obtained elsewhere as finished trials, all rows or none; returns
+        them in the order of the rows. A row is ``{"params", "value"}``, ``{"params",
+        "failed": True, "reason"}`` or ``{"params", "value", "stopped": True}``, with optional
+        ``metadata``, ``reports``, ``createdAt`` and ``completedAt``. Every retry sends the
+        same idempotency key (yours, or a random one), so it never imports twice.
+        """
+        key = idempotency_key or str(uuid.uuid4())
+        body = self._object(
+            "POST",
+            "/v1/studies/%s/trials:import" % _q(study_id),
+            {"trials": rows},
+            headers={"Idempotency-Key": key},
+        )
+        return cast(List[Trial], body["trials"])
 
     def heartbeat(self, study_id: str, trial_id: str) -> Trial:
         return self._object("POST", "/v1/studies/%s/trials/%s/heartbeat" % (_q(study_id), _q(trial_id)))
 
-    def report(self, study_id: str, trial_id: str, step: int, value: float) -> bool:
+    def report(
+        self, study_id: str, trial_id: str, step: int, value: float, metadata: Optional[Dict[str, Any]] = None
+    ) -> bool:
         """Reports a running trial's ``value`` after ``step`` training units (epochs, say);
         True when the service says stop.
 
@@ -152,7 +232,9 @@ class Client:
         if not math.isfinite(value):
             raise ValueError("value must be a finite number, got %r" % value)
         answer = self._object(
-            "POST", "/v1/studies/%s/trials/%s/report" % (_q(study_id), _q(trial_id)), {"step": step, "value": value}
+            "POST",
+            "/v1/studies/%s/trials/%s/report" % (_q(study_id), _q(trial_id)),
+            _with_metadata({"step": step, "value": value}, metadata),
         )
         decision: str = answer["decision"]
         return decision == "stop"
@@ -241,6 +323,12 @@ class Client:
     def _sleep(self, attempt: int) -> None:
         # Full jitter: workers that failed together do not retry together.
         time.sleep(random.uniform(0, min(10.0, self.backoff * 2**attempt)))
+
+
+def _with_metadata(body: Dict[str, Any], metadata: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    if metadata is not None:
+        body["metadata"] = metadata
+    return body
 
 
 def _q(segment: str) -> str:

@@ -20,13 +20,18 @@ Objective = Callable[[Params], Union[float, Generator[Report, None, Any]]]
 
 
 class TuneResult:
-    """What ``tune`` did: the study, the trials it ran (completed, failed or stopped) and
-    the best completed trial of the whole study."""
+    """What ``tune`` did: the study, the trials it ran (completed, failed or stopped), the
+    best completed trial of the whole study, and why the loop ended (``ended``):
+    ``"trials"`` (it ran the ``n_trials`` asked for), ``"complete"`` (the study was
+    completed, or has its ``maxTrials``), ``"exhausted"`` (a finite space has no unused
+    point left) or ``"paused"`` (the study stayed paused longer than ``max_pause_seconds``).
+    """
 
-    def __init__(self, study: Study, trials: List[Trial], best: Optional[Trial]) -> None:
+    def __init__(self, study: Study, trials: List[Trial], best: Optional[Trial], ended: str = "trials") -> None:
         self.study = study
         self.trials = trials
         self.best = best
+        self.ended = ended
 
     @property
     def counts(self) -> Dict[str, int]:
@@ -38,8 +43,8 @@ class TuneResult:
 
     def __repr__(self) -> str:
         c = self.counts
-        return "TuneResult(study=%r, trials=%d (%d completed, %d failed, %d stopped), best=%r)" % (
-            self.study["id"], len(self.trials), c["completed"], c["failed"], c["stopped"], self.best)
+        return "TuneResult(study=%r, trials=%d (%d completed, %d failed, %d stopped), ended=%r, best=%r)" % (
+            self.study["id"], len(self.trials), c["completed"], c["failed"], c["stopped"], self.ended, self.best)
 
 
 class _Heartbeat:
@@ -80,6 +85,8 @@ def tune(
     heartbeat_seconds: Optional[float] = None,
     worker_id: Optional[str] = None,
     on_trial: Optional[Callable[[Trial], None]] = None,
+    pause_poll_seconds: float = 5.0,
+    max_pause_seconds: Optional[float] = None,
 ) -> TuneResult:
     """Runs ``n_trials`` rounds of suggest -> ``objective(params)`` -> observe.
 
@@ -109,8 +116,11 @@ def tune(
     that raises, returns or yields something that is not a finite number, or yields steps
     that are not integers going up from 1, is reported as a failed trial with the reason,
     and the loop goes on. The loop ends early when a finite search space has no unused
-    point left, or the study has its ``maxTrials``; while the study has its
-    ``maxConcurrentTrials`` running, it waits as the service's ``Retry-After`` says.
+    point left, or the study has its ``maxTrials`` or was completed; while the study has its
+    ``maxConcurrentTrials`` running, it waits as the service's ``Retry-After`` says. While
+    the study is paused, it asks again every ``pause_poll_seconds`` and goes on once the
+    study is resumed; after ``max_pause_seconds`` paused (default: no limit) it gives up
+    and returns, with ``ended == "paused"``. Ctrl-C ends the wait too.
     ``on_trial`` gets each trial as it ended; a stopped one as ``get_trial`` returns it,
     with its ``reports``.
     """
@@ -122,10 +132,13 @@ def tune(
     every = heartbeat_seconds if heartbeat_seconds is not None else study_body["options"]["leaseSeconds"] / 3.0
     worker = worker_id or uuid.uuid4().hex[:8]
     ran: List[Trial] = []
+    ended = "trials"
+    pause = _PauseWait(pause_poll_seconds, max_pause_seconds)
 
     for _ in range(n_trials):
-        trial = _lease(client, study_id, "%s-%s" % (worker, uuid.uuid4()))
+        trial, why = _lease(client, study_id, "%s-%s" % (worker, uuid.uuid4()), pause)
         if trial is None:
+            ended = why
             break
         with _Heartbeat(client, study_id, trial["id"], every):
             outcome, detail = _run(client, study_id, trial, objective)
@@ -145,21 +158,57 @@ def tune(
         if err.code != "NO_COMPLETED_TRIALS":
             raise
         best = None
-    return TuneResult(study_body, ran, best)
+    return TuneResult(study_body, ran, best, ended)
 
 
 #: Longest wait for a study at its maxConcurrentTrials before asking again, in seconds.
 _MAX_CONCURRENCY_WAIT = 60.0
 
+#: The answers to suggest that end the loop, and what ``TuneResult.ended`` then says.
+_ENDINGS = {"STUDY_COMPLETE": "complete", "SEARCH_SPACE_EXHAUSTED": "exhausted"}
 
-def _lease(client: Client, study_id: str, key: str) -> Optional[Trial]:
-    """One new trial, or None when the study has no more to give."""
+
+class _PauseWait:
+    """How long to wait for a paused study: ``poll`` seconds between asks, ``limit`` in all
+    (None: as long as it stays paused). The clock starts at the first 409 STUDY_PAUSED."""
+
+    def __init__(self, poll: float, limit: Optional[float]) -> None:
+        if not poll > 0:
+            raise ValueError("pause_poll_seconds must be positive, got %r" % (poll,))
+        self.poll = poll
+        self.limit = limit
+        self.since: Optional[float] = None
+
+    def wait(self) -> bool:
+        """Sleeps until the next ask; False when the limit is reached (give up)."""
+        now = time.monotonic()
+        if self.since is None:
+            self.since = now
+        if self.limit is None:
+            time.sleep(self.poll)
+            return True
+        left = self.limit - (now - self.since)
+        if left <= 0:
+            return False
+        time.sleep(min(self.poll, left))
+        return True
+
+
+def _lease(client: Client, study_id: str, key: str, pause: _PauseWait) -> Tuple[Optional[Trial], str]:
+    """One new trial, or None and why the study has no more to give."""
     while True:
         try:
-            return client.suggest(study_id, idempotency_key=key)[0]
+            trial = client.suggest(study_id, idempotency_key=key)[0]
+            pause.since = None  # a later pause gets the whole max_pause_seconds again
+            return trial, ""
         except PosteriorError as err:
-            if err.code in ("SEARCH_SPACE_EXHAUSTED", "STUDY_COMPLETE"):
-                return None
+            if err.code in _ENDINGS:
+                return None, _ENDINGS[err.code]
+            if err.code == "STUDY_PAUSED":
+                # A refused suggest stores nothing under its key: the same key asks again.
+                if not pause.wait():
+                    return None, "paused"
+                continue
             if err.code != "CONCURRENCY_LIMIT":
                 raise
             time.sleep(min(_MAX_CONCURRENCY_WAIT, err.retry_after or client.backoff))
