@@ -1,6 +1,7 @@
 /** `POST /v1/studies/{id}/trials:import`: results made elsewhere, recorded all or none. */
 import { afterEach, describe, expect, test } from 'vitest';
 import { recordingEngine, startHarness, studyBody, type Harness, type HarnessOptions } from '../support/harness.js';
+import { expectProblem } from '../support/problem-assertions.js';
 
 let h: Harness;
 let studyId: string;
@@ -10,11 +11,6 @@ async function start(options: HarnessOptions = {}): Promise<void> {
 }
 afterEach(() => h.close());
 
-const expectProblem = (res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code });
-};
 const url = (path = '') => `/v1/studies/${studyId}${path}`;
 const importRows = (trials: unknown[], key?: string) => {
   const req = h.request.post(url('/trials:import'));

@@ -1,6 +1,7 @@
 /** Metadata on studies and trials: set, merged, bounded, exported, and never seen by the model. */
 import { afterEach, describe, expect, test } from 'vitest';
 import { recordingEngine, startHarness, studyBody, type Harness, type HarnessOptions } from '../support/harness.js';
+import { expectProblem } from '../support/problem-assertions.js';
 
 let h: Harness;
 let studyId: string;
@@ -10,11 +11,6 @@ async function start(options: HarnessOptions = {}, metadata?: object): Promise<v
 }
 afterEach(() => h.close());
 
-const expectProblem = (res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code });
-};
 const url = (path = '') => `/v1/studies/${studyId}${path}`;
 const suggestOne = async () => (await h.request.post(url('/suggest')).send({})).body.trials[0];
 /** JSON text of exactly `bytes` UTF-8 bytes: {"k":"xxx…"}. */

@@ -9,16 +9,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { recordingEngine, startHarness, studyBody, type Harness } from '../support/harness.js';
 import { json, startServer } from '../support/server-process.js';
+import { expectProblem } from '../support/problem-assertions.js';
 
 let h: Harness;
 afterEach(() => h?.close());
 
-type Res = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
-const expectProblem = (res: Res, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code });
-};
 
 const baseline = { lr: 0.001, layers: 4, batch: 64, optimizer: 'adam' };
 const paper = { lr: 0.0003, layers: 6, batch: 128, optimizer: 'sgd' };

@@ -4,16 +4,11 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { recordingEngine, startHarness, studyBody, type Harness } from '../support/harness.js';
+import { expectProblem } from '../support/problem-assertions.js';
 
 let h: Harness;
 afterEach(() => h?.close());
 
-type Res = { status: number; headers: Record<string, string>; body: Record<string, unknown> };
-const expectProblem = (res: Res, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code });
-};
 
 async function study(name = 'mnist', options: Record<string, unknown> = { seed: 7 }): Promise<string> {
   const res = await h.request.post('/v1/studies').send(studyBody({ name, options }));

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { ProblemError } from '../../src/domain/errors.js';
 import { suggest } from '../../src/domain/suggest/suggest.js';
 import { startHarness, studyBody, type Harness } from '../support/harness.js';
+import { expectProblem } from '../support/problem-assertions.js';
 
 let h: Harness;
 let studyId: string;
@@ -11,11 +12,6 @@ beforeEach(async () => {
 });
 afterEach(() => h.close());
 
-const expectProblem = (res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string) => {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, code });
-};
 const url = (path = '') => `/v1/studies/${studyId}${path}`;
 const suggestOne = async () => (await h.request.post(url('/suggest')).send({})).body.trials[0];
 
