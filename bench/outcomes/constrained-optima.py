@@ -1,3 +1,7 @@
+#!/usr/bin/env python3
+"""The feasible optima f* of bench/outcomes/constrained-problems.ts: scipy SLSQP from 400 random
+starts per problem (seeded), keeping the best feasible result; prints f*, x* and the constraint
+slack at x* (0 when the constraint is active). Debian python3-scipy; used by decision 0034."""
 import numpy as np
 from scipy.optimize import minimize
 A=np.array([[3.0,10,30],[0.1,10,35],[3.0,10,30],[0.1,10,35]]);P=1e-4*np.array([[3689,1170,2673],[4699,4387,7470],[1091,8732,5547],[381,5743,8828]]);al=np.array([1.0,1.2,3.0,3.2])
