@@ -10,7 +10,8 @@ One JSON object per line on stdin; every line but the first gets one JSON line b
   {"op": "tell", "id": 0, "values": [...], "constraints": [c_1, ...]}   -> {}
 
 `constraints` on tell are values that are feasible when <= 0 (Optuna's convention); they reach
-the sampler's constraints_func through the trial's user attributes, set before tell.
+the sampler's constraints_func through the trial's user attributes, set before tell. A space
+with `when` clauses is sampled define-by-run: only the active parameters are suggested.
 Settings, all Optuna 3.1 defaults otherwise: "tpe" is TPESampler(seed, constraints_func)
 (10 random startup trials); "motpe" is TPESampler(seed) on a multi-objective study (Optuna
 3.1's multi-objective TPE; MOTPESampler is a deprecated alias of it); "nsga2" is
@@ -66,7 +67,13 @@ def main():
         msg = json.loads(line)
         if msg["op"] == "ask":
             trial = study.ask()
-            params = {spec["name"]: suggest(trial, spec) for spec in setup["space"]}
+            params = {}
+            # Define-by-run over a conditional space: a parameter with "when" is asked for only when
+            # its parent was asked for and took one of "in" (parents come first in the space).
+            for spec in setup["space"]:
+                when = spec.get("when")
+                if when is None or (when["parameter"] in params and params[when["parameter"]] in when["in"]):
+                    params[spec["name"]] = suggest(trial, spec)
             running[trial.number] = trial
             out = {"id": trial.number, "params": params}
         elif msg["op"] == "tell":

@@ -19,7 +19,7 @@
 
 import { maximizeAcquisition, type AcquisitionMaximum } from './acquisition-optimizer.js';
 import type { Acquisition } from './acquisition.js';
-import { createEncoding, encode, paramsKey, validateParams, type Encoding } from './encoding.js';
+import { createEncoding, decode, encode, paramsKey, validateParams, type Encoding } from './encoding.js';
 import { CENTRED_PERTURBATION_SCALES, refitHyperparameters } from './engine-policy.js';
 import { EngineError, fittedTheta, numerically, type EngineExperiment } from './engine.js';
 import { fromFitted, toFitted, type FittedHyperparameters } from './fit.js';
@@ -146,6 +146,8 @@ export interface BatchOptions {
   count: number;
   rng: Rng;
   shouldStop?: () => boolean;
+  /** Maps the optimizer's point to the one suggested (a conditional space's branch projection); default identity. */
+  project?: (x: Float64Array) => Float64Array;
 }
 
 /**
@@ -181,11 +183,16 @@ export function suggestBatch(
       if (k > 0 && e instanceof EngineError && e.reason === 'space-exhausted') break;
       throw e;
     }
+    if (options.project) {
+      const x = options.project(point.x);
+      point = { ...point, x, params: decode(enc, x) };
+    }
     out.push({ point, models });
     exclude.add(paramsKey(enc, point.params));
     if (k + 1 < options.count) {
       if (options.shouldStop?.()) break;
-      models = models.map((gp) => withBelieverRows(gp, point.x, 1));
+      const x = point.x;
+      models = models.map((gp) => withBelieverRows(gp, x, 1));
     }
   }
   return out;
