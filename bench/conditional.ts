@@ -1,14 +1,14 @@
 /**
  * Regret on conditional spaces: the engine on the conditional space (src/bo/conditional-engine.ts:
  * imputation, branch projection) against the flat engine (engine.ts suggestNext on every parameter,
- * the objective ignoring inactive ones), random search, and Optuna 3.1's TPE sampling the same
- * conditional space define-by-run (bench/outcomes/optuna-ask-tell.py), on the problems of
- * bench/outcomes/conditional-problems.ts.
+ * the objective ignoring inactive ones), independent models per branch (bench/outcomes/per-branch.ts),
+ * random search, and Optuna 3.1's TPE sampling the same conditional space define-by-run
+ * (bench/outcomes/optuna-ask-tell.py), on the problems of bench/outcomes/conditional-problems.ts.
  *
  *   npm run bench:conditional                      every problem and method, 16 seeds, 2 processes
- *   flags: --seeds N  --problems a,b  --methods engine,engine-flat,random,optuna-tpe  --jobs J
+ *   flags: --seeds N  --problems a,b  --methods engine,engine-flat,per-branch,random,optuna-tpe  --jobs J
  *
- * Protocol per (problem, seed): both engines start from the same n0 = max(5, 2d + 2) scrambled
+ * Protocol per (problem, seed): the engines (per-branch too) start from the same n0 = max(5, 2d + 2) scrambled
  * Sobol' points of the flat space (fork 1), the conditional engine seeing only their active
  * parameters; then one point at a time, θ warm-started, until the budget is spent (an EngineError
  * falls back to a uniform point and is counted). Random search: uniform flat points reduced to their
@@ -25,9 +25,10 @@ import { sobolSequence } from '../src/bo/sobol.js';
 import { flag, fmt, runQueued, servesQueuedTasks } from './harness.js';
 import { CONDITIONAL_PROBLEMS, type ConditionalProblem } from './outcomes/conditional-problems.js';
 import { optunaAskTell } from './outcomes/optuna-ask-tell.js';
+import { perBranchSuggestion, type BranchState } from './outcomes/per-branch.js';
 import { quantile } from './statistics.js';
 
-type Method = 'engine' | 'engine-flat' | 'random' | 'optuna-tpe';
+type Method = 'engine' | 'engine-flat' | 'per-branch' | 'random' | 'optuna-tpe';
 interface Task { problem: string; method: Method; seed: number }
 interface Result extends Task { regret: number; millis: number[]; cpuMillis: number[]; failures: number }
 type Outcome = Omit<Result, keyof Task>;
@@ -38,7 +39,10 @@ function problemNamed(name: string): ConditionalProblem {
   return p;
 }
 
-function runEngine(problem: ConditionalProblem, seed: number, flat: boolean): Outcome {
+function runEngine(problem: ConditionalProblem, seed: number, mode: 'conditional' | 'flat' | 'per-branch'): Outcome {
+  const flat = mode === 'flat';
+  const branchState: BranchState = { previous: [] };
+  const branchRng = createRng(seed).fork(5);
   const space = flatSpace(problem.space);
   const enc = createEncoding(space);
   const rng = createRng(seed);
@@ -59,9 +63,13 @@ function runEngine(problem: ConditionalProblem, seed: number, flat: boolean): Ou
     let params: Params;
     try {
       const common = { goal: 'minimize' as const, observations, pending: [], count: 1, seed: seed * 1000 + observations.length, ...(previous ? { previous } : {}) };
-      const out = flat ? suggestNext({ ...common, space }) : suggestConditional({ ...common, space: problem.space });
-      previous = out.hyperparameters;
-      params = out.suggestions[0]!.params;
+      if (mode === 'per-branch') {
+        params = perBranchSuggestion(problem.space, problem.branches, observations, seed * 1000 + observations.length, branchRng, branchState);
+      } else {
+        const out = flat ? suggestNext({ ...common, space }) : suggestConditional({ ...common, space: problem.space });
+        previous = out.hyperparameters;
+        params = out.suggestions[0]!.params;
+      }
     } catch (e) {
       if (!(e instanceof EngineError)) throw e;
       failures++;
@@ -100,8 +108,9 @@ async function runOptuna(problem: ConditionalProblem, seed: number): Promise<Out
 async function runTask(task: Task): Promise<Result> {
   const problem = problemNamed(task.problem);
   const run: Record<Method, () => Outcome | Promise<Outcome>> = {
-    engine: () => runEngine(problem, task.seed, false),
-    'engine-flat': () => runEngine(problem, task.seed, true),
+    engine: () => runEngine(problem, task.seed, 'conditional'),
+    'engine-flat': () => runEngine(problem, task.seed, 'flat'),
+    'per-branch': () => runEngine(problem, task.seed, 'per-branch'),
     random: () => runRandom(problem, task.seed),
     'optuna-tpe': () => runOptuna(problem, task.seed),
   };
@@ -111,7 +120,7 @@ async function runTask(task: Task): Promise<Result> {
 async function main(): Promise<void> {
   const seeds = Number(flag('seeds') ?? 16);
   const problems = (flag('problems') ?? CONDITIONAL_PROBLEMS.map((p) => p.name).join(',')).split(',');
-  const methods = (flag('methods') ?? 'engine,engine-flat,random,optuna-tpe').split(',') as Method[];
+  const methods = (flag('methods') ?? 'engine,engine-flat,per-branch,random,optuna-tpe').split(',') as Method[];
   const jobs = Number(flag('jobs') ?? 2);
   const tasks: Task[] = problems.flatMap((problem) => methods.flatMap((method) => Array.from({ length: seeds }, (_, seed) => ({ problem, method, seed }))));
   const results = await runQueued<Task, Result>(tasks, jobs, (_r, done) => process.stderr.write(`\r${done}/${tasks.length}`));

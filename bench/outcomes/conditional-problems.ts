@@ -24,6 +24,8 @@ export interface ConditionalProblem {
   f: (p: Params) => number;
   optimum: number;
   budget: number;
+  /** Every assignment of the parent parameters: the branches of the per-branch baseline. */
+  branches: Params[];
 }
 
 function optimizers(p: Params): number {
@@ -63,6 +65,7 @@ export const CONDITIONAL_PROBLEMS: ConditionalProblem[] = [
       { name: 'rho', type: 'float', low: 0.5, high: 0.99, when: { parameter: 'optimizer', in: ['rmsprop'] } },
     ],
     f: optimizers, optimum: 0, budget: 60,
+    branches: [{ optimizer: 'sgd', nesterov: false }, { optimizer: 'sgd', nesterov: true }, { optimizer: 'adam' }, { optimizer: 'rmsprop' }],
   },
   {
     name: 'layers',
@@ -74,5 +77,6 @@ export const CONDITIONAL_PROBLEMS: ConditionalProblem[] = [
       { name: 'dropout', type: 'float', low: 0, high: 0.6 },
     ],
     f: layers, optimum: 0, budget: 50,
+    branches: [{ layers: 1 }, { layers: 2 }, { layers: 3 }],
   },
 ];
