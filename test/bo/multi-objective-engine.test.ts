@@ -75,6 +75,14 @@ describe('suggestMultiObjective', () => {
     expect(p.x).toBeLessThan(0.95);
   });
 
+  it.each([
+    ['one observation', grid.slice(0, 1)],
+    ['two observations with equal values', [grid[0]!, { params: { x: 0.5, y: 0.5 }, values: grid[0]!.values }]],
+  ])('suggests from %s (a front of one point: the reference one sd below it)', (_what, observations) => {
+    const out = suggestMultiObjective(input({ observations }));
+    expect(Number.isFinite(out.suggestions[0]!.acquisition)).toBe(true);
+  });
+
   it('with three objectives uses ParEGO', () => {
     const out = suggestMultiObjective(input({ objectives: [{ name: 'loss', goal: 'minimize' }, { name: 'cost', goal: 'minimize' }, { name: 'memory', goal: 'minimize' }] }));
     expect(out.suggestions[0]!.source).toBe('gp-parego');
