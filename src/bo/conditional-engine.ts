@@ -15,8 +15,8 @@
  * validateParams on the imputed point); y = the single-objective engine's output transform; θ
  * fitted as engine.ts does; x_k = Π(argmax a) for k = 1..count, pending and earlier batch points as
  * believer rows (outcome-models.ts); suggestions hold exactly the active parameters.
- * NOTE: imputation plus the parent's own dimension rather than a kernel per branch; not yet
- * measured against independent models per branch (decision 0036).
+ * NOTE: imputation plus the parent's own dimension: ahead of independent models per branch on the
+ * layers problem, behind them on the optimizers one (decision 0036).
  */
 
 import { logEiAcquisition, type Acquisition } from './acquisition.js';
