@@ -20,7 +20,7 @@
  * to the params object (`/{name}`) for a point, as encoding.ts validateParams.
  */
 
-import type { ParamsError } from './encoding.js';
+import { createEncoding, validateParams, type ParamsError } from './encoding.js';
 import type { ParamSpec, ParamValue, Params } from './search-space.js';
 
 export interface Condition {
@@ -159,4 +159,23 @@ export function activeParams(space: readonly ConditionalParamSpec[], flat: Param
   const out: Params = {};
   for (const p of space) if (active.has(p.name)) out[p.name] = flat[p.name]!;
   return out;
+}
+
+/**
+ * Every problem with a point of a conditional space, [] when it is valid (what observe answers
+ * with 422 and pointers): first the activity problems, then the values of the active parameters
+ * (encoding.ts validateParams on the imputed point; imputed values are always valid), then names
+ * that are no parameter. Throws InvariantError for a space createEncoding refuses.
+ */
+export function conditionalParamsProblems(space: readonly ConditionalParamSpec[], params: Params): ParamsError[] {
+  if (typeof params !== 'object' || params === null || Array.isArray(params)) return [{ pointer: '', message: 'params must be an object mapping parameter names to values' }];
+  const activity = activityProblems(space, params);
+  const flagged = new Set(activity.map((p) => p.pointer));
+  const values = validateParams(createEncoding(flatSpace(space)), { ...imputedParams(space, params), ...unknownEntries(space, params) });
+  return [...activity, ...values.filter((p) => !flagged.has(p.pointer))];
+}
+
+function unknownEntries(space: readonly ConditionalParamSpec[], params: Params): Params {
+  const known = new Set(space.map((p) => p.name));
+  return Object.fromEntries(Object.entries(params).filter(([name]) => !known.has(name)));
 }

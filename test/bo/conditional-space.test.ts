@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  activeParameters, activeParams, activityProblems, conditionProblems, flatSpace, imputedParams, type ConditionalParamSpec,
+  activeParameters, activeParams, activityProblems, conditionalParamsProblems, conditionProblems, flatSpace, imputedParams, type ConditionalParamSpec,
 } from '../../src/bo/conditional-space.js';
 import { createEncoding, validateParams } from '../../src/bo/encoding.js';
 
@@ -91,5 +91,20 @@ describe('activeParameters on a refused space', () => {
       { name: 'b', type: 'int', low: 0, high: 2, when: { parameter: 'a', in: [1] } },
     ];
     expect([...activeParameters(cyclic, { a: 1, b: 1 })]).toEqual([]);
+  });
+});
+
+describe('conditionalParamsProblems', () => {
+  it.each<[string, Record<string, unknown>, { pointer: string; message: RegExp }[]]>([
+    ['a valid point', { optimizer: 'adam', beta2: 0.99, layers: 1 }, []],
+    ['a value out of range for an active parameter', { optimizer: 'sgd', momentum: 2, layers: 1 }, [{ pointer: '/momentum', message: /\[0, 0.99\]/ }]],
+    ['an inactive parameter and an unknown name', { optimizer: 'sgd', momentum: 0.5, beta2: 0.95, layers: 1, colour: 'red' }, [
+      { pointer: '/beta2', message: /inactive/ }, { pointer: '/colour', message: /not a parameter/ },
+    ]],
+    ['a missing active parameter, reported once', { optimizer: 'adam', layers: 1 }, [{ pointer: '/beta2', message: /missing/ }]],
+  ])('%s', (_what, params, expected) => {
+    const problems = conditionalParamsProblems(space, params as never);
+    expect(problems.map((p) => p.pointer)).toEqual(expected.map((e) => e.pointer));
+    problems.forEach((p, i) => expect(p.message).toMatch(expected[i]!.message));
   });
 });
