@@ -113,8 +113,10 @@ export interface EngineOutput {
   work: {
     /** θ was fitted in this call (false: `previous` was used as is). */
     fitted: boolean;
-    /** Rows of the Cholesky factor taken from `options.modelCache`, of n. */
+    /** Rows of the Cholesky factor taken from `options.modelCache`, of `rows`. */
     reusedRows: number;
+    /** Observations the GP conditioned on: n, or above MODEL_SUBSET.size the subset's size. */
+    rows: number;
     /** `options.shouldStop` said stop: the search was cut short, and the batch may hold fewer points. */
     interrupted: boolean;
   };
@@ -310,7 +312,7 @@ export function suggestNext(input: EngineInput, options: EngineOptions = {}): En
   return {
     suggestions,
     hyperparameters: toFitted(theta, fitNow ? total : input.previous!.observations!),
-    work: { fitted: fitNow, reusedRows, interrupted },
+    work: { fitted: fitNow, reusedRows, rows: n, interrupted },
   };
 }
 

@@ -59,6 +59,8 @@ export interface ModelViewOutput {
   hyperparameters: FittedHyperparameters;
   /** θ was fitted in this call. */
   fitted: boolean;
+  /** Observations the GP conditioned on (engine.ts conditionedRows). */
+  rows: number;
 }
 
 /**
@@ -186,5 +188,5 @@ export function modelView(input: ModelViewInput, options: { modelCache?: ModelCa
   const q = input.query;
   const view =
     q.kind === 'slice' ? sliceView(gp, transform, enc, x0, q) : q.kind === 'contour' ? contourView(gp, transform, enc, x0, q) : { kind: 'importances' as const, importances: importances(enc, theta) };
-  return { view, hyperparameters: toFitted(theta, input.previous?.observations ?? n), fitted: previous === undefined };
+  return { view, hyperparameters: toFitted(theta, input.previous?.observations ?? n), fitted: previous === undefined, rows: rows.y.length };
 }
