@@ -22,7 +22,7 @@ test('defaults serve on 127.0.0.1:8080 with the embedded SQLite file and no auth
     engineStatelessQueue: 8,
     engineExpressThread: true,
     validateResponses: false,
-    limits: { parameters: 100, levels: 1000, statelessObservations: 5000, suggestCount: 64, modelObservations: 1000, engineDeadlineMs: 5000, importTrials: 10_000 },
+    limits: { parameters: 100, levels: 1000, statelessObservations: 5000, suggestCount: 64, modelObservations: 20_000, engineDeadlineMs: 5000, importTrials: 10_000 },
   });
 });
 

@@ -17,7 +17,9 @@
  *
  * Steps (Optuna's GPSampler and BoTorch's SingleTaskGP + LogEI; for pending and
  * batch points the marginal of BoTorch's qLogEI with X_pending):
- *  1. encode and validate; y = standardized T(s·v).
+ *  1. encode and validate; y = standardized T(s·v) over all n. Above MODEL_SUBSET.size
+ *     observations, (X, y) from here on are the rows model-subset.ts keeps (chosen with
+ *     the previous θ's lengthscales); E still holds every observation.
  *  2. θ = argmax log p(y | X, θ) + log p(θ) (or the previous θ); the GP conditioned
  *     on (X, y), extending the factor in `options.modelCache` when it is a prefix.
  *  3. For every pending x_p: append (x_p, μ(x_p)) with θ fixed (the believer rows
@@ -38,8 +40,9 @@ import { logEiAcquisition, logExpectedImprovement, type Acquisition } from './ac
 import { NotPositiveDefiniteError } from './cholesky.js';
 import { createEncoding, encode, paramsKey, validateParams, type Encoding } from './encoding.js';
 import {
-  CATEGORICAL_SIGNAL_FLOOR, CENTRED_PERTURBATION_SCALES, FANTASIES, FIT_MAX_POINTS, fitIterations, refitHyperparameters,
+  CATEGORICAL_SIGNAL_FLOOR, CENTRED_PERTURBATION_SCALES, FANTASIES, FIT_MAX_POINTS, fitIterations, MODEL_SUBSET, refitHyperparameters,
 } from './engine-policy.js';
+import { gatherRows, modelSubset, type SubsetPolicy } from './model-subset.js';
 import { NumericalError } from './errors.js';
 import { fitHyperparameters, fromFitted, toFitted, type FittedHyperparameters } from './fit.js';
 import { appendObservations, gaussianProcess, posterior, reusableRows, type GaussianProcess, type Hyperparameters } from './gp.js';
@@ -110,8 +113,10 @@ export interface EngineOutput {
   work: {
     /** θ was fitted in this call (false: `previous` was used as is). */
     fitted: boolean;
-    /** Rows of the Cholesky factor taken from `options.modelCache`, of n. */
+    /** Rows of the Cholesky factor taken from `options.modelCache`, of `rows`. */
     reusedRows: number;
+    /** Observations the GP conditioned on: n, or above MODEL_SUBSET.size the subset's size. */
+    rows: number;
     /** `options.shouldStop` said stop: the search was cut short, and the batch may hold fewer points. */
     interrupted: boolean;
   };
@@ -158,6 +163,8 @@ export interface EngineExperiment {
   categoricalSignalFloor?: number | null;
   /** K, fantasies per pending-aware point. Default FANTASIES (decision 0005). */
   fantasies?: number;
+  /** The rows the GP conditions on above `size` observations; null: every row (the exact GP). Default MODEL_SUBSET (decision 0029). */
+  modelSubset?: SubsetPolicy | null;
 }
 
 function checkedParams(enc: Encoding, params: Params, what: string): Float64Array {
@@ -229,15 +236,18 @@ function prepare(input: EngineInput): Prepared {
  *   pending nor excluded).
  */
 export function suggestNext(input: EngineInput, options: EngineOptions = {}): EngineOutput {
-  const { enc, X, pendingX, exclude } = prepare(input);
+  const prepared = prepare(input);
+  const { enc, pendingX, exclude } = prepared;
   const d = enc.dim;
-  const n = input.observations.length;
-  const total = input.totalObservations ?? n;
+  const total = input.totalObservations ?? input.observations.length;
   const experiment = options.experiment ?? {};
   const rng = createRng(input.seed);
   const sign = input.goal === 'maximize' ? 1 : -1;
   const transform = outputTransform(input.observations.map((o) => o.value), sign, experiment.outputWarp ?? DEFAULT_OUTPUT_WARP);
-  const y = transform.y;
+  const previous = fromFitted(input.previous, d);
+  // Step 1b: above MODEL_SUBSET.size rows, the rows the GP conditions on (model-subset.ts).
+  const { X, y } = conditionedRows(enc, prepared.X, transform.y, experiment, previous);
+  const n = y.length;
   const best = y.reduce((a, b) => Math.max(a, b), -Infinity);
 
   // Once the acquisition has seen the signal, every later check stops too; `interrupted`
@@ -249,7 +259,6 @@ export function suggestNext(input: EngineInput, options: EngineOptions = {}): En
   const shouldStop = stopSignal ? () => (stopped ||= stopSignal('acquisition')) && (interrupted = true) : undefined;
 
   // Step 2: θ, then the GP conditioned on the observations.
-  const previous = fromFitted(input.previous, d);
   const fitNow = !previous || (experiment.refit ?? refitHyperparameters)(total, input.previous!);
   const theta = fitNow ? fittedTheta(enc, X, y, previous, experiment, rng.fork(1), fitShouldStop) : previous!;
   const cached = options.modelCache?.get();
@@ -303,7 +312,7 @@ export function suggestNext(input: EngineInput, options: EngineOptions = {}): En
   return {
     suggestions,
     hyperparameters: toFitted(theta, fitNow ? total : input.previous!.observations!),
-    work: { fitted: fitNow, reusedRows, interrupted },
+    work: { fitted: fitNow, reusedRows, rows: n, interrupted },
   };
 }
 
@@ -327,6 +336,18 @@ export function fittedTheta(
     throw new EngineError('numerical-failure', 'hyperparameter fit returned non-finite values');
   }
   return theta;
+}
+
+/**
+ * The rows of (X, y) the GP conditions on: every row up to the policy's size (or with
+ * `modelSubset: null`), else modelSubset's choice with the previous θ's lengthscales.
+ */
+export function conditionedRows(
+  enc: Encoding, X: Float64Array, y: Float64Array, experiment: EngineExperiment, previous: Hyperparameters | undefined,
+): { X: Float64Array; y: Float64Array } {
+  const policy = experiment.modelSubset === undefined ? MODEL_SUBSET : experiment.modelSubset;
+  if (policy === null || y.length <= policy.size) return { X, y };
+  return gatherRows(X, y, enc.dim, modelSubset(X, y, enc.dim, enc.isCategorical, policy, previous?.logLengthscales));
 }
 
 /** The GP with (P, μ(P)) appended: the kriging believer, hyperparameters fixed. */

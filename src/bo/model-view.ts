@@ -19,7 +19,7 @@
  * parameter, and the Hamming distance of a categorical is 0 or 1); decision 0023.
  */
 import { createEncoding, decode, encode, validateParams, type Encoding } from './encoding.js';
-import { EngineError, fittedTheta, numerically, type ModelCache } from './engine.js';
+import { conditionedRows, EngineError, fittedTheta, numerically, type ModelCache } from './engine.js';
 import { fromFitted, toFitted, type FittedHyperparameters } from './fit.js';
 import { gaussianProcess, posterior, reusableRows, type GaussianProcess, type Hyperparameters } from './gp.js';
 import { DEFAULT_OUTPUT_WARP, outputTransform, type OutputTransform } from './output-transform.js';
@@ -59,6 +59,8 @@ export interface ModelViewOutput {
   hyperparameters: FittedHyperparameters;
   /** θ was fitted in this call. */
   fitted: boolean;
+  /** Observations the GP conditioned on (engine.ts conditionedRows). */
+  rows: number;
 }
 
 /**
@@ -152,8 +154,9 @@ export function importances(enc: Encoding, theta: Hyperparameters): { parameter:
 }
 
 /**
- * The view `input.query` asks for, from the GP conditioned on every observation with θ
- * (`previous`, or fitted here as engine.ts fits it).
+ * The view `input.query` asks for, from the GP conditioned on the observations engine.ts
+ * conditions on (every one up to MODEL_SUBSET.size, then its subset) with θ (`previous`, or
+ * fitted here as engine.ts fits it).
  * @throws EngineError: 'invalid-input' (space, params, values, a parameter name),
  *   'no-observations', 'numerical-failure'.
  */
@@ -174,14 +177,16 @@ export function modelView(input: ModelViewInput, options: { modelCache?: ModelCa
   input.observations.forEach((o, i) => X.set(encode(enc, o.params), i * enc.dim));
   const transform = outputTransform(input.observations.map((o) => o.value), input.goal === 'maximize' ? 1 : -1, DEFAULT_OUTPUT_WARP);
   const previous = fromFitted(input.previous, enc.dim);
-  const theta = previous ?? fittedTheta(enc, X, transform.y, undefined, {}, createRng(input.seed).fork(1), options.shouldStop);
+  // The rows the engine's suggestions condition on (the same subset, so the cached factor serves both).
+  const rows = conditionedRows(enc, X, transform.y, {}, previous);
+  const theta = previous ?? fittedTheta(enc, rows.X, rows.y, undefined, {}, createRng(input.seed).fork(1), options.shouldStop);
   const cached = options.modelCache?.get();
-  const reuse = cached && reusableRows(cached, X, n, enc.isCategorical, theta) > 0 ? cached : undefined;
-  const gp = numerically('GP conditioning', () => gaussianProcess(X, transform.y, enc.isCategorical, theta, reuse));
+  const reuse = cached && reusableRows(cached, rows.X, rows.y.length, enc.isCategorical, theta) > 0 ? cached : undefined;
+  const gp = numerically('GP conditioning', () => gaussianProcess(rows.X, rows.y, enc.isCategorical, theta, reuse));
   options.modelCache?.set(gp);
   const x0 = encode(enc, input.incumbent);
   const q = input.query;
   const view =
     q.kind === 'slice' ? sliceView(gp, transform, enc, x0, q) : q.kind === 'contour' ? contourView(gp, transform, enc, x0, q) : { kind: 'importances' as const, importances: importances(enc, theta) };
-  return { view, hyperparameters: toFitted(theta, input.previous?.observations ?? n), fitted: previous === undefined };
+  return { view, hyperparameters: toFitted(theta, input.previous?.observations ?? n), fitted: previous === undefined, rows: rows.y.length };
 }

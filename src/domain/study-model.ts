@@ -4,7 +4,8 @@
  * threads like a suggestion, never on the event loop.
  *
  * The model conditions on what the suggester's model conditions on (every completed trial,
- * above `modelObservations` the same subset) with the hyperparameters the study's last
+ * above `modelObservations` the same cap, and above the engine's MODEL_SUBSET.size the same
+ * subset, bo/model-subset.ts) with the hyperparameters the study's last
  * suggestion stored; a study without them (a random or grid study, or one still in its
  * design) gets a fit here, kept in memory for the same observations, never written.
  */
@@ -24,7 +25,7 @@ export type StudyModelView = {
   view: ModelView;
   /** The trial every other parameter is held at: the best completed one. */
   incumbent: Trial;
-  /** Observations the model conditions on. */
+  /** Observations the model conditions on (above the engine's MODEL_SUBSET.size, its subset). */
   observations: number;
 };
 
@@ -103,7 +104,7 @@ export class StudyModels {
       else this.inFlight.delete(studyId);
     }
     if (output.fitted && stored?.kind !== GP_MODEL_KIND) this.fits.set(studyId, { n: completed.length, theta: output.hyperparameters });
-    return { view: output.view, incumbent, observations: observations.length };
+    return { view: output.view, incumbent, observations: output.rows };
   }
 
   /** Drops what is kept for a deleted study. */

@@ -8,7 +8,11 @@ import { LRUCache } from 'lru-cache';
 import type { ModelCache } from '../bo/engine.js';
 import type { GaussianProcess } from '../bo/gp.js';
 
-/** Default budget of all engine threads together: about 30 studies at n = 1000 (8 MB factors). */
+/**
+ * Default budget of all engine threads together: about 190 studies at the model's largest size
+ * (400 rows: a 1.3 MB factor; bo/model-subset.ts, decision 0029), or 30 that condition on every
+ * one of 1,000 rows (an experiment's exact model).
+ */
 export const DEFAULT_MODEL_CACHE_BYTES = 256 * 2 ** 20;
 
 export interface ModelCaches {

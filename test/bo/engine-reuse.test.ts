@@ -55,11 +55,11 @@ describe('suggestNext with a model cache', () => {
   it('returns exactly what it returns without the cache, while reusing the factor', () => {
     const cache = memoryCache();
     const first = suggestNext(input(30), { modelCache: cache, ...keepTheta });
-    expect(first.work).toEqual({ fitted: true, reusedRows: 0, interrupted: false });
+    expect(first.work).toEqual({ fitted: true, reusedRows: 0, rows: 30, interrupted: false });
     const next = suggestNext(input(33, first.hyperparameters), { modelCache: cache, ...keepTheta });
     const uncached = suggestNext(input(33, first.hyperparameters), keepTheta);
-    expect(next.work).toEqual({ fitted: false, reusedRows: 28, interrupted: false });
-    expect(uncached.work).toEqual({ fitted: false, reusedRows: 0, interrupted: false });
+    expect(next.work).toEqual({ fitted: false, reusedRows: 28, rows: 33, interrupted: false });
+    expect(uncached.work).toEqual({ fitted: false, reusedRows: 0, rows: 33, interrupted: false });
     expect(next.suggestions).toEqual(uncached.suggestions);
     expect(next.hyperparameters).toEqual({ ...first.hyperparameters, observations: 30 });
     expect(cache.model?.n).toBe(33);
@@ -69,7 +69,7 @@ describe('suggestNext with a model cache', () => {
     const cache = memoryCache();
     const first = suggestNext(input(24), { modelCache: cache });
     const again = suggestNext({ ...input(24, first.hyperparameters), pending: [] }, { modelCache: cache });
-    expect(again.work).toEqual({ fitted: false, reusedRows: 24, interrupted: false });
+    expect(again.work).toEqual({ fitted: false, reusedRows: 24, rows: 24, interrupted: false });
     expect(again.hyperparameters).toEqual(first.hyperparameters);
   });
 

@@ -46,13 +46,13 @@ describe('engine pool', () => {
   it('sends a study back to the thread that holds its model, which extends the factor', async () => {
     pool = createEnginePool({ threads: 2 });
     const first = await pool.run(input(120), call('study-a'));
-    expect(first.work).toEqual({ fitted: true, reusedRows: 0, interrupted: false });
+    expect(first.work).toEqual({ fitted: true, reusedRows: 0, rows: 120, interrupted: false });
     // Another study in between, on whichever thread is free.
     await pool.run(input(30), call('study-b'));
     const second = await pool.run(input(121, first.hyperparameters), call('study-a'));
-    expect(second.work).toEqual({ fitted: false, reusedRows: 120, interrupted: false });
+    expect(second.work).toEqual({ fitted: false, reusedRows: 120, rows: 121, interrupted: false });
     const third = await pool.run(input(121, second.hyperparameters), call('study-a'));
-    expect(third.work).toEqual({ fitted: false, reusedRows: 120, interrupted: false });
+    expect(third.work).toEqual({ fitted: false, reusedRows: 120, rows: 121, interrupted: false });
   }, 60_000);
 
   it("serves a view of a study's model off the main thread, equal to the one computed in process", async () => {
@@ -94,7 +94,7 @@ describe('engine pool', () => {
     pool ??= createEnginePool({ threads: 1 });
     const first = await pool.run(input(110), call());
     const again = await pool.run(input(111, first.hyperparameters), call());
-    expect(again.work).toEqual({ fitted: false, reusedRows: 0, interrupted: false });
+    expect(again.work).toEqual({ fitted: false, reusedRows: 0, rows: 111, interrupted: false });
   }, 60_000);
 
   it("drops a deleted study's warm model with the thread's next task", async () => {

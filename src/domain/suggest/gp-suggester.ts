@@ -104,7 +104,7 @@ export class GpSuggester implements Suggester {
       this.log.warn({ err, studyId: study.id, reason: err.reason }, 'GP suggestion failed; falling back to a random point');
       return { suggestions: [...design, ...this.random(request, design, rest, 'random-fallback')] };
     }
-    this.metrics.observeEngineCall((performance.now() - started) / 1000, { ...output.work, rows: observations.length });
+    this.metrics.observeEngineCall((performance.now() - started) / 1000, output.work);
     const modelled = this.withoutTaken(request, [...design, ...output.suggestions]);
     const missing = count - modelled.length;
     let tail: Suggestion[] = [];
