@@ -13,9 +13,9 @@ import { GpSuggester } from './domain/suggest/gp-suggester.js';
 import { StudySuggester } from './domain/suggest/study-suggester.js';
 import { KeyedMutex } from './domain/keyed-mutex.js';
 import { PreparedSuggestions } from './domain/suggest/prepared-suggestions.js';
-import { openDatabase, sqlitePath } from './storage/database.js';
-import { applyMigrations } from './storage/migrator.js';
-import { SqliteStore } from './storage/sqlite-store.js';
+import { openDatabase, sqlitePath } from './storage/sqlite/database.js';
+import { applyMigrations } from './storage/sqlite/migrator.js';
+import { sqliteStore } from './storage/sqlite/store.js';
 import { DEFAULT_DASHBOARD_DIR } from './api/routes/dashboard.js';
 import { StudyModels } from './domain/study-model.js';
 import { createEnginePool } from './workers/engine-pool.js';
@@ -27,7 +27,7 @@ const db = openDatabase(config.databaseUrl);
 const applied = applyMigrations(db);
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-const store = new SqliteStore(db);
+const store = sqliteStore(db);
 const clock = { now: () => Date.now() };
 const metrics = createMetrics(store, clock);
 const pool = createEnginePool({
