@@ -2,22 +2,49 @@
  * The domain's `Store` on PostgreSQL through a `pg` Pool. A call outside a transaction takes
  * any pooled connection; a transaction holds one connection from BEGIN to COMMIT.
  *
- * NOTE: transactions run SERIALIZABLE and are retried from the start on a serialization
- * failure, a deadlock, or a unique violation (a concurrent insert of the same key): the
- * domain's callbacks read, check and write as if they ran one at a time, as SQLite runs
- * them, and stay free of effects other than `tx` so that a retry is safe (decision 0031).
+ * NOTE: a transaction locks the row of the study it touches (`FOR NO KEY UPDATE`) before its
+ * first statement on it, so the transactions of one study run one at a time, as SQLite runs
+ * all of them, while other studies' run alongside; under READ COMMITTED every statement after
+ * the lock sees what the previous holder committed. SERIALIZABLE was tried first and failed
+ * suggests with serialization errors under bench:load (decision 0031). A deadlock or a unique
+ * key inserted concurrently (two creates of one name) retries the whole callback, which
+ * touches nothing but `tx` and is safe to run again.
  */
 import type { Pool, PoolClient } from 'pg';
 import type { Store, StoreTx } from '../../domain/ports.js';
+import type { Trial } from '../../domain/trial.js';
 import { migrationsApplied } from './migrator.js';
 import { PgStatements, type Query } from './statements.js';
 import { translatePgError } from './errors.js';
 import { storeTxOf } from '../store-methods.js';
 
-/** Attempts of one transaction before its last serialization failure is thrown. */
-const MAX_ATTEMPTS = 12;
-/** SQLSTATEs after which the whole transaction is run again. */
+/** Attempts of one transaction before its last failure is thrown. */
+const MAX_ATTEMPTS = 8;
+/** SQLSTATEs after which the whole transaction is run again: serialization failure, deadlock, unique violation. */
 const RETRIED = new Set(['40001', '40P01', '23505']);
+
+/** Methods whose first argument is not a study id: they lock no study. */
+const NO_STUDY = new Set<keyof StoreTx>(['insertStudy', 'findStudyByName', 'listStudies', 'totals', 'claimQueuedTrial']);
+
+/** The study a call touches, whose row the transaction locks before the call runs. */
+function studyOf(name: keyof StoreTx, args: unknown[]): string | undefined {
+  if (NO_STUDY.has(name)) return undefined;
+  if (name === 'insertTrial' || name === 'updateTrial') return (args[0] as Trial).studyId;
+  return typeof args[0] === 'string' ? args[0] : undefined;
+}
+
+/** The transaction's view: each study's row is locked before the first call that touches it. */
+function lockingTx(statements: PgStatements, query: Query): StoreTx {
+  const locked = new Set<string>();
+  return storeTxOf(async (name, args) => {
+    const studyId = studyOf(name, args);
+    if (studyId !== undefined && !locked.has(studyId)) {
+      await query('SELECT 1 FROM studies WHERE id = $1 FOR NO KEY UPDATE', [studyId]);
+      locked.add(studyId);
+    }
+    return (statements[name] as (...a: unknown[]) => Promise<unknown>).apply(statements, args);
+  });
+}
 
 const queryOn =
   (target: Pool | PoolClient): Query =>
@@ -45,9 +72,9 @@ export function pgStore(pool: Pool): Store {
     client.on('error', onError);
     try {
       const query = queryOn(client);
-      await query('BEGIN ISOLATION LEVEL SERIALIZABLE', []);
+      await query('BEGIN', []);
       try {
-        const result = await fn(new PgStatements(query));
+        const result = await fn(lockingTx(new PgStatements(query), query));
         await query('COMMIT', []);
         return result;
       } catch (error) {
