@@ -104,7 +104,7 @@ async function allTrials(url: string, studyId: string): Promise<{ id: string; pa
 }
 
 describe.skipIf(reason !== undefined)('replicas on one PostgreSQL', () => {
-  test.each([2, 3])('%i replicas, 32 concurrent workers: no point leased twice, no error', async (n) => {
+  test.each([2, 3])('%i replicas, 32 concurrent workers: no point leased twice, no error; one idempotency key on every replica leases once', async (n) => {
     const urls = (await replicas(n, await cluster!.createDatabase())).map((s) => s.url);
     const { status, body } = await json(`${urls[0]}/v1/studies`, 'POST', { name: `r${n}`, ...space });
     expect(status).toBe(201);
@@ -116,6 +116,16 @@ describe.skipIf(reason !== undefined)('replicas on one PostgreSQL', () => {
     expect(new Set(trials.map((t) => JSON.stringify(t.params))).size).toBe(trials.length);
     expect(trials.length).toBeGreaterThanOrEqual(32);
     for (const [id, value] of tally.acknowledged) expect(trials.find((t) => t.id === id)?.value).toBe(value);
+    // One Idempotency-Key sent to every replica at once: one lease, the same trials everywhere.
+    const keyed = await Promise.all(
+      urls.map((url) =>
+        fetch(`${url}/v1/studies/${body.id}/suggest`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': `k${n}` }, body: '{"count":2}' }).then(
+          async (res) => ({ status: res.status, ids: ((await res.json()) as { trials: { id: string }[] }).trials.map((t) => t.id) }),
+        ),
+      ),
+    );
+    expect(keyed.map((k) => k.status)).toEqual(urls.map(() => 200));
+    expect(new Set(keyed.map((k) => k.ids.join()))).toHaveProperty('size', 1);
   }, 240_000);
 
   test('a replica SIGKILLed mid-burst loses no acknowledged observation, and the others go on', async () => {
