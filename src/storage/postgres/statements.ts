@@ -5,12 +5,12 @@
  * Every call goes through `query`: a pooled connection outside a transaction, the
  * transaction's own client inside one (store.ts).
  */
-import { ProblemError } from '../../domain/errors.js';
 import type { Metadata } from '../../domain/metadata.js';
 import type { IdempotencyRecord, Page, StoreTx } from '../../domain/ports.js';
 import type { Study, StudyState } from '../../domain/study.js';
 import type { ModelState } from '../../domain/suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from '../../domain/trial.js';
+import { parseCursor } from '../cursor.js';
 import { metadataToColumn, studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from '../rows.js';
 
 /** Runs one statement with `$n` parameters; the rows it returns and how many it changed. */
@@ -312,15 +312,4 @@ export class PgStatements implements StoreTx {
       { studyId, key, requestHash: record.requestHash, trialIds: JSON.stringify(record.trialIds), now },
     );
   }
-}
-
-/** Cursors are opaque to clients; here they are a non-negative integer position. */
-function parseCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  if (!/^\d{1,15}$/.test(cursor)) {
-    throw new ProblemError('VALIDATION_FAILED', 'cursor is not one this server handed out', [
-      { parameter: 'cursor', detail: 'must be the nextCursor of a previous page' },
-    ]);
-  }
-  return Number(cursor);
 }

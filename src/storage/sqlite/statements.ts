@@ -2,12 +2,12 @@
  * The reads and writes of the domain's `StoreTx` on better-sqlite3, synchronous: statements
  * are prepared once. store.ts wraps them in the asynchronous port and its transactions.
  */
-import { ProblemError } from '../../domain/errors.js';
 import type { Metadata } from '../../domain/metadata.js';
 import type { IdempotencyRecord, Page, StoreTx } from '../../domain/ports.js';
 import type { Study, StudyState } from '../../domain/study.js';
 import type { ModelState } from '../../domain/suggest/suggester.js';
 import type { Trial, TrialCounts, TrialReport, TrialState } from '../../domain/trial.js';
+import { parseCursor } from '../cursor.js';
 import { metadataToColumn, studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { migrationsApplied, readMigrations, type Migration } from './migrator.js';
@@ -295,15 +295,4 @@ export class SqliteStatements implements Synchronous<StoreTx> {
   insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void {
     this.stmt.insertKey.run(studyId, key, record.requestHash, JSON.stringify(record.trialIds), now);
   }
-}
-
-/** Cursors are opaque to clients; here they are a non-negative integer position. */
-function parseCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  if (!/^\d{1,15}$/.test(cursor)) {
-    throw new ProblemError('VALIDATION_FAILED', 'cursor is not one this server handed out', [
-      { parameter: 'cursor', detail: 'must be the nextCursor of a previous page' },
-    ]);
-  }
-  return Number(cursor);
 }
