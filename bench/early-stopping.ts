@@ -76,7 +76,7 @@ async function runTask(task: Task): Promise<TaskResult> {
     const result = await simulateWorkers(optuna.tuner, problem, task.seed, task.workers, budget).finally(() => optuna.close());
     return { ...task, ...result, wallMs: performance.now() - t0, stats: null };
   }
-  const run = serviceTuner(problem, { ...service, stoppedTrials: task.variant, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}) }, task.seed, task.dbDir);
+  const run = await serviceTuner(problem, { ...service, stoppedTrials: task.variant, ...(task.earlyStopping ? { earlyStopping: task.earlyStopping } : {}) }, task.seed, task.dbDir);
   try {
     const result = await simulateWorkers(run.tuner, problem, task.seed, task.workers, budget);
     return { ...task, ...result, wallMs: performance.now() - t0, stats: run.stats };

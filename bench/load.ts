@@ -6,6 +6,11 @@
  *
  *   npm run bench:load -- [--workers 16] [--studies 4] [--seconds 60] [--dim 6] [--heavy 1000]
  *                         [--report-steps 27 --report-interval-ms 80]
+ *                         [--database postgres://user:password@host:5432/db] [--replicas 2]
+ *
+ * With --database, the servers use that database (it should be empty: the studies' names are
+ * fixed) instead of a fresh SQLite file; with --replicas N, N server processes share it and
+ * worker w talks to replica w mod N (a client-side round robin, as a load balancer would).
  *
  * With --heavy N, one more study starts with N observations and a worker of its own asks it
  * for suggestions back to back the whole time, so that a GP at n ≥ N is always being
@@ -36,6 +41,8 @@ const { values: args } = parseArgs({
     heavy: { type: 'string', default: '0' },
     'report-steps': { type: 'string', default: '0' },
     'report-interval-ms': { type: 'string', default: '80' },
+    database: { type: 'string' },
+    replicas: { type: 'string', default: '1' },
   },
 });
 const REPORT_STEPS = Number(args['report-steps']);
@@ -45,6 +52,7 @@ const STUDIES = Number(args.studies);
 const SECONDS = Number(args.seconds);
 const DIM = Number(args.dim);
 const HEAVY = Number(args.heavy);
+const REPLICAS = Number(args.replicas);
 
 /** A smooth synthetic objective on [0,1]^d (a shifted sphere with a ripple), min 0 at 0.3·1. */
 const objective = (x: number[]) => x.reduce((s, v, i) => s + (v - 0.3) ** 2 + 0.05 * (1 - Math.cos(8 * Math.PI * (v - 0.3))) * (i % 2), 0);
@@ -77,7 +85,11 @@ async function call(endpoint: string, url: string, method: string, body?: unknow
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-load-'));
-  const server = await startBenchServer({ databaseFile: join(dir, 'load.db'), from: 'source' });
+  const replicas = await Promise.all(
+    Array.from({ length: REPLICAS }, () => startBenchServer({ databaseFile: join(dir, 'load.db'), ...(args.database ? { databaseUrl: args.database } : {}), from: 'source' })),
+  );
+  const server = replicas[0]!;
+  const urlOf = (w: number) => replicas[w % REPLICAS]!.url;
   const studyIds: string[] = [];
   for (let s = 0; s < STUDIES; s++) {
     const study = await call('POST /v1/studies', `${server.url}/v1/studies`, 'POST', {
@@ -118,8 +130,9 @@ async function main() {
 
   const worker = async (w: number) => {
     const study = studyIds[w % STUDIES]!;
+    const base = urlOf(w);
     while (Date.now() < deadline) {
-      const s = await call('POST suggest', `${server.url}/v1/studies/${study}/suggest`, 'POST', {});
+      const s = await call('POST suggest', `${base}/v1/studies/${study}/suggest`, 'POST', {});
       const trial = s?.trials[0];
       if (!trial) continue;
       const x = Array.from({ length: DIM }, (_, i) => trial.params[`x${i}`] ?? NaN);
@@ -129,14 +142,14 @@ async function main() {
         for (let step = 1; step <= REPORT_STEPS && !stopped && Date.now() < deadline; step++) {
           await new Promise((r) => setTimeout(r, REPORT_INTERVAL_MS));
           const value = objective(x) + 1 / step;
-          const answer = await call('POST report', `${server.url}/v1/studies/${study}/trials/${trial.id}/report`, 'POST', { step, value });
+          const answer = await call('POST report', `${base}/v1/studies/${study}/trials/${trial.id}/report`, 'POST', { step, value });
           stopped = answer?.decision === 'stop';
         }
         if (stopped) continue;
       } else {
         await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
       }
-      await call('POST observe', `${server.url}/v1/studies/${study}/observe`, 'POST', { trialId: trial.id, value: objective(x) });
+      await call('POST observe', `${base}/v1/studies/${study}/observe`, 'POST', { trialId: trial.id, value: objective(x) });
     }
   };
   const heavyWorker = async () => {
@@ -170,12 +183,13 @@ async function main() {
     trials += keys.length;
     best.push((await call('GET best', `${server.url}/v1/studies/${id}/best`, 'GET'))?.value ?? NaN);
   }
-  await server.stop();
+  await Promise.all(replicas.map((r) => r.stop()));
   rmSync(dir, { recursive: true, force: true });
 
   const total = [...latencies.entries()].filter(([k]) => k === 'POST suggest' || k === 'POST observe').reduce((n, [, v]) => n + v.length, 0);
   const heavyNote = HEAVY > 0 ? `, plus one study with ${HEAVY} observations suggested back to back` : '';
-  console.log(`\n${WORKERS} workers, ${STUDIES} studies, d = ${DIM}, ${SECONDS} s${heavyNote}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
+  const where = args.database ? `PostgreSQL, ${REPLICAS} replica${REPLICAS > 1 ? 's' : ''}` : `SQLite, ${REPLICAS} process${REPLICAS > 1 ? 'es' : ''}`;
+  console.log(`\n${where}: ${WORKERS} workers, ${STUDIES} studies, d = ${DIM}, ${SECONDS} s${heavyNote}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}\n`);
   console.log('| endpoint | requests | p50 ms | p95 ms | p99 ms |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const endpoint of ['POST suggest', 'POST observe', ...(REPORT_STEPS > 0 ? ['POST report'] : []), 'GET /healthz', ...(HEAVY > 0 ? [`POST suggest (n ≥ ${HEAVY} study)`] : [])]) {
@@ -186,7 +200,8 @@ async function main() {
   console.log(`\nsuggest + observe: ${(total / elapsed).toFixed(1)} requests/s${REPORT_STEPS > 0 ? `; reports: ${(reports / elapsed).toFixed(1)}/s` : ''}; trials: ${trials}; errors: ${errors}; duplicate points: ${duplicates}`);
   console.log(`best value per study: ${best.map((b) => b.toFixed(4)).join(', ')}`);
   if (errorSamples.length > 0) console.log(`first errors:\n  ${errorSamples.join('\n  ')}`);
-  if (server.log.errorLines.length > 0) console.log(`server error lines:\n  ${server.log.errorLines.join('\n  ')}`);
+  const errorLines = replicas.flatMap((r) => r.log.errorLines);
+  if (errorLines.length > 0) console.log(`server error lines:\n  ${errorLines.join('\n  ')}`);
   if (errors > 0 || duplicates > 0) process.exitCode = 1;
 }
 

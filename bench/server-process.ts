@@ -1,7 +1,8 @@
 /**
  * Starts the service as a child process for a benchmark: the compiled `dist/server.js`
  * (what `npm start` runs; build it first) or the TypeScript source, on a free port and a
- * fresh database file. The child is killed if the benchmark is interrupted.
+ * fresh database file (or the `databaseUrl` given: a PostgreSQL database that several replicas
+ * share). The child is killed if the benchmark is interrupted.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -16,12 +17,12 @@ export type BenchServer = {
   stop(): Promise<void>;
 };
 
-export async function startBenchServer(options: { databaseFile: string; from?: 'dist' | 'source'; env?: Record<string, string> }): Promise<BenchServer> {
+export async function startBenchServer(options: { databaseFile: string; databaseUrl?: string; from?: 'dist' | 'source'; env?: Record<string, string> }): Promise<BenchServer> {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const args = (options.from ?? 'dist') === 'dist' ? ['dist/server.js'] : ['--import', 'tsx', 'src/server.ts'];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: `sqlite:${options.databaseFile}`, LOG_LEVEL: 'info', ...options.env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATABASE_URL: options.databaseUrl ?? `sqlite:${options.databaseFile}`, LOG_LEVEL: 'info', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const kill = () => child.kill('SIGKILL');

@@ -57,7 +57,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, defaultThreads:
   const port = Number(env.PORT ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be an integer 0..65535, got '${env.PORT}'`);
   const databaseUrl = env.DATABASE_URL ?? 'sqlite:./data/posterior.db';
-  if (!databaseUrl.startsWith('sqlite:')) problems.push(`DATABASE_URL must be a sqlite: URL, got '${databaseUrl}'`);
+  if (!/^(sqlite:|postgres:\/\/|postgresql:\/\/)/.test(databaseUrl)) {
+    problems.push(`DATABASE_URL must be a sqlite: or postgres:// URL, got '${databaseUrl.replace(/:[^:@/]*@/, ':***@')}'`);
+  }
   const logLevel = (env.LOG_LEVEL ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
   let apiKeys: ApiKey[] = [];

@@ -13,9 +13,7 @@ import { GpSuggester } from './domain/suggest/gp-suggester.js';
 import { StudySuggester } from './domain/suggest/study-suggester.js';
 import { KeyedMutex } from './domain/keyed-mutex.js';
 import { PreparedSuggestions } from './domain/suggest/prepared-suggestions.js';
-import { openDatabase, sqlitePath } from './storage/database.js';
-import { applyMigrations } from './storage/migrator.js';
-import { SqliteStore } from './storage/sqlite-store.js';
+import { openStore } from './storage/open-store.js';
 import { DEFAULT_DASHBOARD_DIR } from './api/routes/dashboard.js';
 import { StudyModels } from './domain/study-model.js';
 import { createEnginePool } from './workers/engine-pool.js';
@@ -23,11 +21,9 @@ import { createEnginePool } from './workers/engine-pool.js';
 const config = loadConfig();
 const logger = pino({ level: config.logLevel, base: { service: 'posterior' } });
 
-const db = openDatabase(config.databaseUrl);
-const applied = applyMigrations(db);
+const { store, studyLock, applied, location, close: closeStore } = await openStore(config.databaseUrl, logger);
 if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-const store = new SqliteStore(db);
 const clock = { now: () => Date.now() };
 const metrics = createMetrics(store, clock);
 const pool = createEnginePool({
@@ -45,6 +41,7 @@ const app = createApp({
     clock,
     suggester: new StudySuggester(new GpSuggester({ metrics, log: logger, engine: pool.run, forget: pool.forget, limits: config.limits })),
     studyLocks,
+    ...(studyLock ? { studyLock } : {}),
     prepared: new PreparedSuggestions(),
     models: new StudyModels(pool.view, config.limits),
     limits: config.limits,
@@ -66,7 +63,7 @@ server.listen(config.port, config.host, () => {
     {
       host: config.host,
       port,
-      database: sqlitePath(config.databaseUrl),
+      database: location,
       auth: config.authRequired,
       keys: config.apiKeys.map((k) => k.name),
       publicPages: config.publicPages,
@@ -91,8 +88,8 @@ function shutdown(signal: string): void {
     void studyLocks
       .drain()
       .then(() => pool.close())
+      .then(() => closeStore())
       .finally(() => {
-        db.close();
         logger.info('stopped');
         process.exit(0);
       });

@@ -24,9 +24,9 @@ import { GpSuggester } from '../../src/domain/suggest/gp-suggester.js';
 import { PreparedSuggestions } from '../../src/domain/suggest/prepared-suggestions.js';
 import { StudySuggester } from '../../src/domain/suggest/study-suggester.js';
 import { suggest } from '../../src/domain/suggest/suggest.js';
-import { openDatabase } from '../../src/storage/database.js';
-import { applyMigrations } from '../../src/storage/migrator.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { openDatabase } from '../../src/storage/sqlite/database.js';
+import { applyMigrations } from '../../src/storage/sqlite/migrator.js';
+import { sqliteStore } from '../../src/storage/sqlite/store.js';
 import { inProcessEngine, inProcessViewer } from '../../src/workers/in-process-engine.js';
 import type { CurveProblem } from './curve-problems.js';
 import { StoppedTrialsSuggester, type StoppedTrialsVariant } from './stopped-trials.js';
@@ -50,11 +50,11 @@ const STEP_MS = 1000;
  * A study of `problem` on a fresh service whose database lives in `dbDir`; the study's seed
  * is `seed`. `close` removes the database.
  */
-export function serviceTuner(problem: CurveProblem, settings: ServiceSettings, seed: number, dbDir: string): { tuner: Tuner; stats: ServiceStats; close(): void } {
+export async function serviceTuner(problem: CurveProblem, settings: ServiceSettings, seed: number, dbDir: string): Promise<{ tuner: Tuner; stats: ServiceStats; close(): void }> {
   const dir = mkdtempSync(join(dbDir, 'posterior-es-bench-'));
   const db = openDatabase(`sqlite:${join(dir, 'bench.db')}`);
   applyMigrations(db);
-  const store = new SqliteStore(db);
+  const store = sqliteStore(db);
   let now = Date.parse('2026-01-01T00:00:00Z');
   const clock = { now: () => now };
   const stats: ServiceStats = { engineCalls: 0, engineSeconds: 0, suggestCalls: 0, suggestMs: 0, maxSuggestMs: 0, fallbacks: 0 };
@@ -68,7 +68,7 @@ export function serviceTuner(problem: CurveProblem, settings: ServiceSettings, s
   const deps: Deps = { store, clock, suggester, studyLocks: new KeyedMutex(), prepared: new PreparedSuggestions(), models: new StudyModels(inProcessViewer, DEFAULT_LIMITS), limits: DEFAULT_LIMITS };
 
   const earlyStopping: EarlyStoppingDraft = settings.rule === 'none' ? { rule: 'none' } : { rule: settings.rule, maxStep: problem.maxStep, ...settings.earlyStopping };
-  const { study } = createStudy(deps, {
+  const { study } = await createStudy(deps, {
     name: `${problem.name}-${seed}`,
     parameters: problem.space,
     objective: { goal: 'minimize' },
@@ -86,10 +86,10 @@ export function serviceTuner(problem: CurveProblem, settings: ServiceSettings, s
       return { id: trial!.id, params: trial!.params };
     },
     async report(id, step, value) {
-      return reportTrial(deps, study.id, id, { step, value }).report.decision;
+      return (await reportTrial(deps, study.id, id, { step, value })).report.decision;
     },
     async complete(id, value) {
-      observe(deps, study.id, { trialId: id, value });
+      await observe(deps, study.id, { trialId: id, value });
     },
     tick() {
       now += STEP_MS;

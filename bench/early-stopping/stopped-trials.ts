@@ -74,11 +74,11 @@ export class StoppedTrialsSuggester implements Suggester {
   constructor(
     private readonly inner: Suggester,
     private readonly variant: StoppedTrialsVariant,
-    private readonly studyReports: (studyId: string) => Map<string, TrialReport[]>,
+    private readonly studyReports: (studyId: string) => Promise<Map<string, TrialReport[]>>,
   ) {}
 
-  suggest(request: SuggestionRequest): Promise<SuggestionResult> {
-    const reports = this.variant === 'rung' ? this.studyReports(request.study.id) : new Map<string, TrialReport[]>();
+  async suggest(request: SuggestionRequest): Promise<SuggestionResult> {
+    const reports = this.variant === 'rung' ? await this.studyReports(request.study.id) : new Map<string, TrialReport[]>();
     return this.inner.suggest(stoppedTrialsSnapshot(request, this.variant, reports));
   }
 

@@ -36,7 +36,7 @@ export function v1Operations(spec: object): Map<string, Map<string, Operation>> 
 export function authorizationRouter(deps: Pick<Deps, 'store'>, spec: object): Router {
   const router = Router();
   for (const [path, methods] of v1Operations(spec)) {
-    const authorize: RequestHandler = (req, _res, next) => {
+    const authorize: RequestHandler = async (req, _res, next) => {
       // HEAD is served by the GET route; any other method the path lacks goes on to the 405.
       const operation = methods.get(req.method === 'HEAD' ? 'GET' : req.method);
       if (operation) {
@@ -45,7 +45,7 @@ export function authorizationRouter(deps: Pick<Deps, 'store'>, spec: object): Ro
         if (!principal) throw new Error(`no principal on ${req.method} ${req.path}`);
         requireScope(principal, operation);
         const studyId = req.params.studyId;
-        if (typeof studyId === 'string') requireStudyAccess(deps, principal, studyId);
+        if (typeof studyId === 'string') await requireStudyAccess(deps, principal, studyId);
       }
       next();
     };

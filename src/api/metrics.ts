@@ -123,8 +123,8 @@ function stateGauges(registry: Registry, store: Store, clock: Clock): void {
     help: 'Trials of all studies by state',
     labelNames: ['state'],
     registers: [registry],
-    collect() {
-      const { trials } = store.totals(clock.now());
+    async collect() {
+      const { trials } = await store.totals(clock.now());
       for (const [state, n] of Object.entries(trials)) this.set({ state }, n);
     },
   });
@@ -132,8 +132,8 @@ function stateGauges(registry: Registry, store: Store, clock: Clock): void {
     name: 'posterior_studies',
     help: 'Studies in the database',
     registers: [registry],
-    collect() {
-      this.set(store.totals(clock.now()).studies);
+    async collect() {
+      this.set((await store.totals(clock.now())).studies);
     },
   });
 }

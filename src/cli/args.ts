@@ -41,6 +41,7 @@ export const commandOptions = {
   export: { format: { type: 'string' }, output: { type: 'string', short: 'o' } },
   import: { file: { type: 'string' }, format: { type: 'string' }, 'idempotency-key': { type: 'string' } },
   backup: { to: { type: 'string' }, database: { type: 'string' }, force: { type: 'boolean' } },
+  'migrate-storage': { from: { type: 'string' }, to: { type: 'string' } },
 } as const;
 
 export type CommandName = keyof typeof commandOptions;
@@ -139,6 +140,9 @@ Commands:
   backup --to FILE [--database sqlite:PATH] [--force]     copy the database file, also while the server runs;
                                                           --force replaces FILE; the database defaults to
                                                           $DATABASE_URL, then sqlite:./data/posterior.db
+  migrate-storage --from URL --to URL                     copy every study, trial, report and fitted model into
+                                                          an empty database (sqlite: or postgres://), checking
+                                                          the counts; run it with the servers stopped
 
 Global options:
   --url URL        the service (default: $POSTERIOR_URL or http://127.0.0.1:8080)

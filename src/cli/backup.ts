@@ -2,8 +2,8 @@
  * `posterior backup --to FILE [--database sqlite:PATH] [--force]`: an online snapshot of the
  * database, taken beside the running server (it needs no --url: it reads the file).
  */
-import { BackupCheckError, backupDatabase, BackupRefusedError } from '../storage/backup.js';
-import { DEFAULT_DATABASE_URL } from '../storage/database.js';
+import { BackupCheckError, backupDatabase, BackupRefusedError } from '../storage/sqlite/backup.js';
+import { DEFAULT_DATABASE_URL } from '../storage/sqlite/database.js';
 import { expectPositionals, UsageError, type CommandLine } from './args.js';
 import { fields, json, type Out } from './output.js';
 

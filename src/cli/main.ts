@@ -10,6 +10,7 @@ import { parseCommandLine, usage, UsageError } from './args.js';
 import { backupCommand, CommandFailedError } from './backup.js';
 import { ApiError, connect, UnreachableError } from './client.js';
 import { importCommand } from './import.js';
+import { migrateStorageCommand } from './migrate-storage.js';
 import { formatProblem, type Out } from './output.js';
 import { serveCommand } from './serve.js';
 import { studiesCommand } from './studies.js';
@@ -40,8 +41,9 @@ async function main(argv: string[], env: NodeJS.ProcessEnv, out: Out, err: Out):
       await serveCommand(line, env);
       return exitCodes.ok;
     }
-    if (command === 'backup') {
-      await backupCommand(line, env, out);
+    // Commands on the database itself, not through the API.
+    if (command === 'backup' || command === 'migrate-storage') {
+      await (command === 'backup' ? backupCommand(line, env, out) : migrateStorageCommand(line, out));
       return exitCodes.ok;
     }
     const api = connect(line.global);

@@ -14,7 +14,7 @@
  * starts with it: it lists only those, creates only those, and any call on another study
  * by id is refused. The stateless suggest touches no study, so a prefix does not limit it.
  */
-import type { Deps } from './deps.js';
+import type { StoreDeps } from './deps.js';
 import { ProblemError } from './errors.js';
 
 export const SCOPES = ['read', 'write', 'admin'] as const;
@@ -87,9 +87,9 @@ export function requireStudyName(principal: Principal | undefined, studyName: st
  * For a call on a study by id. An unknown id passes, so that the use case answers
  * `404 STUDY_NOT_FOUND` as it does for any key.
  */
-export function requireStudyAccess(deps: Pick<Deps, 'store'>, principal: Principal | undefined, studyId: string): void {
+export async function requireStudyAccess(deps: Pick<StoreDeps, 'store'>, principal: Principal | undefined, studyId: string): Promise<void> {
   if (principal?.studyPrefix === undefined) return;
-  const study = deps.store.findStudy(studyId);
+  const study = await deps.store.findStudy(studyId);
   if (study && !reachesStudy(principal, study.name)) throw new ProblemError('FORBIDDEN_SCOPE', prefixRule(principal));
 }
 

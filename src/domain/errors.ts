@@ -40,6 +40,7 @@ export const errorCatalogue = {
   INTERNAL_ERROR: { status: 500, title: 'Internal server error' },
   NOT_READY: { status: 503, title: 'The service is not ready' },
   MODEL_UNAVAILABLE: { status: 503, title: 'The model of the study could not be computed' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'The database cannot be reached; retry later' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

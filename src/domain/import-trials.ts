@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { paramsKey, validateParams } from '../bo/encoding.js';
 import type { Params } from '../bo/search-space.js';
-import type { Deps } from './deps.js';
+import { inTransaction, type Deps } from './deps.js';
 import { ProblemError, type ErrorCode, type FieldError } from './errors.js';
 import { newId } from './ids.js';
 import { assertWithinLimits } from './limits.js';
@@ -43,14 +43,14 @@ export type ImportInput = { studyId: string; trials: ImportRow[]; idempotencyKey
 /** A row's error, with the code that names its kind (the problem's own code when all rows agree). */
 type RowError = FieldError & { code: ErrorCode };
 
-export function importTrials(deps: Deps, input: ImportInput): { trials: Trial[]; created: boolean } {
-  const { store, clock, limits } = deps;
+export async function importTrials(deps: Deps, input: ImportInput): Promise<{ trials: Trial[]; created: boolean }> {
+  const { clock, limits } = deps;
   assertWithinLimits(
     input.trials.length > limits.importTrials
       ? [{ pointer: '#/trials', detail: `at most ${limits.importTrials} trials per import (LIMIT_IMPORT_TRIALS), got ${input.trials.length}` }]
       : [],
   );
-  const study = requireStudy(deps, input.studyId);
+  const study = await requireStudy(deps, input.studyId);
   const now = clock.now();
   const errors: RowError[] = [];
   const drafts = input.trials.map((row, i) => draftOf(study, row, i, now, errors)).filter((d): d is Draft => d !== undefined);
@@ -63,23 +63,24 @@ export function importTrials(deps: Deps, input: ImportInput): { trials: Trial[];
   // NOTE: one write transaction for every row, all or none; 10,000 rows hold the lock well
   // under a second (decision 0024).
   const hash = `import:${createHash('sha256').update(JSON.stringify(input.trials)).digest('hex')}`;
-  return store.transaction(() => {
-    requireStudy(deps, input.studyId);
+  return inTransaction(deps, async ({ store }) => {
+    await requireStudy({ store }, input.studyId);
     const key = input.idempotencyKey;
-    const record = key === undefined ? undefined : store.findIdempotencyKey(input.studyId, key);
+    const record = key === undefined ? undefined : await store.findIdempotencyKey(input.studyId, key);
     if (record) {
       if (record.requestHash !== hash) throw reusedKey(key!);
-      const byId = new Map(store.findTrialsByIds(input.studyId, record.trialIds).map((t) => [t.id, t]));
+      const byId = new Map((await store.findTrialsByIds(input.studyId, record.trialIds)).map((t) => [t.id, t]));
       return { trials: record.trialIds.map((id) => byId.get(id)).filter((t): t is Trial => t !== undefined), created: false };
     }
-    let number = store.nextTrialNumber(input.studyId);
-    const trials = drafts.map(({ reports, ...draft }) => {
+    let number = await store.nextTrialNumber(input.studyId);
+    const trials: Trial[] = [];
+    for (const { reports, ...draft } of drafts) {
       const trial = newTrial({ ...draft, id: newId('tr'), studyId: input.studyId, number: number++, source: 'imported' });
-      store.insertTrial(trial);
-      for (const report of reports) store.insertTrialReport(input.studyId, trial.id, report);
-      return trial;
-    });
-    if (key !== undefined) store.insertIdempotencyKey(input.studyId, key, { requestHash: hash, trialIds: trials.map((t) => t.id) }, clock.now());
+      await store.insertTrial(trial);
+      for (const report of reports) await store.insertTrialReport(input.studyId, trial.id, report);
+      trials.push(trial);
+    }
+    if (key !== undefined) await store.insertIdempotencyKey(input.studyId, key, { requestHash: hash, trialIds: trials.map((t) => t.id) }, clock.now());
     return { trials, created: true };
   });
 }

@@ -1,7 +1,7 @@
 /** The observe use case: complete or fail a trial, or record an observation made elsewhere. */
 import { paramsKey, validateParams } from '../bo/encoding.js';
 import type { Params } from '../bo/search-space.js';
-import type { Deps } from './deps.js';
+import { inTransaction, type Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { applyMetadata, sameMetadata, type MetadataPatch } from './metadata.js';
 import { newId } from './ids.js';
@@ -21,14 +21,14 @@ export type Observation = (
  * The trial as it is after the observation, whether a new trial was created, and whether
  * anything changed at all (a repeated observation is a no-op).
  */
-export function observe(deps: Deps, studyId: string, observation: Observation): { trial: Trial; created: boolean; changed: boolean } {
+export async function observe(deps: Deps, studyId: string, observation: Observation): Promise<{ trial: Trial; created: boolean; changed: boolean }> {
   if ('value' in observation && !Number.isFinite(observation.value)) {
     throw new ProblemError('VALIDATION_FAILED', 'value must be a finite number', [
       { pointer: '#/value', detail: 'must be a finite number' },
     ]);
   }
-  if ('params' in observation) return { trial: recordExternal(deps, studyId, observation), created: true, changed: true };
-  const { trial, changed } = updatePending(deps, studyId, observation);
+  if ('params' in observation) return { trial: await recordExternal(deps, studyId, observation), created: true, changed: true };
+  const { trial, changed } = await updatePending(deps, studyId, observation);
   return { trial, created: false, changed };
 }
 
@@ -36,11 +36,10 @@ function updatePending(
   deps: Deps,
   studyId: string,
   observation: ({ trialId: string; value: number } | { trialId: string; failed: true; reason?: string }) & { metadata?: MetadataPatch },
-): { trial: Trial; changed: boolean } {
-  const { store, clock } = deps;
-  return store.transaction(() => {
-    requireStudy(deps, studyId);
-    const trial = requireTrial(deps, studyId, observation.trialId);
+): Promise<{ trial: Trial; changed: boolean }> {
+  return inTransaction(deps, async ({ store, clock }) => {
+    await requireStudy({ store }, studyId);
+    const trial = await requireTrial({ store }, studyId, observation.trialId);
     const now = clock.now();
     const state = effectiveState(trial, now);
     if (state === 'queued') {
@@ -53,10 +52,10 @@ function updatePending(
     // NOTE: a repeated observation merges its metadata again, which changes nothing the
     // second time; `changed` is about the model's data only (metadata never reaches it).
     const metadata = applyMetadata(trial.metadata, observation.metadata);
-    const sameAgain = (): { trial: Trial; changed: boolean } => {
+    const sameAgain = async (): Promise<{ trial: Trial; changed: boolean }> => {
       if (metadata === trial.metadata || sameMetadata(metadata, trial.metadata)) return { trial, changed: false };
       const annotated = { ...trial, metadata };
-      store.updateTrial(annotated);
+      await store.updateTrial(annotated);
       return { trial: annotated, changed: false };
     };
     if ('failed' in observation) {
@@ -72,7 +71,7 @@ function updatePending(
         leaseExpiresAt: null,
         metadata,
       };
-      store.updateTrial(failed);
+      await store.updateTrial(failed);
       return { trial: failed, changed: true };
     }
 
@@ -86,7 +85,7 @@ function updatePending(
     }
     if (state === 'failed') throw new ProblemError('TRIAL_NOT_PENDING', `trial ${trial.id} was reported failed`);
     const completed: Trial = { ...trial, state: 'completed', value: observation.value, completedAt: now, leaseExpiresAt: null, metadata };
-    store.updateTrial(completed);
+    await store.updateTrial(completed);
     return { trial: completed, changed: true };
   });
 }
@@ -105,19 +104,18 @@ export function paramsInSpace(study: Study, params: Params): Params {
   return Object.fromEntries(study.parameters.map((p) => [p.name, params[p.name] as Params[string]]));
 }
 
-function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number; metadata?: MetadataPatch }): Trial {
-  const { store, clock } = deps;
-  const study = requireStudy(deps, studyId);
+async function recordExternal(deps: Deps, studyId: string, observation: { params: Params; value: number; metadata?: MetadataPatch }): Promise<Trial> {
+  const study = await requireStudy(deps, studyId);
   const encoding = encodingOf(study);
   const params = paramsInSpace(study, observation.params);
   const metadata = applyMetadata({}, observation.metadata);
-  return store.transaction(() => {
-    requireStudy(deps, studyId);
+  return inTransaction(deps, async ({ store, clock }) => {
+    await requireStudy({ store }, studyId);
     const now = clock.now();
     const trial = newTrial({
       id: newId('tr'),
       studyId,
-      number: store.nextTrialNumber(studyId),
+      number: await store.nextTrialNumber(studyId),
       params,
       paramsKey: paramsKey(encoding, params),
       source: 'external',
@@ -127,7 +125,7 @@ function recordExternal(deps: Deps, studyId: string, observation: { params: Para
       completedAt: now,
       metadata,
     });
-    store.insertTrial(trial);
+    await store.insertTrial(trial);
     return trial;
   });
 }

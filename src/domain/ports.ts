@@ -1,7 +1,8 @@
 /**
  * What the domain needs from the outside world, declared here and implemented by
- * `storage/` (the store) and `server.ts` (the clock). Store methods are synchronous:
- * better-sqlite3 is, and a transaction must never span an `await` (STYLE.md, habit 7).
+ * `storage/` (the store) and `server.ts` (the clock). Store methods are asynchronous, so
+ * that a client-server database (PostgreSQL) can implement them as well as SQLite; a
+ * transaction stays short: it awaits only the store, never the engine (STYLE.md, habit 7).
  */
 import type { EngineInput, EngineOutput } from '../bo/engine.js';
 import type { ModelViewInput, ModelViewOutput } from '../bo/model-view.js';
@@ -19,73 +20,95 @@ export type Page<T> = { items: T[]; nextCursor: string | null };
 
 export type IdempotencyRecord = { requestHash: string; trialIds: string[] };
 
-export interface Store {
-  /** Runs `fn` in one write transaction (taken at its start, so readers inside see a stable snapshot). */
-  transaction<T>(fn: () => T): T;
-  /** Whether the database answers and every migration is applied. */
-  isReady(): boolean;
-
-  insertStudy(study: Study): void;
-  findStudy(id: string): Study | undefined;
-  findStudyByName(name: string): Study | undefined;
+/**
+ * The reads and writes of the store. Outside a transaction each call stands alone; inside one
+ * (the `tx` a `transaction` callback gets) they all see and make one atomic change.
+ */
+export interface StoreTx {
+  insertStudy(study: Study): Promise<void>;
+  findStudy(id: string): Promise<Study | undefined>;
+  findStudyByName(name: string): Promise<Study | undefined>;
   /**
    * Studies in creation order; with `namePrefix`, only those whose name starts with it, with
    * `state` only those in that state as readers see it (`studyState`); pages count those only.
    */
-  listStudies(cursor: string | undefined, limit: number, filter?: { namePrefix?: string; state?: StudyState }): Page<Study>;
+  listStudies(cursor: string | undefined, limit: number, filter?: { namePrefix?: string; state?: StudyState }): Promise<Page<Study>>;
   /** Stores the state a user set. */
-  setStudyState(id: string, state: StudyState): void;
-  updateStudyMetadata(studyId: string, metadata: Metadata): void;
+  setStudyState(id: string, state: StudyState): Promise<void>;
+  updateStudyMetadata(studyId: string, metadata: Metadata): Promise<void>;
   /** Deletes the study and, by cascade, its trials; false when it did not exist. */
-  deleteStudy(id: string): boolean;
+  deleteStudy(id: string): Promise<boolean>;
 
-  trialCounts(studyId: string, now: number): TrialCounts;
+  trialCounts(studyId: string, now: number): Promise<TrialCounts>;
   /** Epoch ms at which a trial of the study was last created, completed or reported; null without trials. */
-  lastActivity(studyId: string): number | null;
+  lastActivity(studyId: string): Promise<number | null>;
   /** Trials by number; `state` is the effective state at `now` (stale is derived). */
-  listTrials(studyId: string, filter: { state?: TrialState; cursor?: string; limit: number }, now: number): Page<Trial>;
+  listTrials(studyId: string, filter: { state?: TrialState; cursor?: string; limit: number }, now: number): Promise<Page<Trial>>;
   /** Every trial of the study by number: what a suggester conditions on. */
-  allTrials(studyId: string): Trial[];
-  findTrial(studyId: string, trialId: string): Trial | undefined;
-  findTrialsByIds(studyId: string, trialIds: string[]): Trial[];
+  allTrials(studyId: string): Promise<Trial[]>;
+  findTrial(studyId: string, trialId: string): Promise<Trial | undefined>;
+  findTrialsByIds(studyId: string, trialIds: string[]): Promise<Trial[]>;
   /** Those of `keys` that some trial of the study already has (any state). */
-  takenParamsKeys(studyId: string, keys: string[]): string[];
+  takenParamsKeys(studyId: string, keys: string[]): Promise<string[]>;
   /** The next free trial number of the study. */
-  nextTrialNumber(studyId: string): number;
-  insertTrial(trial: Trial): void;
+  nextTrialNumber(studyId: string): Promise<number>;
+  insertTrial(trial: Trial): Promise<void>;
   /** Hands a queued trial out: pending, leased until `leaseExpiresAt`; false when it is no longer queued (or gone). */
-  claimQueuedTrial(trialId: string, leaseExpiresAt: number): boolean;
+  claimQueuedTrial(trialId: string, leaseExpiresAt: number): Promise<boolean>;
   /** Deletes the trial if it is queued; false otherwise (another state, or gone). */
-  deleteQueuedTrial(studyId: string, trialId: string): boolean;
+  deleteQueuedTrial(studyId: string, trialId: string): Promise<boolean>;
   /** The first trial of the study, by number, whose point has this canonical key. */
-  trialWithParamsKey(studyId: string, key: string): Trial | undefined;
+  trialWithParamsKey(studyId: string, key: string): Promise<Trial | undefined>;
   /** Writes the mutable fields (state, value, failureReason, completedAt, leaseExpiresAt, metadata). */
-  updateTrial(trial: Trial): void;
+  updateTrial(trial: Trial): Promise<void>;
   /** The best completed trial by goal, the earliest on ties. */
-  bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Trial | undefined;
+  bestTrial(studyId: string, goal: 'minimize' | 'maximize'): Promise<Trial | undefined>;
 
   /** The study's last fitted model, as `saveStudyModel` stored it. */
-  studyModel(studyId: string): ModelState | undefined;
-  saveStudyModel(studyId: string, model: ModelState): void;
+  studyModel(studyId: string): Promise<ModelState | undefined>;
+  saveStudyModel(studyId: string, model: ModelState): Promise<void>;
 
   /** Trials of every study by effective state at `now`, and the number of studies: for metrics. */
-  totals(now: number): { trials: Record<TrialState, number>; studies: number };
+  totals(now: number): Promise<{ trials: Record<TrialState, number>; studies: number }>;
 
   /** The trial's reports by step. */
-  trialReports(studyId: string, trialId: string): TrialReport[];
-  insertTrialReport(studyId: string, trialId: string, report: TrialReport): void;
+  trialReports(studyId: string, trialId: string): Promise<TrialReport[]>;
+  insertTrialReport(studyId: string, trialId: string, report: TrialReport): Promise<void>;
   /** Every report of the study, by trial id, each list by step (for the export). */
-  studyReports(studyId: string): Map<string, TrialReport[]>;
+  studyReports(studyId: string): Promise<Map<string, TrialReport[]>>;
   /** The values other trials recorded at an ASHA rung, with their numbers (for their bracket). */
-  rungValues(studyId: string, rung: number, exceptTrialId: string): { number: number; value: number }[];
+  rungValues(studyId: string, rung: number, exceptTrialId: string): Promise<{ number: number; value: number }[]>;
   /**
    * For each other trial with a report at `step` or later, the mean of its reports up to
    * `step` (the median rule's running averages).
    */
-  runningAverages(studyId: string, step: number, exceptTrialId: string): number[];
+  runningAverages(studyId: string, step: number, exceptTrialId: string): Promise<number[]>;
 
-  findIdempotencyKey(studyId: string, key: string): IdempotencyRecord | undefined;
-  insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void;
+  findIdempotencyKey(studyId: string, key: string): Promise<IdempotencyRecord | undefined>;
+  insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): Promise<void>;
+}
+
+export interface Store extends StoreTx {
+  /**
+   * Runs `fn` in one write transaction, taken at its start so that reads inside see a stable
+   * snapshot, and commits when the promise `fn` returns resolves (rolls back when it rejects).
+   * Two transactions never both write the same rows (SQLite runs them one at a time). `fn`
+   * uses `tx`, never the store itself, and awaits nothing but `tx`: no engine call, no timer.
+   */
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Whether the database answers and every migration is applied. */
+  isReady(): Promise<boolean>;
+}
+
+/**
+ * Serializes work on one study across server processes on one database; within a process
+ * the study's turns are `KeyedMutex`'s. Held for one suggest batch, GP included, so that each
+ * suggestion conditions on every point another replica leased before it (the kriging believer).
+ * Correctness does not rest on it: a suggest's transaction still refuses a point or key taken
+ * meanwhile; the lock saves that wasted work and keeps the batch's points apart.
+ */
+export interface StudyLock {
+  withStudyLock<T>(studyId: string, fn: () => Promise<T>): Promise<T>;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { paramsKey } from '../bo/encoding.js';
 import type { Params } from '../bo/search-space.js';
-import type { Deps } from './deps.js';
+import { inTransaction, type Deps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId } from './ids.js';
 import { paramsInSpace } from './observe.js';
@@ -22,14 +22,13 @@ import { newTrial, type Trial } from './trial.js';
  * the study's trials, so a study with its `maxTrials` takes no more (409 STUDY_COMPLETE), nor
  * does one a user marked completed. A paused study takes them: they wait for its resumption.
  */
-export function enqueueTrial(deps: Deps, studyId: string, input: { params: Params }): { trial: Trial; created: boolean } {
-  const { store, clock } = deps;
-  const study = requireStudy(deps, studyId);
+export async function enqueueTrial(deps: Deps, studyId: string, input: { params: Params }): Promise<{ trial: Trial; created: boolean }> {
+  const study = await requireStudy(deps, studyId);
   const params = paramsInSpace(study, input.params);
   const key = paramsKey(encodingOf(study), params);
-  return store.transaction(() => {
-    const current = requireStudy(deps, studyId);
-    const existing = store.trialWithParamsKey(studyId, key);
+  return inTransaction(deps, async ({ store, clock }) => {
+    const current = await requireStudy({ store }, studyId);
+    const existing = await store.trialWithParamsKey(studyId, key);
     if (existing?.state === 'queued') return { trial: existing, created: false };
     if (existing) {
       throw new ProblemError('DUPLICATE_PARAMS', `trial ${existing.number} (${existing.id}, ${existing.state}) already has these parameters`, [
@@ -41,31 +40,31 @@ export function enqueueTrial(deps: Deps, studyId: string, input: { params: Param
     }
     const now = clock.now();
     const { maxTrials } = current.options;
-    const total = store.trialCounts(studyId, now).total;
+    const total = (await store.trialCounts(studyId, now)).total;
     if (maxTrials !== undefined && total >= maxTrials) {
       throw new ProblemError('STUDY_COMPLETE', `the study has ${total} of its ${maxTrials} trials; a queued one would be one more`);
     }
     const trial = newTrial({
       id: newId('tr'),
       studyId,
-      number: store.nextTrialNumber(studyId),
+      number: await store.nextTrialNumber(studyId),
       params,
       paramsKey: key,
       source: 'queued',
       createdAt: now,
       state: 'queued',
     });
-    store.insertTrial(trial);
+    await store.insertTrial(trial);
     return { trial, created: true };
   });
 }
 
 /** Deletes a queued trial; any other is 409 TRIAL_NOT_QUEUED (its record is the study's history). */
-export function deleteQueuedTrial(deps: Deps, studyId: string, trialId: string): void {
-  deps.store.transaction(() => {
-    requireStudy(deps, studyId);
-    const trial = requireTrial(deps, studyId, trialId);
-    if (!deps.store.deleteQueuedTrial(studyId, trialId)) {
+export function deleteQueuedTrial(deps: Deps, studyId: string, trialId: string): Promise<void> {
+  return deps.store.transaction(async (store) => {
+    await requireStudy({ store }, studyId);
+    const trial = await requireTrial({ store }, studyId, trialId);
+    if (!(await store.deleteQueuedTrial(studyId, trialId))) {
       throw new ProblemError('TRIAL_NOT_QUEUED', `trial ${trial.number} (${trialId}) is ${trial.state === 'pending' ? 'running or stale' : trial.state}; only a queued trial can be deleted`);
     }
   });

@@ -1,6 +1,6 @@
 /** Use cases on studies: create (idempotent by name), read, list, change state, delete. */
 import { requireStudyName, type Principal } from './access.js';
-import type { Deps } from './deps.js';
+import { inTransaction, type Deps, type StoreDeps } from './deps.js';
 import { ProblemError } from './errors.js';
 import { newId, newSeed } from './ids.js';
 import { applyMetadata, type MetadataPatch } from './metadata.js';
@@ -30,7 +30,7 @@ export type StudyView = Study & { trialCounts: TrialCounts; lastActivityAt: numb
  * A caller whose key has a study-name prefix may only use names that start with it.
  * Metadata is not part of the definition: the existing study is returned as it is.
  */
-export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): { study: StudyView; created: boolean } {
+export async function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): Promise<{ study: StudyView; created: boolean }> {
   requireStudyName(caller, draft.name);
   assertWithinLimits(spaceLimitErrors(draft.parameters, deps.limits));
   const errors = searchSpaceErrors(draft.parameters);
@@ -39,8 +39,8 @@ export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): 
   if (optionErrors.length > 0) throw new ProblemError('INVALID_OPTIONS', optionErrors[0]?.detail, optionErrors);
   const metadata = applyMetadata({}, draft.metadata);
 
-  return deps.store.transaction(() => {
-    const existing = deps.store.findStudyByName(draft.name);
+  return inTransaction(deps, async (tx) => {
+    const existing = await tx.store.findStudyByName(draft.name);
     if (existing) {
       if (!sameDefinition(existing, draft)) {
         throw new ProblemError(
@@ -48,7 +48,7 @@ export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): 
           `a study named '${draft.name}' exists (${existing.id}) with another definition; pick another name or delete it`,
         );
       }
-      return { study: withCounts(deps, existing), created: false };
+      return { study: await withCounts(tx, existing), created: false };
     }
     const study: Study = {
       id: newId('st'),
@@ -68,26 +68,33 @@ export function createStudy(deps: Deps, draft: StudyDraft, caller?: Principal): 
       createdAt: deps.clock.now(),
       metadata,
     };
-    deps.store.insertStudy(study);
-    return { study: withCounts(deps, study), created: true };
+    await tx.store.insertStudy(study);
+    return { study: await withCounts(tx, study), created: true };
   });
 }
 
 /** Merges `patch` into the study's metadata (domain/metadata.ts); the study as it is after. */
-export function getStudy(deps: Deps, studyId: string): StudyView {
-  return withCounts(deps, requireStudy(deps, studyId));
+export function getStudy(deps: Deps, studyId: string): Promise<StudyView> {
+  return studyView(deps, studyId);
+}
+
+/** The study with its counts, read through `deps.store` (a transaction's, or the store). */
+export async function studyView(deps: StoreDeps, studyId: string): Promise<StudyView> {
+  return withCounts(deps, await requireStudy(deps, studyId));
 }
 
 /**
  * One page of the studies the caller reaches: all of them, or those under its key's prefix;
  * with `state`, only those in that state.
  */
-export function listStudies(deps: Deps, cursor: string | undefined, limit: number, caller?: Principal, state?: StudyState): Page<StudyView> {
-  const page = deps.store.listStudies(cursor, limit, {
+export async function listStudies(deps: Deps, cursor: string | undefined, limit: number, caller?: Principal, state?: StudyState): Promise<Page<StudyView>> {
+  const page = await deps.store.listStudies(cursor, limit, {
     ...(caller?.studyPrefix !== undefined ? { namePrefix: caller.studyPrefix } : {}),
     ...(state !== undefined ? { state } : {}),
   });
-  return { items: page.items.map((s) => withCounts(deps, s)), nextCursor: page.nextCursor };
+  const items: StudyView[] = [];
+  for (const s of page.items) items.push(await withCounts(deps, s));
+  return { items, nextCursor: page.nextCursor };
 }
 
 /** What `PATCH /v1/studies/{studyId}` may change. */
@@ -100,10 +107,10 @@ export type StudyPatch = { state?: StudyState; metadata?: MetadataPatch };
  * again. A study that reached its `maxTrials` stays completed: making it active or paused
  * is 409 STUDY_COMPLETE, since no suggest could be served anyway.
  */
-export function updateStudy(deps: Deps, studyId: string, patch: StudyPatch): StudyView {
-  return deps.store.transaction(() => {
-    const study = requireStudy(deps, studyId);
-    const counts = deps.store.trialCounts(studyId, deps.clock.now());
+export function updateStudy(deps: Deps, studyId: string, patch: StudyPatch): Promise<StudyView> {
+  return inTransaction(deps, async (tx) => {
+    const study = await requireStudy(tx, studyId);
+    const counts = await tx.store.trialCounts(studyId, tx.clock.now());
     if (patch.state !== undefined) {
       const reached = studyState({ ...study, state: 'active' }, counts) === 'completed';
       if (reached && patch.state !== 'completed') {
@@ -113,29 +120,29 @@ export function updateStudy(deps: Deps, studyId: string, patch: StudyPatch): Stu
           [{ pointer: '#/state', detail: `a study that reached its maxTrials cannot be made ${patch.state}` }],
         );
       }
-      if (patch.state !== study.state) deps.store.setStudyState(studyId, patch.state);
+      if (patch.state !== study.state) await tx.store.setStudyState(studyId, patch.state);
     }
     const metadata = patch.metadata === undefined ? study.metadata : applyMetadata(study.metadata, patch.metadata);
-    if (patch.metadata !== undefined) deps.store.updateStudyMetadata(studyId, metadata);
-    return withCounts(deps, { ...study, state: patch.state ?? study.state, metadata });
+    if (patch.metadata !== undefined) await tx.store.updateStudyMetadata(studyId, metadata);
+    return withCounts(tx, { ...study, state: patch.state ?? study.state, metadata });
   });
 }
 
-export function deleteStudy(deps: Deps, studyId: string): void {
-  const deleted = deps.store.transaction(() => deps.store.deleteStudy(studyId));
+export async function deleteStudy(deps: Deps, studyId: string): Promise<void> {
+  const deleted = await deps.store.transaction((tx) => tx.deleteStudy(studyId));
   if (!deleted) throw new ProblemError('STUDY_NOT_FOUND', `no study with id '${studyId}'`);
   deps.suggester.forget?.(studyId);
   deps.models.forget(studyId);
 }
 
-export function requireStudy(deps: Deps, studyId: string): Study {
-  const study = deps.store.findStudy(studyId);
+export async function requireStudy(deps: Pick<StoreDeps, 'store'>, studyId: string): Promise<Study> {
+  const study = await deps.store.findStudy(studyId);
   if (!study) throw new ProblemError('STUDY_NOT_FOUND', `no study with id '${studyId}'`);
   return study;
 }
 
 /** The study as readers see it: its trial counts, and its state derived from them. */
-function withCounts(deps: Deps, study: Study): StudyView {
-  const trialCounts = deps.store.trialCounts(study.id, deps.clock.now());
-  return { ...study, state: studyState(study, trialCounts), trialCounts, lastActivityAt: deps.store.lastActivity(study.id) };
+async function withCounts(deps: StoreDeps, study: Study): Promise<StudyView> {
+  const trialCounts = await deps.store.trialCounts(study.id, deps.clock.now());
+  return { ...study, state: studyState(study, trialCounts), trialCounts, lastActivityAt: await deps.store.lastActivity(study.id) };
 }

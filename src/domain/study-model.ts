@@ -55,7 +55,7 @@ export class StudyModels {
    * in flight), MODEL_UNAVAILABLE (the GP could not be fitted).
    */
   async view(deps: Deps, studyId: string, query: ModelQuery, signal?: AbortSignal): Promise<StudyModelView> {
-    const study = requireStudy(deps, studyId);
+    const study = await requireStudy(deps, studyId);
     const names = new Set(study.parameters.map((p) => p.name));
     const named = query.kind === 'slice' ? [['parameter', query.parameter]] : query.kind === 'contour' ? [['x', query.x], ['y', query.y]] : [];
     for (const [field, name] of named as [string, string][]) {
@@ -69,16 +69,15 @@ export class StudyModels {
       throw new ProblemError('INVALID_PARAMS', 'x and y must name two different parameters', [{ parameter: 'y', detail: `equals x ('${query.x}')` }]);
     }
     const goal = study.objective.goal;
-    const incumbent = deps.store.bestTrial(studyId, goal);
+    const incumbent = await deps.store.bestTrial(studyId, goal);
     if (!incumbent) throw new ProblemError('NO_COMPLETED_TRIALS', `study ${studyId} has no completed trial yet: there is nothing to model`);
     // In completion order, as the suggester passes them, so that the engine's cached factor serves both.
-    const completed = deps.store
-      .allTrials(studyId)
+    const completed = (await deps.store.allTrials(studyId))
       .filter((t) => t.state === 'completed' && t.value !== null)
       .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0) || a.number - b.number)
       .map((t) => ({ params: t.params, value: t.value as number }));
     const observations = modelledObservations(completed, this.limits.modelObservations, goal);
-    const stored = deps.store.studyModel(studyId);
+    const stored = await deps.store.studyModel(studyId);
     const memo = this.fits.get(studyId);
     const previous =
       stored?.kind === GP_MODEL_KIND ? (stored.state as FittedHyperparameters) : memo?.n === completed.length ? memo.theta : undefined;

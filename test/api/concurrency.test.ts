@@ -101,16 +101,16 @@ describe('concurrent suggestions', () => {
 });
 
 /** n completed external trials written straight to the store: HTTP would only make the test slower. */
-function insertObservations(harness: Harness, studyId: string, n: number): void {
+async function insertObservations(harness: Harness, studyId: string, n: number): Promise<void> {
   const values = Array.from({ length: n }, (_, i) => ({ x: ((i * 0.618) % 1), y: ((i * 0.382) % 1), k: 1 + (i % 4) }));
-  harness.store.transaction(() => {
-    values.forEach((p, i) =>
-      harness.store.insertTrial({
+  await harness.store.transaction(async (tx) => {
+    for (const [i, p] of values.entries()) {
+      await tx.insertTrial({
         id: `tr_bulk${i}`, studyId, number: i, params: p, paramsKey: `bulk${i}`, state: 'completed', value: f(p),
         failureReason: null, source: 'external', createdAt: 0, completedAt: 0, leaseExpiresAt: null, prediction: null, acquisition: null,
         metadata: {},
-      }),
-    );
+      });
+    }
   });
 }
 
@@ -120,7 +120,7 @@ describe('a responsive server', () => {
     h = startHarness({ engine: pool.run });
     const heavy = (await h.request.post('/v1/studies').send({ name: 'heavy', ...space, options: { seed: 1, initialTrials: 5 } })).body.id;
     const light = (await h.request.post('/v1/studies').send({ name: 'light', ...space })).body.id;
-    insertObservations(h, heavy, 150);
+    await insertObservations(h, heavy, 150);
     const { body } = await h.request.post(`/v1/studies/${light}/suggest`).send({});
     const order: string[] = [];
     const heavySuggest = h.request.post(`/v1/studies/${heavy}/suggest`).send({}).then((r) => {
@@ -143,7 +143,7 @@ describe('no wasted refits', () => {
     pool = createEnginePool({ threads: 1 });
     h = startHarness({ engine: pool.run });
     const study = (await h.request.post('/v1/studies').send({ name: 'warm', ...space })).body.id;
-    insertObservations(h, study, 150);
+    await insertObservations(h, study, 150);
     const first = await h.request.post(`/v1/studies/${study}/suggest`).send({});
     // Observing it may start preparing the next suggestion in the background; the study's
     // lock waits for that, so the second suggest sees every engine call before it.

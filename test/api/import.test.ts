@@ -97,7 +97,7 @@ describe('curves and stopped trials', () => {
     expect(stopped).toMatchObject({ state: 'stopped', value: 2.5, source: 'imported' });
     const one = await h.request.get(url(`/trials/${stopped.id}`));
     expect(one.body.reports).toEqual([{ step: 1, value: 3, at: '2025-01-01T00:00:00.000Z' }, { step: 3, value: 2.5, at: '2025-01-01T01:00:00.000Z' }]);
-    expect(h.store.trialReports(studyId, stopped.id).map((r) => [r.decision, r.reason, r.rung])).toEqual([['continue', 'imported', null], ['stop', 'imported', null]]);
+    expect((await h.store.trialReports(studyId, stopped.id)).map((r) => [r.decision, r.reason, r.rung])).toEqual([['continue', 'imported', null], ['stop', 'imported', null]]);
     expect((await h.request.get(url())).body.trialCounts).toMatchObject({ completed: 11, stopped: 1 });
     await h.request.post(url('/suggest')).send({}).expect(200);
     expect(calls[0]!.observations).toHaveLength(11);

@@ -32,16 +32,15 @@ async function runLoop(id: string, steps: number): Promise<void> {
 }
 
 /** μ and s in objective units at `points`, from the GP built here with the study's stored θ. */
-function directPosterior(id: string, points: Params[]): { mean: number; std: number }[] {
+async function directPosterior(id: string, points: Params[]): Promise<{ mean: number; std: number }[]> {
   const enc = createEncoding(space as never);
-  const completed = h.store
-    .allTrials(id)
+  const completed = (await h.store.allTrials(id))
     .filter((t) => t.state === 'completed')
     .sort((a, b) => (a.completedAt ?? 0) - (b.completedAt ?? 0) || a.number - b.number);
   const X = new Float64Array(completed.length * enc.dim);
   completed.forEach((t, i) => X.set(encode(enc, t.params), i * enc.dim));
   const transform = outputTransform(completed.map((t) => t.value as number), -1, DEFAULT_OUTPUT_WARP);
-  const model = h.store.studyModel(id);
+  const model = await h.store.studyModel(id);
   expect(model?.kind).toBe(GP_MODEL_KIND);
   const gp = gaussianProcess(X, transform.y, enc.isCategorical, fromFitted(model!.state as FittedHyperparameters, enc.dim)!);
   const Z = new Float64Array(points.length * enc.dim);
@@ -67,7 +66,7 @@ describe('GET /v1/studies/{id}/model/slice', () => {
     // Log-spaced: 1e-4, 10^-3.5, ..., 1.
     expect(values).toHaveLength(9);
     values.forEach((v: number, i: number) => expect(Math.log10(v)).toBeCloseTo(-4 + i * 0.5, 10));
-    const direct = directPosterior(id, values.map((lr: number) => ({ ...best.params, lr })));
+    const direct = await directPosterior(id, values.map((lr: number) => ({ ...best.params, lr })));
     res.body.points.forEach((p: { mean: number; std: number }, i: number) => {
       expect(p.mean).toBeCloseTo(direct[i]!.mean, 9);
       expect(p.std).toBeCloseTo(direct[i]!.std, 9);
@@ -87,13 +86,13 @@ describe('GET /v1/studies/{id}/model/slice', () => {
     h = startHarness();
     const id = (await h.request.post('/v1/studies').send({ ...study, options: { seed: 3, algorithm: 'random' } })).body.id;
     await runLoop(id, 10);
-    expect(h.store.studyModel(id)).toBeUndefined();
+    expect(await h.store.studyModel(id)).toBeUndefined();
     const first = await h.request.get(`/v1/studies/${id}/model/slice?parameter=x`);
     expect(first.status).toBe(200);
     expect(first.body.points).toHaveLength(50);
     expect((await h.request.get(`/v1/studies/${id}/model/slice?parameter=x`)).body).toEqual(first.body);
     // Nothing is written by a read.
-    expect(h.store.studyModel(id)).toBeUndefined();
+    expect(await h.store.studyModel(id)).toBeUndefined();
   });
 
   test.each([
@@ -175,7 +174,7 @@ describe('GET /v1/studies/{id}/model/contour', () => {
     expect(res.body.yValues).toEqual(['adam', 'sgd']);
     expect(res.body.mean).toHaveLength(2);
     const points = res.body.yValues.flatMap((opt: string) => res.body.xValues.map((x: number) => ({ ...best.params, x, opt })));
-    const direct = directPosterior(id, points);
+    const direct = await directPosterior(id, points);
     res.body.mean.flat().forEach((m: number, k: number) => expect(m).toBeCloseTo(direct[k]!.mean, 9));
     res.body.std.flat().forEach((s: number, k: number) => expect(s).toBeCloseTo(direct[k]!.std, 9));
   });
@@ -201,7 +200,7 @@ describe('GET /v1/studies/{id}/importances', () => {
     const res = await h.request.get(`/v1/studies/${id}/importances`);
     expect(res.status).toBe(200);
     expect(res.body.method).toBe('inverse-lengthscale');
-    const theta = h.store.studyModel(id)!.state as FittedHyperparameters;
+    const theta = (await h.store.studyModel(id))!.state as FittedHyperparameters;
     const inverse = theta.logLengthscales.map((l) => Math.exp(-l));
     const total = inverse.reduce((a, b) => a + b, 0);
     expect(res.body.importances.map((i: { parameter: string }) => i.parameter)).toEqual(['x', 'lr', 'opt']);

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { backupDatabase, BackupRefusedError } from '../../src/storage/backup.js';
-import { DEFAULT_DATABASE_URL } from '../../src/storage/database.js';
+import { backupDatabase, BackupRefusedError } from '../../src/storage/sqlite/backup.js';
+import { DEFAULT_DATABASE_URL } from '../../src/storage/sqlite/database.js';
 import { startHarness, studyBody, type Harness } from '../support/harness.js';
 
 let h: Harness;

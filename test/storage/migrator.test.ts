@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
-import { openDatabase, sqlitePath, type SqliteDatabase } from '../../src/storage/database.js';
-import { applyMigrations, migrationsApplied, readMigrations } from '../../src/storage/migrator.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { openDatabase, sqlitePath, type SqliteDatabase } from '../../src/storage/sqlite/database.js';
+import { applyMigrations, migrationsApplied, readMigrations } from '../../src/storage/sqlite/migrator.js';
+import { sqliteStore } from '../../src/storage/sqlite/store.js';
 
 let dir: string;
 let db: SqliteDatabase;
@@ -117,21 +117,21 @@ test('0006 keeps every study, trial (with its metadata) and report of a database
   expect(db.prepare('SELECT COUNT(*) AS n FROM trials').get()).toEqual({ n: 0 });
 });
 
-test('0005 adds metadata to studies and trials made before it, which read as {}', () => {
+test('0005 adds metadata to studies and trials made before it, which read as {}', async () => {
   const all = readMigrations();
   applyMigrations(db, all.filter((m) => m.version < 5));
   db.prepare(`INSERT INTO studies (id, name, parameters, objective, options, created_at) VALUES ('st_1', 'old', '[]', '{"name":"value","goal":"minimize"}', '{}', 1)`).run();
   db.prepare(`INSERT INTO trials (id, study_seq, number, params, params_key, state, value, source, created_at)
     VALUES ('tr_a', 1, 0, '{}', 'a', 'completed', 0.5, 'initial', 1)`).run();
   applyMigrations(db, all);
-  const store = new SqliteStore(db);
-  expect(store.findStudy('st_1')?.metadata).toEqual({});
-  expect(store.findTrial('st_1', 'tr_a')?.metadata).toEqual({});
-  store.updateStudyMetadata('st_1', { team: 'vision' });
-  store.updateTrial({ ...store.findTrial('st_1', 'tr_a')!, metadata: { url: 'u' } });
-  expect(store.findStudy('st_1')?.metadata).toEqual({ team: 'vision' });
-  expect(store.findTrial('st_1', 'tr_a')?.metadata).toEqual({ url: 'u' });
+  const store = sqliteStore(db);
+  expect((await store.findStudy('st_1'))?.metadata).toEqual({});
+  expect((await store.findTrial('st_1', 'tr_a'))?.metadata).toEqual({});
+  await store.updateStudyMetadata('st_1', { team: 'vision' });
+  await store.updateTrial({ ...(await store.findTrial('st_1', 'tr_a'))!, metadata: { url: 'u' } });
+  expect((await store.findStudy('st_1'))?.metadata).toEqual({ team: 'vision' });
+  expect((await store.findTrial('st_1', 'tr_a'))?.metadata).toEqual({ url: 'u' });
   // The empty object is stored as NULL, as before the migration.
-  store.updateStudyMetadata('st_1', {});
+  await store.updateStudyMetadata('st_1', {});
   expect(db.prepare(`SELECT metadata FROM studies WHERE id = 'st_1'`).get()).toEqual({ metadata: null });
 });

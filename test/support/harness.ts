@@ -16,16 +16,16 @@ import type { EngineInput } from '../../src/bo/engine.js';
 import { GpSuggester } from '../../src/domain/suggest/gp-suggester.js';
 import { StudySuggester } from '../../src/domain/suggest/study-suggester.js';
 import { DEFAULT_LIMITS, type Limits } from '../../src/domain/limits.js';
-import type { Engine, ModelViewer } from '../../src/domain/ports.js';
+import type { Engine, ModelViewer, Store } from '../../src/domain/ports.js';
 import { inProcessEngine, inProcessViewer } from '../../src/workers/in-process-engine.js';
 import { StudyModels } from '../../src/domain/study-model.js';
 import { KeyedMutex } from '../../src/domain/keyed-mutex.js';
 import { PreparedSuggestions } from '../../src/domain/suggest/prepared-suggestions.js';
 import type { Deps } from '../../src/domain/deps.js';
 import type { Suggester } from '../../src/domain/suggest/suggester.js';
-import { openDatabase, type SqliteDatabase } from '../../src/storage/database.js';
-import { applyMigrations } from '../../src/storage/migrator.js';
-import { SqliteStore } from '../../src/storage/sqlite-store.js';
+import { openDatabase, type SqliteDatabase } from '../../src/storage/sqlite/database.js';
+import { applyMigrations } from '../../src/storage/sqlite/migrator.js';
+import { sqliteStore } from '../../src/storage/sqlite/store.js';
 
 export type Harness = {
   request: ReturnType<typeof supertest>;
@@ -33,7 +33,7 @@ export type Harness = {
   app: Express;
   clock: { now(): number; advance(ms: number): void };
   db: SqliteDatabase;
-  store: SqliteStore;
+  store: Store;
   metrics: Metrics;
   deps: Deps;
   warnings: { obj: object; msg: string }[];
@@ -64,7 +64,7 @@ export function startHarness(options: HarnessOptions = {}): Harness {
   const dir = mkdtempSync(join(tmpdir(), 'posterior-test-'));
   const db = openDatabase(`sqlite:${join(dir, 'test.db')}`);
   applyMigrations(db);
-  const store = new SqliteStore(db);
+  const store = sqliteStore(db);
   let t = Date.parse('2026-01-01T00:00:00Z');
   const clock = { now: () => t, advance: (ms: number) => void (t += ms) };
   const metrics = createMetrics(store, clock);

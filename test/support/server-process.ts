@@ -16,6 +16,7 @@ export async function startServer(
   env: Record<string, string>,
   from: 'source' | 'dist' = 'source',
   root: string = repositoryRoot,
+  startTimeoutMs = 20_000,
 ): Promise<ServerProcess> {
   const args = from === 'source' ? ['--import', 'tsx', 'src/server.ts'] : ['dist/server.js'];
   const child = spawn(process.execPath, args, {
@@ -27,7 +28,7 @@ export async function startServer(
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 20 s: ${stderr}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in ${startTimeoutMs / 1000} s: ${stderr}`)), startTimeoutMs);
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {

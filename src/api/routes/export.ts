@@ -21,8 +21,8 @@ export function spreadsheetSafe(cell: unknown): unknown {
 
 export function exportRouter(deps: Deps): Router {
   const router = Router();
-  router.get('/v1/studies/:studyId/export', (req, res) => {
-    const { study, trials, reports } = exportStudy(deps, req.params.studyId);
+  router.get('/v1/studies/:studyId/export', async (req, res) => {
+    const { study, trials, reports } = await exportStudy(deps, req.params.studyId);
     const now = deps.clock.now();
     const bodies = trials.map((t) => trialBody(t, now, reports.get(t.id)));
     const filename = study.name.replace(/[^\w.-]+/g, '_');

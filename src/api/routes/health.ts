@@ -8,8 +8,8 @@ export function healthRouter(store: Store): Router {
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', (_req, res) => {
-    if (!store.isReady()) throw new ProblemError('NOT_READY', 'the database does not answer or a migration is missing');
+  router.get('/readyz', async (_req, res) => {
+    if (!(await store.isReady())) throw new ProblemError('NOT_READY', 'the database does not answer or a migration is missing');
     res.json({ status: 'ok' });
   });
   return router;

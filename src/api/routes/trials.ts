@@ -33,15 +33,15 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
     res.json({ trials: trials.map((trial) => trialBody(trial, t)) });
   });
 
-  router.post('/v1/studies/:studyId/observe', (req, res) => {
-    const { trial, created, changed } = observe(deps, req.params.studyId, req.body as ObserveBody as Observation);
+  router.post('/v1/studies/:studyId/observe', async (req, res) => {
+    const { trial, created, changed } = await observe(deps, req.params.studyId, req.body as ObserveBody as Observation);
     if (created) res.status(201).location(`/v1/studies/${req.params.studyId}/trials/${trial.id}`);
     res.json(trialBody(trial, now()));
     if (changed) void prepareNext(deps, req.params.studyId);
   });
 
-  router.get('/v1/studies/:studyId/trials', (req, res) => {
-    const page = listTrials(deps, req.params.studyId, {
+  router.get('/v1/studies/:studyId/trials', async (req, res) => {
+    const page = await listTrials(deps, req.params.studyId, {
       state: queryString(req, 'state') as TrialState | undefined,
       cursor: queryString(req, 'cursor'),
       limit: queryLimit(req),
@@ -50,31 +50,31 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
     res.json({ trials: page.items.map((trial) => trialBody(trial, t)), nextCursor: page.nextCursor });
   });
 
-  router.post('/v1/studies/:studyId/trials', (req, res) => {
-    const { trial, created } = enqueueTrial(deps, req.params.studyId, req.body as TrialEnqueueBody);
+  router.post('/v1/studies/:studyId/trials', async (req, res) => {
+    const { trial, created } = await enqueueTrial(deps, req.params.studyId, req.body as TrialEnqueueBody);
     if (created) res.status(201).location(`/v1/studies/${req.params.studyId}/trials/${trial.id}`);
     res.json(trialBody(trial, now()));
   });
 
-  router.delete('/v1/studies/:studyId/trials/:trialId', (req, res) => {
-    deleteQueuedTrial(deps, req.params.studyId, req.params.trialId);
+  router.delete('/v1/studies/:studyId/trials/:trialId', async (req, res) => {
+    await deleteQueuedTrial(deps, req.params.studyId, req.params.trialId);
     res.status(204).end();
   });
 
-  router.get('/v1/studies/:studyId/trials/:trialId', (req, res) => {
-    const { trial, reports } = getTrial(deps, req.params.studyId, req.params.trialId);
+  router.get('/v1/studies/:studyId/trials/:trialId', async (req, res) => {
+    const { trial, reports } = await getTrial(deps, req.params.studyId, req.params.trialId);
     res.json(trialBody(trial, now(), reports));
   });
 
-  router.patch('/v1/studies/:studyId/trials/:trialId', (req, res) => {
+  router.patch('/v1/studies/:studyId/trials/:trialId', async (req, res) => {
     const body = req.body as TrialUpdateBody;
-    const { trial, reports } = updateTrialMetadata(deps, req.params.studyId, req.params.trialId, body.metadata as MetadataPatch);
+    const { trial, reports } = await updateTrialMetadata(deps, req.params.studyId, req.params.trialId, body.metadata as MetadataPatch);
     res.json(trialBody(trial, now(), reports));
   });
 
   // The colon is escaped: `:import` is part of the path (a custom method, as in Google's AIP-136), not a parameter.
-  router.post('/v1/studies/:studyId/trials\\:import', (req, res) => {
-    const { trials, created } = importTrials(deps, {
+  router.post('/v1/studies/:studyId/trials\\:import', async (req, res) => {
+    const { trials, created } = await importTrials(deps, {
       studyId: req.params.studyId,
       trials: (req.body as ImportBody).trials as ImportRow[],
       idempotencyKey: req.get('idempotency-key'),
@@ -84,8 +84,8 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
     if (created && trials.length > 0) void prepareNext(deps, req.params.studyId);
   });
 
-  router.post('/v1/studies/:studyId/trials/:trialId/report', (req, res) => {
-    const { report, trial } = reportTrial(deps, req.params.studyId, req.params.trialId, req.body as ReportBody as ReportInput);
+  router.post('/v1/studies/:studyId/trials/:trialId/report', async (req, res) => {
+    const { report, trial } = await reportTrial(deps, req.params.studyId, req.params.trialId, req.body as ReportBody as ReportInput);
     metrics.countReport(report.decision);
     res.json({
       decision: report.decision,
@@ -96,12 +96,12 @@ export function trialsRouter(deps: Deps, metrics: Pick<Metrics, 'observeSuggesti
     });
   });
 
-  router.post('/v1/studies/:studyId/trials/:trialId/heartbeat', (req, res) => {
-    res.json(trialBody(heartbeat(deps, req.params.studyId, req.params.trialId), now()));
+  router.post('/v1/studies/:studyId/trials/:trialId/heartbeat', async (req, res) => {
+    res.json(trialBody(await heartbeat(deps, req.params.studyId, req.params.trialId), now()));
   });
 
-  router.get('/v1/studies/:studyId/best', (req, res) => {
-    res.json(trialBody(bestTrial(deps, req.params.studyId), now()));
+  router.get('/v1/studies/:studyId/best', async (req, res) => {
+    res.json(trialBody(await bestTrial(deps, req.params.studyId), now()));
   });
 
   return router;

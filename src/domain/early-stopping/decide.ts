@@ -3,7 +3,7 @@
  * (asha.ts, median.ts), from what the store holds of the other trials. Runs inside the
  * report's transaction, so concurrent reports are judged one after another.
  */
-import type { Deps } from '../deps.js';
+import type { StoreDeps } from '../deps.js';
 import type { Study } from '../study.js';
 import type { Trial, TrialReport } from '../trial.js';
 import { ashaPromotes, bracketOf, rungToJudge, rungsOf, type AshaSettings } from './asha.js';
@@ -17,7 +17,7 @@ const goOn = (reason: string): Decision => ({ decision: 'continue', reason, rung
  * @param reports  the trial's earlier reports, by step.
  * @param input    the new report.
  */
-export function decide(deps: Pick<Deps, 'store'>, study: Study, trial: Trial, reports: TrialReport[], input: { step: number; value: number }): Decision {
+export async function decide(deps: Pick<StoreDeps, 'store'>, study: Study, trial: Trial, reports: TrialReport[], input: { step: number; value: number }): Promise<Decision> {
   const rule = study.options.earlyStopping;
   if (rule.rule === 'none') return goOn('early stopping is off for this study');
   if (input.step < rule.minStep) return goOn(`step ${input.step} is before minStep ${rule.minStep}`);
@@ -25,9 +25,9 @@ export function decide(deps: Pick<Deps, 'store'>, study: Study, trial: Trial, re
   return rule.rule === 'asha' ? ashaDecision(deps, study, trial, reports, input, rule) : medianDecision(deps, study, trial, reports, input);
 }
 
-function ashaDecision(
-  deps: Pick<Deps, 'store'>, study: Study, trial: Trial, reports: TrialReport[], input: { step: number; value: number }, settings: AshaSettings,
-): Decision {
+async function ashaDecision(
+  deps: Pick<StoreDeps, 'store'>, study: Study, trial: Trial, reports: TrialReport[], input: { step: number; value: number }, settings: AshaSettings,
+): Promise<Decision> {
   const bracket = bracketOf(trial.number, settings);
   const judged = reports.reduce<number | null>((top, r) => (r.rung !== null && (top === null || r.rung > top) ? r.rung : top), null);
   const rung = rungToJudge(input.step, bracket, settings, judged);
@@ -35,8 +35,7 @@ function ashaDecision(
     const next = rungsOf(bracket, settings).find((r) => r > input.step);
     return goOn(next === undefined ? `bracket ${bracket} has no rung left before maxStep` : `the next rung of bracket ${bracket} is step ${next}`);
   }
-  const others = deps.store
-    .rungValues(study.id, rung, trial.id)
+  const others = (await deps.store.rungValues(study.id, rung, trial.id))
     .filter((o) => bracketOf(o.number, settings) === bracket)
     .map((o) => o.value);
   const { promote, rank, of, cutoff } = ashaPromotes(input.value, others, settings.reductionFactor, study.objective.goal);
@@ -46,10 +45,10 @@ function ashaDecision(
     : { decision: 'stop', reason: `${where}; it needed ${cutoff} or better to go on`, rung };
 }
 
-function medianDecision(deps: Pick<Deps, 'store'>, study: Study, trial: Trial, reports: TrialReport[], input: { step: number; value: number }): Decision {
+async function medianDecision(deps: Pick<StoreDeps, 'store'>, study: Study, trial: Trial, reports: TrialReport[], input: { step: number; value: number }): Promise<Decision> {
   const goal = study.objective.goal;
   const best = [...reports.map((r) => r.value), input.value].reduce((a, b) => (goal === 'minimize' ? Math.min(a, b) : Math.max(a, b)));
-  const averages = deps.store.runningAverages(study.id, input.step, trial.id);
+  const averages = await deps.store.runningAverages(study.id, input.step, trial.id);
   const { stop, median } = medianStops(best, averages, goal);
   if (median === null) return goOn(`fewer than 3 other trials have reached step ${input.step}`);
   return stop

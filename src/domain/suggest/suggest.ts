@@ -8,7 +8,7 @@
  * process on the same file), and otherwise starts over from a fresh snapshot.
  */
 import { paramsKey } from '../../bo/encoding.js';
-import type { Deps } from '../deps.js';
+import { inTransaction, type Deps } from '../deps.js';
 import { CancelledError, ProblemError, type ErrorCode } from '../errors.js';
 import { assertCapacity } from './capacity.js';
 import { newId } from '../ids.js';
@@ -50,7 +50,9 @@ export type SuggestInput = {
  */
 export function suggest(deps: Deps, input: SuggestInput): Promise<Trial[]> {
   assertWithinLimits(countLimitErrors(input.count, deps.limits));
-  return deps.studyLocks.batch(input.studyId, input, (inputs) => serveBatch(deps, inputs));
+  const serve = (inputs: SuggestInput[]) => serveBatch(deps, inputs);
+  const lock = deps.studyLock;
+  return deps.studyLocks.batch(input.studyId, input, lock ? (inputs) => lock.withStudyLock(input.studyId, () => serve(inputs)) : serve);
 }
 
 /** Aborts once every one of the signals has: the batch's work is wanted while anyone waits for it. */
@@ -68,16 +70,20 @@ function whenAllAborted(signals: (AbortSignal | undefined)[]): AbortSignal | und
 const requestHash = (input: SuggestInput) => `suggest:count=${input.count}`;
 
 async function serveBatch(deps: Deps, inputs: SuggestInput[]): Promise<Outcome<Trial[]>[]> {
-  const outcomes: (Outcome<Trial[]> | undefined)[] = inputs.map((input) => {
+  const outcomes: (Outcome<Trial[]> | undefined)[] = [];
+  for (const input of inputs) {
     // A client that left while waiting for its turn is not computed for.
-    if (input.signal?.aborted) return { ok: false, error: new CancelledError() };
-    try {
-      const replayed = replay(deps, input);
-      return replayed ? { ok: true, value: replayed } : undefined;
-    } catch (error) {
-      return { ok: false, error };
+    if (input.signal?.aborted) {
+      outcomes.push({ ok: false, error: new CancelledError() });
+      continue;
     }
-  });
+    try {
+      const replayed = await replay(deps, input);
+      outcomes.push(replayed ? { ok: true, value: replayed } : undefined);
+    } catch (error) {
+      outcomes.push({ ok: false, error });
+    }
+  }
   // A key repeated inside the batch is served from its first request's trials.
   const firstWithKey = new Map<string, number>();
   const fresh: number[] = [];
@@ -138,18 +144,18 @@ async function leaseTrials(deps: Deps, inputs: SuggestInput[]): Promise<Trial[][
   const studyId = (inputs[0] as SuggestInput).studyId;
   const result: (Trial[] | null)[] = inputs.map(() => null);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    inputs.forEach((input, i) => (result[i] ??= replay(deps, input)));
+    for (const [i, input] of inputs.entries()) result[i] ??= await replay(deps, input);
     const todo = inputs.map((input, i) => ({ input, i })).filter(({ i }) => result[i] === null);
     if (todo.length === 0) return result as Trial[][];
 
-    const study = requireStudy(deps, studyId);
+    const study = await requireStudy(deps, studyId);
     const { points, model } = await proposePoints(deps, study, todo.map(({ input }) => input));
     // A client that left while its points were computed gets none leased: they go back to the pool.
     let offset = 0;
     const wanted = todo.map(({ input, i }) => ({ input, i, points: points.slice(offset, (offset += input.count)) }));
     for (const w of wanted) if (w.input.signal?.aborted) result[w.i] = [];
     const kept = wanted.filter((w) => !w.input.signal?.aborted);
-    const written = writeLease(deps, study, kept, model);
+    const written = await writeLease(deps, study, kept, model);
     if (written) {
       kept.forEach(({ i }, k) => (result[i] = written[k] as Trial[]));
       return result as Trial[][];
@@ -163,7 +169,7 @@ async function proposePoints(deps: Deps, study: Study, inputs: SuggestInput[]): 
   const { store, clock } = deps;
   const total = inputs.reduce((n, input) => n + input.count, 0);
   const now = clock.now();
-  const trials = store.allTrials(study.id);
+  const trials = await store.allTrials(study.id);
   const queued = trials.filter((t) => t.state === 'queued').slice(0, total);
   const created = total - queued.length;
   assertCapacity(study, countsOf(trials, now), { leased: total, created });
@@ -175,12 +181,12 @@ async function proposePoints(deps: Deps, study: Study, inputs: SuggestInput[]): 
   const handing = new Set(queued.map((t) => t.id));
   const lease = now + study.options.leaseSeconds * 1000;
   const snapshot = trials.map((t) => (handing.has(t.id) ? { ...t, state: 'pending' as const, leaseExpiresAt: lease } : t));
-  const model = store.studyModel(study.id);
+  const model = await store.studyModel(study.id);
   const signal = whenAllAborted(inputs.map((input) => input.signal));
   const request: SuggestionRequest = {
     study,
     trials: snapshot,
-    firstNumber: store.nextTrialNumber(study.id),
+    firstNumber: await store.nextTrialNumber(study.id),
     count: created,
     now,
     ...(model ? { model } : {}),
@@ -198,33 +204,32 @@ async function proposePoints(deps: Deps, study: Study, inputs: SuggestInput[]): 
  * request took one of the points, queued trials or keys first.
  */
 function writeLease(
-  deps: Deps,
+  deps: Pick<Deps, 'store' | 'clock'>,
   study: Study,
   kept: { input: SuggestInput; points: Point[] }[],
   model: ModelState | undefined,
-): Trial[][] | null {
-  const { store, clock } = deps;
+): Promise<Trial[][] | null> {
   const points = kept.flatMap((w) => w.points);
   const fresh = points.flatMap((p) => (p.suggestion ? [p.suggestion] : []));
   const encoding = encodingOf(study);
-  return store.transaction((): Trial[][] | null => {
+  return inTransaction(deps, async ({ store, clock }): Promise<Trial[][] | null> => {
     // Read again: the study may have been paused or completed while its points were computed.
-    const current = requireStudy(deps, study.id);
+    const current = await requireStudy({ store }, study.id);
     const now = clock.now();
-    assertCapacity(current, store.trialCounts(study.id, now), { leased: points.length, created: fresh.length });
+    assertCapacity(current, await store.trialCounts(study.id, now), { leased: points.length, created: fresh.length });
     const keys = fresh.map((s) => paramsKey(encoding, s.params));
-    if (store.takenParamsKeys(study.id, keys).length > 0) return null;
-    if (kept.some(({ input }) => input.idempotencyKey !== undefined && store.findIdempotencyKey(study.id, input.idempotencyKey))) {
-      return null;
+    if ((await store.takenParamsKeys(study.id, keys)).length > 0) return null;
+    for (const { input } of kept) {
+      if (input.idempotencyKey !== undefined && (await store.findIdempotencyKey(study.id, input.idempotencyKey))) return null;
     }
     const leaseExpiresAt = now + study.options.leaseSeconds * 1000;
-    let number = store.nextTrialNumber(study.id);
+    let number = await store.nextTrialNumber(study.id);
     let k = 0;
     const trials: Trial[] = [];
     for (const p of points) {
       if (p.queued) {
         // Another process handed it out, or a user deleted it, since the snapshot.
-        if (!store.claimQueuedTrial(p.queued.id, leaseExpiresAt)) return null;
+        if (!(await store.claimQueuedTrial(p.queued.id, leaseExpiresAt))) return null;
         trials.push({ ...p.queued, state: 'pending', leaseExpiresAt });
         continue;
       }
@@ -241,18 +246,20 @@ function writeLease(
         prediction: s.prediction ?? null,
         acquisition: s.acquisition ?? null,
       });
-      store.insertTrial(trial);
+      await store.insertTrial(trial);
       trials.push(trial);
     }
-    if (model) store.saveStudyModel(study.id, model);
+    if (model) await store.saveStudyModel(study.id, model);
     let at = 0;
-    return kept.map(({ input }) => {
+    const out: Trial[][] = [];
+    for (const { input } of kept) {
       const mine = trials.slice(at, (at += input.count));
       if (input.idempotencyKey !== undefined) {
-        store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash: requestHash(input), trialIds: mine.map((t) => t.id) }, now);
+        await store.insertIdempotencyKey(study.id, input.idempotencyKey, { requestHash: requestHash(input), trialIds: mine.map((t) => t.id) }, now);
       }
-      return mine;
-    });
+      out.push(mine);
+    }
+    return out;
   });
 }
 
@@ -264,12 +271,12 @@ export function reusedKey(key: string): ProblemError {
 }
 
 /** The trials an earlier request with the same idempotency key created, as they are now. */
-function replay(deps: Deps, input: SuggestInput): Trial[] | null {
+async function replay(deps: Deps, input: SuggestInput): Promise<Trial[] | null> {
   if (input.idempotencyKey === undefined) return null;
-  const record = deps.store.findIdempotencyKey(input.studyId, input.idempotencyKey);
+  const record = await deps.store.findIdempotencyKey(input.studyId, input.idempotencyKey);
   if (!record) return null;
   if (record.requestHash !== requestHash(input)) throw reusedKey(input.idempotencyKey);
-  const byId = new Map(deps.store.findTrialsByIds(input.studyId, record.trialIds).map((t) => [t.id, t]));
+  const byId = new Map((await deps.store.findTrialsByIds(input.studyId, record.trialIds)).map((t) => [t.id, t]));
   return record.trialIds.map((id) => byId.get(id)).filter((t): t is Trial => t !== undefined);
 }
 
@@ -289,17 +296,17 @@ export function prepareNext(deps: Deps, studyId: string): Promise<void> {
   return deps.studyLocks
     .run(studyId, async () => {
       deps.prepared.started(studyId);
-      const study = deps.store.findStudy(studyId);
+      const study = await deps.store.findStudy(studyId);
       if (!study) return;
       const now = deps.clock.now();
-      const trials = deps.store.allTrials(studyId);
+      const trials = await deps.store.allTrials(studyId);
       // A queued trial is handed out before any computed point, so there is nothing to prepare.
       if (trials.some((t) => t.state === 'queued' || effectiveState(t, now) === 'pending')) return;
-      const model = deps.store.studyModel(studyId);
+      const model = await deps.store.studyModel(studyId);
       const result = await deps.suggester.suggest({
         study,
         trials,
-        firstNumber: deps.store.nextTrialNumber(studyId),
+        firstNumber: await deps.store.nextTrialNumber(studyId),
         count: 1,
         now,
         ...(model ? { model } : {}),

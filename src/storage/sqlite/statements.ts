@@ -1,16 +1,19 @@
 /**
- * The domain's `Store` on better-sqlite3. Statements are prepared once; every method is
- * synchronous, so a `transaction` callback can never interleave with another request.
+ * The reads and writes of the domain's `StoreTx` on better-sqlite3, synchronous: statements
+ * are prepared once. store.ts wraps them in the asynchronous port and its transactions.
  */
-import { ProblemError } from '../domain/errors.js';
-import type { Metadata } from '../domain/metadata.js';
-import type { IdempotencyRecord, Page, Store } from '../domain/ports.js';
-import type { Study, StudyState } from '../domain/study.js';
-import type { ModelState } from '../domain/suggest/suggester.js';
-import type { Trial, TrialCounts, TrialReport, TrialState } from '../domain/trial.js';
+import type { Metadata } from '../../domain/metadata.js';
+import type { IdempotencyRecord, Page, StoreTx } from '../../domain/ports.js';
+import type { Study, StudyState } from '../../domain/study.js';
+import type { ModelState } from '../../domain/suggest/suggester.js';
+import type { Trial, TrialCounts, TrialReport, TrialState } from '../../domain/trial.js';
+import { parseCursor } from '../cursor.js';
+import { metadataToColumn, studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { migrationsApplied, readMigrations, type Migration } from './migrator.js';
-import { metadataToColumn, studyFromRow, studyToRow, trialFromRow, type StudyRow, type TrialRow } from './rows.js';
+
+/** The port's methods, answering at once instead of through a promise. */
+export type Synchronous<T> = { [K in keyof T]: T[K] extends (...args: infer A) => Promise<infer R> ? (...args: A) => R : never };
 
 const TRIAL_COLUMNS = `t.id, s.id AS study_id, t.number, t.params, t.params_key, t.state, t.value,
   t.failure_reason, t.source, t.created_at, t.completed_at, t.lease_expires_at, t.prediction_mean,
@@ -37,7 +40,7 @@ const STATE_FILTER: Record<TrialState, string> = {
   stopped: `t.state = 'stopped'`,
 };
 
-export class SqliteStore implements Store {
+export class SqliteStatements implements Synchronous<StoreTx> {
   private readonly migrations: Migration[] = readMigrations();
   private readonly stmt;
 
@@ -102,13 +105,8 @@ export class SqliteStore implements Store {
     };
   }
 
-  transaction<T>(fn: () => T): T {
-    // IMMEDIATE takes the write lock up front: a read-then-write transaction cannot then
-    // fail half-way with SQLITE_BUSY when another process writes to the same file.
-    return this.db.transaction(fn).immediate();
-  }
-
-  isReady(): boolean {
+  /** Whether the database answers and every migration is applied (not a `StoreTx` method). */
+  ready(): boolean {
     try {
       return (this.stmt.ping.get() as { one: number }).one === 1 && migrationsApplied(this.db, this.migrations);
     } catch {
@@ -297,15 +295,4 @@ export class SqliteStore implements Store {
   insertIdempotencyKey(studyId: string, key: string, record: IdempotencyRecord, now: number): void {
     this.stmt.insertKey.run(studyId, key, record.requestHash, JSON.stringify(record.trialIds), now);
   }
-}
-
-/** Cursors are opaque to clients; here they are a non-negative integer position. */
-function parseCursor(cursor: string | undefined): number {
-  if (cursor === undefined) return 0;
-  if (!/^\d{1,15}$/.test(cursor)) {
-    throw new ProblemError('VALIDATION_FAILED', 'cursor is not one this server handed out', [
-      { parameter: 'cursor', detail: 'must be the nextCursor of a previous page' },
-    ]);
-  }
-  return Number(cursor);
 }

@@ -1,33 +1,13 @@
 /**
- * Forward-only migrations: `migrations/NNNN_verb_noun.sql`, applied in order at start-up,
- * each in its own transaction together with its row in `schema_migrations`. A migration
- * that was applied and has since been edited stops the start-up: they never change
- * after they land.
+ * Forward-only migrations of the SQLite database (`migrations/NNNN_verb_noun.sql`, read by
+ * ../migrations.ts), applied in order at start-up, each in its own transaction together with
+ * its row in `schema_migrations`. A migration that was applied and has since been edited
+ * stops the start-up: they never change after they land.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readMigrations, type Migration } from '../migrations.js';
 import type { SqliteDatabase } from './database.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
-
-export type Migration = { version: number; name: string; sql: string; checksum: string };
-
-export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
-    .sort()
-    .map((file) => {
-      const sql = readFileSync(join(dir, file), 'utf8');
-      return {
-        version: Number(file.slice(0, 4)),
-        name: file.replace(/\.sql$/, ''),
-        sql,
-        checksum: createHash('sha256').update(sql).digest('hex'),
-      };
-    });
-}
+export { MIGRATIONS_DIR, readMigrations, type Migration } from '../migrations.js';
 
 /** Applies every migration not yet applied; returns the names it applied. */
 export function applyMigrations(db: SqliteDatabase, migrations: Migration[] = readMigrations()): string[] {
