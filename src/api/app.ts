@@ -127,12 +127,13 @@ export function createApp(options: AppOptions): Express {
 
 /**
  * A body refused before it was read (413 by its Content-Length, 415 by its Content-Encoding)
+ * or left unread (a media type other than JSON, refused later by the validator with 415)
  * is read to its end and dropped before the problem is sent. Answering at once and closing
  * while the client still sends resets the connection, and the client may see EPIPE or
  * ECONNRESET instead of the answer. The request timeout bounds how long this takes.
  */
 function afterBodyRead(req: express.Request, err: unknown, next: (err?: unknown) => void): void {
-  if (err === undefined || req.complete || req.destroyed) return next(err);
+  if (req.complete || req.destroyed) return next(err);
   const done = () => {
     req.off('end', done);
     req.off('close', done);

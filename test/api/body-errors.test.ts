@@ -84,6 +84,7 @@ describe('a body refused before it is read', () => {
   test.each([
     ['an unsupported Content-Encoding', { 'content-encoding': 'gzip, gzip' }, 415],
     ['an oversized body', {}, 413],
+    ['a media type other than JSON, which no parser reads', { 'content-type': '*/*' }, 415],
   ])('with %s, the server reads the rest of the body before it answers and closes, so the client gets the problem', async (_, headers, status) => {
     h = startHarness();
     server = createHttpServer(h.app);
