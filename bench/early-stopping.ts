@@ -23,7 +23,7 @@
  * simulator whose fast starters end worse. Both minimized, fully trained at 27 epochs.
  * Rows: the service with algorithm gp and no early stopping, random + ASHA, gp + ASHA,
  * gp + median (ASHA: minStep 1, η = 3, standard mode, the service's defaults), and Optuna
- * TPE + HyperbandPruner (early-stopping/optuna-tpe-hyperband.py).
+ * TPE + HyperbandPruner (optuna/ask-tell.py).
  * Protocol (early-stopping/worker-simulation.ts): W workers (1 = sequential) train one
  * step per tick and report every step; a worker asks for a trial when its own ends
  * (stopped, or completed at maxStep); the run ends after B × maxStep steps in all. The

@@ -11,6 +11,8 @@
  * | heavy      | 4 | [0, 1]⁴                                  | 1         | 50     | ours: exp of a smooth multimodal g ≥ 0 |
  * | cat6       | 4 | 3 floats, categorical of 6 choices        | 0         | 50     | ours, below |
  * | hcat4      | 4 | [0, 1]³, categorical of 4 choices         | −3.86278  | 60     | ours, below |
+ * | hartmann6-30d | 30 | [0, 1]³⁰, f = hartmann6(x1..x6)       | −3.32237  | 120    | Hartmann6 embedded, 24 dimensions ignored (as REMBO's and Hvarfner et al. 2024's embedded benchmarks) |
+ * | levy20     | 20 | [−10, 10]²⁰                              | 0         | 120    | Levy (Surjanovic & Bingham, SFU library), every dimension matters |
  *
  * mixed (ours): with c the categorical, the best float location depends on c:
  *   f = (x − a_c)² + 2 (y − 0.7)² + 0.01 (n − 13)² + 0.1 (log₂ w − 3)² + o_c
@@ -35,12 +37,20 @@
  *   f* = −3.86278 at Hartmann3's minimizer with b. Added after the categorical σ²
  *   floor (engine.ts) was tuned on mixed and cat6, to check it on a problem it
  *   was not chosen on.
+ *
+ * levy20: with w_i = 1 + (x_i − 1)/4,
+ *   f = sin²(π w_1) + Σ_{i<d} (w_i − 1)² [1 + 10 sin²(π w_i + 1)] + (w_d − 1)² [1 + sin²(2π w_d)],
+ *   x ∈ [−10, 10]²⁰; f* = 0 at x = (1, …, 1), which is 0.55 in every encoded coordinate.
+ *
+ * hartmann6-30d: the issue 17 case of a 30-dimensional study where 6 dimensions matter;
+ *   the engine does not know which, TPE does not either.
  */
 
 import { designPoint, type Encoding } from '../src/bo/encoding.js';
 import type { Rng } from '../src/bo/rng.js';
 import type { ParamSpec, Params } from '../src/bo/search-space.js';
 import { sobolSequence } from '../src/bo/sobol.js';
+import { defaultInitialTrials } from '../src/domain/study.js';
 
 export interface Problem {
   name: string;
@@ -54,11 +64,11 @@ export interface Problem {
 }
 
 /**
- * The benchmarks' initial design: n0 = max(5, 2d + 2) scrambled Sobol' points drawn with
- * `rng` (callers pass their seed's fork 1), evaluated.
+ * The benchmarks' initial design: n0 scrambled Sobol' points drawn with `rng` (callers
+ * pass their seed's fork 1), evaluated; n0 is the service's default
+ * (src/domain/study.ts defaultInitialTrials) unless the caller gives another.
  */
-export function initialDesign(problem: Problem, enc: Encoding, rng: Rng): { params: Params; value: number }[] {
-  const n0 = Math.max(5, 2 * enc.dim + 2);
+export function initialDesign(problem: Problem, enc: Encoding, rng: Rng, n0 = defaultInitialTrials(problem.space.length)): { params: Params; value: number }[] {
   return sobolSequence(enc.dim, n0, rng).map((u) => {
     const params = designPoint(enc, u);
     return { params, value: problem.f(params) };
@@ -131,6 +141,15 @@ function hcat4(p: Params): number {
   return hartmann(vector(p, 3), H3_ALPHA, H3_A, H3_P) + HCAT4_OFFSET[HCAT4_CHOICES.indexOf(p.c as string)]!;
 }
 
+/** Levy on x (any d), see the module doc; f* = 0 at x = 1. */
+function levy(x: number[]): number {
+  const w = x.map((v) => 1 + (v - 1) / 4);
+  const d = w.length;
+  let f = Math.sin(Math.PI * w[0]!) ** 2;
+  for (let i = 0; i < d - 1; i++) f += (w[i]! - 1) ** 2 * (1 + 10 * Math.sin(Math.PI * w[i]! + 1) ** 2);
+  return f + (w[d - 1]! - 1) ** 2 * (1 + Math.sin(2 * Math.PI * w[d - 1]!) ** 2);
+}
+
 const HEAVY_CENTRE = [0.2, 0.4, 0.6, 0.8];
 
 function heavy(p: Params): number {
@@ -172,5 +191,11 @@ export const PROBLEMS: Problem[] = [
     name: 'hcat4',
     space: [...unitFloats(3), { name: 'c', type: 'categorical', choices: HCAT4_CHOICES }],
     f: hcat4, optimum: -3.86278, budget: 60,
+  },
+  { name: 'hartmann6-30d', space: unitFloats(30), f: (p) => hartmann(vector(p, 6), H6_ALPHA, H6_A, H6_P), optimum: -3.32237, budget: 120 },
+  {
+    name: 'levy20',
+    space: Array.from({ length: 20 }, (_, i) => ({ name: `x${i + 1}`, type: 'float' as const, low: -10, high: 10 })),
+    f: (p) => levy(vector(p, 20)), optimum: 0, budget: 120,
   },
 ];

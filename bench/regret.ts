@@ -1,24 +1,29 @@
 /**
- * Final simple regret of the engine (src/bo/engine.ts) against random search on
- * the problems of bench/problems.ts, one point at a time and with parallel workers.
+ * Simple regret of the engine (src/bo/engine.ts) at 25%, 50%, 75% and 100% of the budget,
+ * against Optuna's TPE and random search, on the problems of bench/problems.ts, one point at
+ * a time and with parallel workers.
  *
  *   npm run bench:regret                                  every row below, 16 seeds
  *   npm run bench:regret -- --seeds 4 --problems branin   quick iteration
  *   npm run bench:regret -- --problems hartmann6,hartmann6-batch4,hartmann6-async8
  *   flags: --seeds N  --problems a,b  --jobs J (worker processes, default 2)
+ *          --initial N|legacy (initial design size; default: the service's, defaultInitialTrials;
+ *                    legacy = max(5, 2d + 2), the default before decision 0027)
+ *          --tpe default|multivariate|both|none (Optuna TPE rows; default: default)
+ *          --python P (with Debian's python3-optuna; default /usr/bin/python3)
  *          --warp none|yeo-johnson|half-rank (engine output warp; default: the engine's)
  *          --fantasies K (fantasies per pending-aware suggestion; default: the engine's)
  *          --fit-max-points N (fit θ on a random subset of at most N observations; default: the engine's)
  *          --refit always|policy (refit θ on every call, or as engine-policy.ts refitHyperparameters says; default policy)
  *          --cat-signal-floor none|σ² (floor on σ² in spaces with a categorical; none = the old engine; default: the engine's)
  *          --trace (for seeds ending below 0.01: distance of the last TRACE_TAIL points to the incumbent, share that improved it)
- *          --per-seed (also print every seed's final regret and how many seeds end below 0.05 and 0.01)
+ *          --per-seed (also print every seed's regret at each fraction and how many seeds end below 0.05 and 0.01)
  *
  * A row is a problem name (sequential) or <problem>-batch<q> / <problem>-async<w>,
  * optionally with @<budget> for another number of evaluations (hartmann6@31: the
  * sequential engine given as many rounds as hartmann6-batch4 has).
- * Protocol per (row, seed): a scrambled Sobol' design of n0 = max(5, 2d + 2)
- * points (designPoint), evaluated, then the engine until the budget is spent,
+ * Protocol per (row, seed): a scrambled Sobol' design of n0 points (designPoint; n0 as the
+ * service chooses it, or --initial), evaluated, then the engine until the budget is spent,
  * hyperparameters always warm-started from the previous call:
  *   sequential  suggestNext one point at a time (count 1, no pending).
  *   batch<q>    synchronous batches: count q (the engine's kriging believer picks
@@ -33,13 +38,17 @@
  * same draws in every mode; the design is free): "training time" is the median
  * simulated time until the last point finished, with one worker, one batch at
  * a time (a batch lasts as long as its slowest point), or w workers.
- * Simple regret r = min_t f(x_t) − f* over all budget evaluations. An EngineError
- * falls back to uniformly random points, as the service does, and is counted.
- * Random search spends the same budget on designPoint of uniform draws (it is the
- * same for every parallelism). "× seq" is the engine median over the median of
- * the plain sequential row of the same problem when both are in the run.
- * Prints a markdown table of the median and quartiles of r over seeds, and the
- * median wall time per suggestNext call (for latency alone, npm run bench:latency).
+ * Simple regret after t evaluations r_t = min_{s ≤ t} f(x_s) − f*, in the order the values
+ * were observed; the fractions are t = ⌈φ · budget⌉ for φ = 0.25, 0.5, 0.75, 1. An
+ * EngineError falls back to uniformly random points, as the service does, and is counted.
+ * Random search spends the same budget on designPoint of uniform draws. Optuna's TPE
+ * (bench/optuna/ask-tell.py: TPESampler(seed) with Optuna's defaults, or
+ * multivariate=True) asks and is told one point at a time; the problem is evaluated here,
+ * so every method sees the same function. Random and TPE rows are sequential and shown
+ * once per problem. "× seq" is the engine's final median over that of the plain
+ * sequential row of the same problem when both are in the run.
+ * Prints a markdown table of the median and quartiles of r_t over seeds, and the median
+ * wall time per suggestNext call (for latency alone, npm run bench:latency).
  * Categoricals as Hamming dimension vs one-hot: npx tsx bench/one-hot.ts.
  */
 
@@ -49,22 +58,19 @@ import { EngineError, suggestNext, type EngineOptions, type FittedHyperparameter
 import { createRng } from '../src/bo/rng.js';
 import type { Params } from '../src/bo/search-space.js';
 import { initialDesign, PROBLEMS, type Problem } from './problems.js';
-import { quantile } from './statistics.js';
-import { flag, fmt, runInProcesses, servesTasks } from './harness.js';
+import { flag, runQueued, servesQueuedTasks } from './harness.js';
+import { optunaStudy } from './optuna/bridge.js';
+import { printRegretTable, printPerSeed, printTrace, type RegretRow, type TaskResult, type TraceStep } from './regret-report.js';
 
 /** How the budget is spent: one at a time, synchronous batches of `width`, or `width` asynchronous workers. */
 interface Parallelism { mode: 'sequential' | 'batch' | 'async'; width: number }
-interface Row { name: string; problem: Problem; parallelism: Parallelism }
+type Row = RegretRow & { parallelism: Parallelism };
+type TpeMode = 'default' | 'multivariate';
 /** `options` must survive the trip to a child process (no functions): refitting on every call is a flag. */
-interface Task { row: string; seed: number; options: EngineOptions; refitAlways: boolean }
-interface TaskResult { row: string; seed: number; regret: number; randomRegret: number; millis: number[]; failures: number; trace: TraceStep[]; trainingTime: number }
-/** One engine point (--trace): its issue index, distance in the encoded cube to the incumbent when asked, and whether it beat the incumbent when observed. */
-interface TraceStep { index: number; distance: number; improved: boolean; regret: number }
+interface Task { row: string; seed: number; options: EngineOptions; refitAlways: boolean; initial: number | 'legacy' | undefined; tpe: TpeMode[]; python: string }
 
-/** Engine points per seed summarized by --trace: the end of the run, where the incumbent is refined. */
-const TRACE_TAIL = 30;
-/** --trace: points after the first one below 0.01 over which the descent in the basin is compared. */
-const AFTER = 12;
+/** φ: the budget fractions at which regret is reported. */
+export const FRACTIONS = [0.25, 0.5, 0.75, 1];
 
 /** Rows run by default: every problem sequentially, plus issue 4's batch and asynchronous Hartmann6. */
 const DEFAULT_ROWS = [...PROBLEMS.map((p) => p.name), 'hartmann6-batch4', 'hartmann6-async8'];
@@ -80,15 +86,22 @@ function parseRow(name: string): Row {
   return { name, problem, parallelism: { mode: (m[2] as 'batch' | 'async' | undefined) ?? 'sequential', width } };
 }
 
-/** trainingTime: simulated time until the last engine point finished, in mean training times (the design is free). */
-interface EngineRun { regret: number; millis: number[]; failures: number; trace: TraceStep[]; trainingTime: number }
+/** r_t at t = ⌈φ · budget⌉ for each φ of FRACTIONS, from the values in the order they were observed. */
+export function regretAtFractions(values: number[], budget: number, optimum: number): number[] {
+  return FRACTIONS.map((phi) => Math.min(...values.slice(0, Math.ceil(phi * budget))) - optimum);
+}
 
-function runEngine(problem: Problem, parallelism: Parallelism, seed: number, options: EngineOptions): EngineRun {
+/** trainingTime: simulated time until the last engine point finished, in mean training times (the design is free). */
+interface EngineRun { values: number[]; millis: number[]; failures: number; trace: TraceStep[]; trainingTime: number; n0: number }
+
+function runEngine(problem: Problem, parallelism: Parallelism, seed: number, options: EngineOptions, initial: number | 'legacy' | undefined): EngineRun {
   // NOTE: no model cache here: it would change the time per call, never a suggestion.
   const enc = createEncoding(problem.space);
   const d = enc.dim;
   const rng = createRng(seed);
-  const observations = initialDesign(problem, enc, rng.fork(1));
+  const n0 = initial === 'legacy' ? Math.max(5, 2 * d + 2) : initial;
+  const observations = initialDesign(problem, enc, rng.fork(1), n0);
+  const designSize = observations.length;
   const fallback = rng.fork(2);
   const millis: number[] = [];
   const trace: TraceStep[] = [];
@@ -165,31 +178,53 @@ function runEngine(problem: Problem, parallelism: Parallelism, seed: number, opt
       }
     }
   }
-  const best = Math.min(...observations.map((o) => o.value));
-  return { regret: best - problem.optimum, millis, failures, trace, trainingTime: now };
+  return { values: observations.map((o) => o.value), millis, failures, trace, trainingTime: now, n0: designSize };
 }
 
-function runRandom(problem: Problem, seed: number): number {
+function runRandom(problem: Problem, seed: number): number[] {
   const enc = createEncoding(problem.space);
   const rng = createRng(seed).fork(3);
-  let best = Infinity;
-  for (let t = 0; t < problem.budget; t++) {
-    best = Math.min(best, problem.f(designPoint(enc, Array.from({ length: enc.dim }, () => rng.uniform()))));
-  }
-  return best - problem.optimum;
+  return Array.from({ length: problem.budget }, () => problem.f(designPoint(enc, Array.from({ length: enc.dim }, () => rng.uniform()))));
 }
 
-function runTask(task: Task): TaskResult {
+/** Optuna's TPE on the problem, asked and told one point at a time; the values in order. */
+async function runTpe(problem: Problem, seed: number, mode: TpeMode, python: string): Promise<number[]> {
+  const study = optunaStudy({ space: problem.space, seed, multivariate: mode === 'multivariate' }, python);
+  const values: number[] = [];
+  try {
+    while (values.length < problem.budget) {
+      const { id, params } = await study.ask();
+      const value = problem.f(params);
+      await study.complete(id, value);
+      values.push(value);
+    }
+  } finally {
+    await study.close();
+  }
+  return values;
+}
+
+async function runTask(task: Task): Promise<TaskResult> {
   const { problem, parallelism } = parseRow(task.row);
-  const engine = runEngine(problem, parallelism, task.seed, task.refitAlways ? { ...task.options, experiment: { ...task.options.experiment, refit: () => true } } : task.options);
-  return { row: task.row, seed: task.seed, regret: engine.regret, randomRegret: runRandom(problem, task.seed), millis: engine.millis, failures: engine.failures, trace: engine.trace, trainingTime: engine.trainingTime };
+  const options = task.refitAlways ? { ...task.options, experiment: { ...task.options.experiment, refit: () => true } } : task.options;
+  const engine = runEngine(problem, parallelism, task.seed, options, task.initial);
+  const at = (values: number[]): number[] => regretAtFractions(values, problem.budget, problem.optimum);
+  const tpe: Partial<Record<TpeMode, number[]>> = {};
+  // Random and TPE do not depend on the parallelism: only the sequential row runs them.
+  const sequential = parallelism.mode === 'sequential';
+  if (sequential) for (const mode of task.tpe) tpe[mode] = at(await runTpe(problem, task.seed, mode, task.python));
+  return {
+    row: task.row, seed: task.seed, n0: engine.n0,
+    engine: at(engine.values), ...(sequential ? { random: at(runRandom(problem, task.seed)) } : {}), tpe,
+    millis: engine.millis, failures: engine.failures, trace: engine.trace, trainingTime: engine.trainingTime,
+  };
 }
 
 
 
 
 async function main(): Promise<void> {
-  if (servesTasks(runTask)) return;
+  if (servesQueuedTasks(runTask)) return;
   const seeds = Number(flag('seeds') ?? 16);
   const jobs = Math.max(1, Number(flag('jobs') ?? 2));
   const warpFlag = flag('warp');
@@ -205,66 +240,34 @@ async function main(): Promise<void> {
   };
   const refitFlag = flag('refit') ?? 'policy';
   if (refitFlag !== 'always' && refitFlag !== 'policy') throw new Error('--refit: always or policy');
+  const initialFlag = flag('initial');
+  const initial = initialFlag === undefined ? undefined : initialFlag === 'legacy' ? 'legacy' : Number(initialFlag);
+  if (typeof initial === 'number' && !(Number.isInteger(initial) && initial >= 1)) throw new Error('--initial: a positive integer or legacy');
+  const tpeFlag = flag('tpe') ?? 'default';
+  const tpeModes: Record<string, TpeMode[]> = { default: ['default'], multivariate: ['multivariate'], both: ['default', 'multivariate'], none: [] };
+  const tpe = tpeModes[tpeFlag];
+  if (!tpe) throw new Error('--tpe: default, multivariate, both or none');
+  const python = flag('python') ?? '/usr/bin/python3';
   const rows = (flag('problems')?.split(',') ?? DEFAULT_ROWS).map(parseRow);
   const tasks: Task[] = [];
-  for (const r of rows) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, options, refitAlways: refitFlag === 'always' });
+  // Longest rows first, so that the last task to finish is a short one.
+  const sorted = [...rows].sort((a, b) => b.problem.space.length * b.problem.budget - a.problem.space.length * a.problem.budget);
+  for (const r of sorted) for (let s = 0; s < seeds; s++) tasks.push({ row: r.name, seed: s, options, initial, tpe, python, refitAlways: refitFlag === 'always' });
   const started = performance.now();
-  const results = await runInProcesses<Task, TaskResult>(tasks, jobs);
+  const results = await runQueued<Task, TaskResult>(tasks, jobs);
 
-  console.log(`\nFinal simple regret over ${seeds} seeds (median [q25, q75]); warp: ${warp ?? 'engine default'}${fantasiesFlag !== undefined ? `; K = ${fantasiesFlag}` : ''}${flag('cat-signal-floor') !== undefined ? `; categorical σ² floor ${flag('cat-signal-floor')}` : ''}${flag('fit-max-points') !== undefined ? `; fit subset ≤ ${flag('fit-max-points')}` : ''}; refit: ${refitFlag}\n`);
-  console.log('| problem | d | budget | engine median | engine [q25, q75] | × seq | random median | random [q25, q75] | BoTorch ref | random ref | ms/suggest p50 (max) | engine errors | training time |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  const medianOf = (name: string): number | undefined => {
-    const e = results.filter((r) => r.row === name).map((r) => r.regret);
-    return e.length > 0 ? quantile(e, 0.5) : undefined;
-  };
-  for (const { name, problem: p, parallelism } of rows) {
-    const rs = results.filter((r) => r.row === name);
-    const e = rs.map((r) => r.regret);
-    const q = rs.map((r) => r.randomRegret);
-    const ms = rs.flatMap((r) => r.millis);
-    const failures = rs.reduce((a, r) => a + r.failures, 0);
-    const sequential = parallelism.mode === 'sequential' ? undefined : medianOf(name.replace(/-(batch|async)\d+/, ''));
-    const ratio = sequential === undefined ? '–' : sequential > 0 ? `${(quantile(e, 0.5) / sequential).toFixed(2)}×` : '∞';
-    console.log(
-      `| ${name} | ${p.space.length} | ${p.budget} | ${fmt(quantile(e, 0.5))} | [${fmt(quantile(e, 0.25))}, ${fmt(quantile(e, 0.75))}] | ${ratio} | ${fmt(quantile(q, 0.5))} | [${fmt(quantile(q, 0.25))}, ${fmt(quantile(q, 0.75))}] | ` +
-        `${p.reference ? fmt(p.reference.botorch) : '–'} | ${p.reference ? fmt(p.reference.random) : '–'} | ${quantile(ms, 0.5).toFixed(0)} (${Math.max(...ms).toFixed(0)}) | ${failures} | ${quantile(rs.map((r) => r.trainingTime), 0.5).toFixed(1)} |`,
-    );
-  }
-  if (process.argv.includes('--per-seed')) {
-    for (const { name } of rows) {
-      const rs = results.filter((r) => r.row === name).sort((a, b) => a.seed - b.seed);
-      console.log(`${name} per seed: ${rs.map((r) => fmt(r.regret)).join(' ')}`);
-      console.log(`${name} seeds with regret < 0.05: ${rs.filter((r) => r.regret < 0.05).length}/${rs.length}, < 0.01: ${rs.filter((r) => r.regret < 0.01).length}/${rs.length}`);
-    }
-  }
-  if (process.argv.includes('--trace')) {
-    // Seeds that end in the global basin (regret < 0.01), their last TRACE_TAIL engine points.
-    console.log(`\nLast ${TRACE_TAIL} points of seeds with regret < 0.01: distance to the incumbent (encoded cube) when asked, share that beat the incumbent`);
-    console.log(`| row | seeds | points | distance q25 / median / q75 | < 0.02 | 0.02–0.1 | 0.1–0.3 | > 0.3 | improved | geo-mean regret | first point < 0.1 / < 0.01 (median index) | geo-mean regret ${AFTER} points after the first < 0.01 (seeds) |`);
-    console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
-    for (const { name, problem: p } of rows) {
-      const rs = results.filter((r) => r.row === name && r.regret < 0.01);
-      const steps = rs.flatMap((r) => r.trace.filter((t) => t.index >= p.budget - TRACE_TAIL));
-      if (steps.length === 0) continue;
-      const dist = steps.map((t) => t.distance);
-      const share = (f: (v: number) => boolean): string => `${((100 * dist.filter(f).length) / dist.length).toFixed(0)}%`;
-      const firstBelow = (level: number): number => quantile(rs.map((r) => r.trace.find((t) => t.regret < level)?.index ?? p.budget), 0.5);
-      // Descent speed in the basin, independent of when it was reached: best regret among
-      // the first point below 0.01 and the AFTER points issued after it.
-      const after = rs.flatMap((r) => {
-        const sorted = [...r.trace].sort((a, b) => a.index - b.index);
-        const i = sorted.findIndex((t) => t.regret < 0.01);
-        return i >= 0 && i + AFTER < sorted.length ? [Math.min(...sorted.slice(i, i + AFTER + 1).map((t) => t.regret))] : [];
-      });
-      const geoAfter = after.length > 0 ? fmt(Math.exp(after.reduce((a, v) => a + Math.log(Math.max(v, 1e-12)), 0) / after.length)) : '–';
-      const geo = Math.exp(rs.reduce((a, r) => a + Math.log(Math.max(r.regret, 1e-12)), 0) / rs.length);
-      console.log(
-        `| ${name} | ${rs.length} | ${steps.length} | ${fmt(quantile(dist, 0.25))} / ${fmt(quantile(dist, 0.5))} / ${fmt(quantile(dist, 0.75))} | ${share((v) => v < 0.02)} | ${share((v) => v >= 0.02 && v < 0.1)} | ` +
-          `${share((v) => v >= 0.1 && v < 0.3)} | ${share((v) => v >= 0.3)} | ${((100 * steps.filter((t) => t.improved).length) / steps.length).toFixed(1)}% | ${fmt(geo)} | ${firstBelow(0.1)} / ${firstBelow(0.01)} | ${geoAfter} (${after.length}) |`,
-      );
-    }
-  }
+  const settings = [
+    `initial design: ${initial === undefined ? 'service default' : initial === 'legacy' ? 'legacy max(5, 2d + 2)' : initial}`,
+    `warp: ${warp ?? 'engine default'}`,
+    ...(fantasiesFlag !== undefined ? [`K = ${fantasiesFlag}`] : []),
+    ...(flag('cat-signal-floor') !== undefined ? [`categorical σ² floor ${flag('cat-signal-floor')}`] : []),
+    ...(flag('fit-max-points') !== undefined ? [`fit subset ≤ ${flag('fit-max-points')}`] : []),
+    `refit: ${refitFlag}`,
+  ];
+  console.log(`\nSimple regret at 25/50/75/100% of the budget over ${seeds} seeds, median [q25, q75]; ${settings.join('; ')}\n`);
+  printRegretTable(rows, results, tpe);
+  if (process.argv.includes('--per-seed')) printPerSeed(rows, results, tpe);
+  if (process.argv.includes('--trace')) printTrace(rows, results);
   console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s, ${jobs} worker(s)`);
 }
 

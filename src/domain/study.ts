@@ -90,9 +90,17 @@ export function normalizeEarlyStopping(draft: EarlyStoppingDraft | undefined): E
   return { rule: draft.rule, maxStep: draft.maxStep!, minStep: draft.minStep ?? 1, reductionFactor: draft.reductionFactor ?? 3, mode: draft.mode ?? 'standard' };
 }
 
-/** Default size of the initial design: max(5, 2·d + 2), as the GP needs a few points per dimension. */
+/** Most points of a default initial design, whatever the dimension. */
+export const MAX_DEFAULT_INITIAL_TRIALS = 10;
+
+/**
+ * Default size of the initial design: min(10, max(5, 2·d + 2)).
+ * NOTE: capped at 10 (Optuna's TPE starts modelling after 10 too): with the dimension-scaled
+ * lengthscale prior the GP needs no 2 points per dimension, and 2·d + 2 left it behind TPE
+ * until mid-budget at d = 20 and 30 (decision 0027).
+ */
 export function defaultInitialTrials(dimension: number): number {
-  return Math.max(5, 2 * dimension + 2);
+  return Math.min(MAX_DEFAULT_INITIAL_TRIALS, Math.max(5, 2 * dimension + 2));
 }
 
 /** The parameters with every optional field made explicit, so that equal spaces compare equal. */

@@ -698,7 +698,7 @@ export interface components {
         StudyOptions: {
             /** @description Seed of every random choice the study makes; drawn at random when omitted. */
             seed?: number;
-            /** @description Size of the space-filling initial design (scrambled Sobol). Default max(5, 2·d + 2). */
+            /** @description Size of the space-filling initial design (scrambled Sobol). Default min(10, max(5, 2·d + 2)). */
             initialTrials?: number;
             /**
              * @description How long a suggested trial stays pending without a heartbeat before it is stale.
@@ -979,7 +979,7 @@ export interface components {
             count?: number;
             /** @default 0 */
             seed?: number;
-            /** @description Size of the initial design. Default max(5, 2·d + 2). */
+            /** @description Size of the initial design. Default min(10, max(5, 2·d + 2)). */
             initialTrials?: number;
         };
         Suggestion: {

@@ -1,24 +1,27 @@
 #!/usr/bin/env python3
-"""Optuna's TPE sampler with its Hyperband pruner, as the outside reference of
-bench:early-stopping (bench/early-stopping.ts): a tuner behind a pipe.
+"""Optuna's TPE sampler, optionally with its Hyperband pruner, behind a pipe: the outside
+reference of bench:regret (bench/regret.ts) and bench:early-stopping (bench/early-stopping.ts).
 
-The benchmark (optuna-tuner.ts) starts this script and drives it with one JSON object per
-line on stdin; every line but the first gets exactly one JSON line back on stdout:
+bench/optuna/bridge.ts starts this script and drives it with one JSON object per line on
+stdin; every line but the first gets exactly one JSON line back on stdout:
 
-  {"space": [...], "maxStep": 27, "seed": 3}     the problem's search space (the service's
-                                                  parameter objects), no answer
+  {"space": [...], "seed": 3,                    the problem's search space (the service's
+   "maxStep": 27, "multivariate": false}          parameter objects), no answer; maxStep
+                                                  only with the pruner, multivariate optional
   {"op": "ask"}                                   -> {"id": "0", "params": {...}}
   {"op": "report", "id", "step", "value"}         -> {"decision": "continue" | "stop"}
   {"op": "complete", "id", "value"}               -> {}
 
-The curves, the workers and the budget live on the benchmark's side, so this script
-trains nothing: every row of the benchmark sees the same problems by construction.
+The problems, the curves, the workers and the budget live on the benchmarks' side, so this
+script evaluates nothing: every row of a benchmark sees the same problems by construction.
 
-Settings: TPESampler(seed) with its defaults (10 random startup trials, independent
-sampling, no constant liar); HyperbandPruner(min_resource=1, max_resource=maxStep,
-reduction_factor=3), as the service's ASHA uses minStep 1 and eta 3. A trial the pruner
-stops is told PRUNED at once, as a worker that raises TrialPruned does; should_prune is not
-asked at maxStep, where the trial is complete. Written for Debian's python3-optuna 3.1.
+Settings: TPESampler(seed=seed) with its defaults (n_startup_trials=10 random trials,
+multivariate=False: independent sampling per parameter, no constant liar), or
+multivariate=True when the first line asks for it. With "maxStep": HyperbandPruner(
+min_resource=1, max_resource=maxStep, reduction_factor=3), as the service's ASHA uses
+minStep 1 and eta 3; a trial the pruner stops is told PRUNED at once, as a worker that
+raises TrialPruned does; should_prune is not asked at maxStep, where the trial is complete.
+Without "maxStep" nothing is pruned. Written for Debian's python3-optuna 3.1.
 """
 
 import json
@@ -46,13 +49,19 @@ def main():
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     warnings.simplefilter("ignore")
     problem = json.loads(sys.stdin.readline())
-    space, max_step, seed = problem["space"], problem["maxStep"], problem["seed"]
+    space, seed = problem["space"], problem["seed"]
+    max_step = problem.get("maxStep")
+    pruner = (
+        optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max_step, reduction_factor=3)
+        if max_step is not None
+        else optuna.pruners.NopPruner()
+    )
     study = optuna.create_study(
         # A fixed name: Hyperband assigns brackets by a hash of the study name and trial number.
         study_name=f"es-bench-{seed}",
         direction="minimize",
-        sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.HyperbandPruner(min_resource=1, max_resource=max_step, reduction_factor=3),
+        sampler=optuna.samplers.TPESampler(seed=seed, multivariate=bool(problem.get("multivariate", False))),
+        pruner=pruner,
     )
     running = {}
 
@@ -71,7 +80,7 @@ def main():
         elif op == "report":
             trial = running[msg["id"]]
             trial.report(msg["value"], msg["step"])
-            stop = msg["step"] < max_step and trial.should_prune()
+            stop = max_step is not None and msg["step"] < max_step and trial.should_prune()
             if stop:
                 study.tell(running.pop(msg["id"]), state=optuna.trial.TrialState.PRUNED)
             reply({"decision": "stop" if stop else "continue"})
