@@ -167,7 +167,8 @@ export interface EngineExperiment {
   modelSubset?: SubsetPolicy | null;
 }
 
-function checkedParams(enc: Encoding, params: Params, what: string): Float64Array {
+/** `params` encoded, after checking them against the space. @throws EngineError 'invalid-input' */
+export function checkedParams(enc: Encoding, params: Params, what: string): Float64Array {
   const errors = validateParams(enc, params);
   if (errors.length > 0) throw new EngineError('invalid-input', `${what}: ${errors.map((e) => e.message).join('; ')}`);
   return encode(enc, params);
@@ -202,6 +203,21 @@ interface Prepared {
 }
 
 function prepare(input: EngineInput): Prepared {
+  const enc = checkedEncoding(input);
+  const X = rows(input.observations.map((o, i) => checkedParams(enc, o.params, `observation ${i}`)), enc.dim);
+  input.observations.forEach((o, i) => {
+    if (!Number.isFinite(o.value)) throw new EngineError('invalid-input', `observation ${i} has the non-finite value ${o.value}`);
+  });
+  const pendingX = input.pending.map((p, i) => checkedParams(enc, p, `pending ${i}`));
+  return { enc, X, pendingX, exclude: excludedKeys(enc, input) };
+}
+
+/**
+ * The encoding of a call's space, after the checks every engine call makes: a positive
+ * integer count, a safe-integer seed, at least one observation, at least one parameter.
+ * @throws EngineError 'invalid-input' | 'no-observations'
+ */
+export function checkedEncoding(input: { space: ParamSpec[]; count: number; seed: number; observations: readonly unknown[] }): Encoding {
   let enc: Encoding;
   try {
     enc = createEncoding(input.space);
@@ -212,17 +228,16 @@ function prepare(input: EngineInput): Prepared {
   if (!Number.isSafeInteger(input.seed)) throw new EngineError('invalid-input', `seed must be a safe integer, got ${input.seed}`);
   if (input.observations.length === 0) throw new EngineError('no-observations', 'the GP needs at least one observation');
   if (enc.dim === 0) throw new EngineError('invalid-input', 'the search space has no parameters');
-  const X = rows(input.observations.map((o, i) => checkedParams(enc, o.params, `observation ${i}`)), enc.dim);
-  input.observations.forEach((o, i) => {
-    if (!Number.isFinite(o.value)) throw new EngineError('invalid-input', `observation ${i} has the non-finite value ${o.value}`);
-  });
-  const pendingX = input.pending.map((p, i) => checkedParams(enc, p, `pending ${i}`));
-  const exclude = new Set<string>([
+  return enc;
+}
+
+/** Keys of the points no suggestion may equal: observed, pending, and the valid `exclude` entries. */
+export function excludedKeys(enc: Encoding, input: { observations: readonly { params: Params }[]; pending: readonly Params[]; exclude?: readonly Params[] }): Set<string> {
+  return new Set<string>([
     ...input.observations.map((o) => paramsKey(enc, o.params)),
     ...input.pending.map((p) => paramsKey(enc, p)),
     ...(input.exclude ?? []).filter((p) => validateParams(enc, p).length === 0).map((p) => paramsKey(enc, p)),
   ]);
-  return { enc, X, pendingX, exclude };
 }
 
 /**

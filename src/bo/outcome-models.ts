@@ -19,9 +19,9 @@
 
 import { maximizeAcquisition, type AcquisitionMaximum } from './acquisition-optimizer.js';
 import type { Acquisition } from './acquisition.js';
-import { createEncoding, decode, encode, paramsKey, validateParams, type Encoding } from './encoding.js';
+import { decode, paramsKey, type Encoding } from './encoding.js';
 import { CENTRED_PERTURBATION_SCALES, refitHyperparameters } from './engine-policy.js';
-import { EngineError, fittedTheta, numerically, type EngineExperiment } from './engine.js';
+import { checkedEncoding, checkedParams, EngineError, excludedKeys, fittedTheta, numerically, type EngineExperiment } from './engine.js';
 import { fromFitted, toFitted, type FittedHyperparameters } from './fit.js';
 import { appendObservations, gaussianProcess, posterior, type GaussianProcess, type Hyperparameters } from './gp.js';
 import type { OutcomeConstraint, Outcomes } from './pareto.js';
@@ -56,22 +56,9 @@ export interface PreparedOutcomes {
 
 /** Validates and encodes the input; every observation must carry a finite value for each of `names`. */
 export function prepareOutcomes(input: OutcomeEngineInput, names: readonly string[]): PreparedOutcomes {
-  let enc: Encoding;
-  try {
-    enc = createEncoding(input.space);
-  } catch (e) {
-    throw new EngineError('invalid-input', (e as Error).message, { cause: e });
-  }
-  if (!Number.isSafeInteger(input.count) || input.count < 1) throw new EngineError('invalid-input', `count must be a positive integer, got ${input.count}`);
-  if (!Number.isSafeInteger(input.seed)) throw new EngineError('invalid-input', `seed must be a safe integer, got ${input.seed}`);
-  if (input.observations.length === 0) throw new EngineError('no-observations', 'the GPs need at least one observation');
-  if (enc.dim === 0) throw new EngineError('invalid-input', 'the search space has no parameters');
+  const enc = checkedEncoding(input);
   if (new Set(names).size !== names.length) throw new EngineError('invalid-input', `outcome names must be distinct: ${names.join(', ')}`);
-  const checked = (params: Params, what: string): Float64Array => {
-    const errors = validateParams(enc, params);
-    if (errors.length > 0) throw new EngineError('invalid-input', `${what}: ${errors.map((e) => e.message).join('; ')}`);
-    return encode(enc, params);
-  };
+  const checked = (params: Params, what: string): Float64Array => checkedParams(enc, params, what);
   const X = new Float64Array(input.observations.length * enc.dim);
   input.observations.forEach((o, i) => {
     X.set(checked(o.params, `observation ${i}`), i * enc.dim);
@@ -81,12 +68,7 @@ export function prepareOutcomes(input: OutcomeEngineInput, names: readonly strin
     }
   });
   const pendingX = input.pending.map((p, i) => checked(p, `pending ${i}`));
-  const exclude = new Set<string>([
-    ...input.observations.map((o) => paramsKey(enc, o.params)),
-    ...input.pending.map((p) => paramsKey(enc, p)),
-    ...(input.exclude ?? []).filter((p) => validateParams(enc, p).length === 0).map((p) => paramsKey(enc, p)),
-  ]);
-  return { enc, X, n: input.observations.length, pendingX, exclude };
+  return { enc, X, n: input.observations.length, pendingX, exclude: excludedKeys(enc, input) };
 }
 
 export interface OutcomeModel {
