@@ -98,7 +98,7 @@ export function createApp(options: AppOptions): Express {
   const json = express.json({ limit: MAX_BODY_BYTES, strict: false });
   const importJson = express.json({ limit: MAX_IMPORT_BODY_BYTES, strict: false });
   app.use((req, res, next) => {
-    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return next();
+    if (req.method !== 'POST' && req.method !== 'PUT' && req.method !== 'PATCH') return afterBodyRead(req, undefined, next);
     const parse = req.method === 'POST' && IMPORT_PATH.test(req.path) ? importJson : json;
     parse(req, res, (err?: unknown) => afterBodyRead(req, err, next));
   });
@@ -127,8 +127,8 @@ export function createApp(options: AppOptions): Express {
 
 /**
  * A body refused before it was read (413 by its Content-Length, 415 by its Content-Encoding)
- * or left unread (a media type other than JSON, refused later by the validator with 415)
- * is read to its end and dropped before the problem is sent. Answering at once and closing
+ * or left unread (a media type other than JSON, refused later by the validator with 415,
+ * or a body on a method that takes none, ignored) is read to its end and dropped before the problem is sent. Answering at once and closing
  * while the client still sends resets the connection, and the client may see EPIPE or
  * ECONNRESET instead of the answer. The request timeout bounds how long this takes.
  */

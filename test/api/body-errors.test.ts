@@ -82,10 +82,11 @@ describe('a body refused before it is read', () => {
   // The fuzz suite found it (transport, FUZZ_SEED=20261201): answering 415 and closing while the
   // client still sent its body reset the connection, and the client saw EPIPE, not the answer.
   test.each([
-    ['an unsupported Content-Encoding', { 'content-encoding': 'gzip, gzip' }, 415],
-    ['an oversized body', {}, 413],
-    ['a media type other than JSON, which no parser reads', { 'content-type': '*/*' }, 415],
-  ])('with %s, the server reads the rest of the body before it answers and closes, so the client gets the problem', async (_, headers, status) => {
+    ['an unsupported Content-Encoding', { 'content-encoding': 'gzip, gzip' }, 415, 'POST', '/v1/studies'],
+    ['an oversized body', {}, 413, 'POST', '/v1/studies'],
+    ['a media type other than JSON, which no parser reads', { 'content-type': '*/*' }, 415, 'POST', '/v1/studies'],
+    ['a body on a DELETE, which takes none', {}, 404, 'DELETE', '/v1/studies/no-such-study'],
+  ])('with %s, the server reads the rest of the body before it answers and closes, so the client gets the answer', async (_, headers, status, method, path) => {
     h = startHarness();
     server = createHttpServer(h.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -97,8 +98,8 @@ describe('a body refused before it is read', () => {
       const req = httpRequest({
         port,
         host: '127.0.0.1',
-        method: 'POST',
-        path: '/v1/studies',
+        method,
+        path,
         headers: { 'content-type': 'application/json', 'content-length': chunk.length * chunks, ...headers },
       });
       req.on('error', (err) => {
